@@ -1,0 +1,1 @@
+"""The licensing catalog: what is licensed, by whom, on what terms."""

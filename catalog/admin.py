@@ -1,0 +1,128 @@
+"""Staff curation of the catalog in the Django admin."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.translation import ngettext
+
+from catalog import ingest
+from catalog.forms import CatalogImageForm
+from catalog.models import CatalogImage, Collection, Creator, Status
+from catalog.thumbnails import thumbnail_url
+
+
+@admin.register(Creator)
+class CreatorAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+    list_display = ["name", "image_count"]
+
+    @admin.display(description="images")
+    def image_count(self, creator: Creator) -> int:
+        return creator.images.count()
+
+
+@admin.register(Collection)
+class CollectionAdmin(admin.ModelAdmin):
+    search_fields = ["name", "rights_holder"]
+    list_display = ["name", "rights_holder"]
+
+
+@admin.register(CatalogImage)
+class CatalogImageAdmin(admin.ModelAdmin):
+    form = CatalogImageForm
+    list_display = [
+        "thumbnail",
+        "title",
+        "creator",
+        "year_column",
+        "license_type",
+        "price",
+        "status",
+        "dimensions",
+        "format",
+    ]
+    list_display_links = ["thumbnail", "title"]
+    list_filter = ["status", "license_type", "format", "orientation", "collection", "created_at"]
+    search_fields = ["title", "creator__name", "tags", "description", "identifier", "sha256"]
+    list_select_related = ["creator", "collection"]
+    list_per_page = 50
+    autocomplete_fields = ["creator", "collection"]
+    actions = ["publish", "unpublish"]
+    readonly_fields = [
+        "preview",
+        "width",
+        "height",
+        "format",
+        "orientation",
+        "file_size",
+        "sha256",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["preview", "image", "title", "creator", "year", "year_approximate", "status"]}),
+        ("Description", {"fields": ["description", "tags", "collection", "identifier"]}),
+        ("Licence", {"fields": ["license_type", "price", "currency", "usage_terms"]}),
+        (
+            "Technical facts (read from the file)",
+            {"fields": ["width", "height", "format", "orientation", "file_size", "sha256", "created_at", "updated_at"]},
+        ),
+    ]
+
+    @admin.display(description="")
+    def thumbnail(self, item: CatalogImage) -> str:
+        if not item.sha256:
+            return ""
+        return format_html(
+            '<img src="{}" alt="{}" style="max-width:96px;max-height:96px" loading="lazy">',
+            thumbnail_url(item, "small"),
+            item.title,
+        )
+
+    @admin.display(description="preview")
+    def preview(self, item: CatalogImage) -> str:
+        if not item.pk or not item.sha256:
+            return "Saved images show a preview here."
+        return format_html(
+            '<a href="{}"><img src="{}" alt="{}" style="max-width:100%;max-height:600px"></a>',
+            item.image.url,
+            thumbnail_url(item, "large"),
+            item.title,
+        )
+
+    @admin.display(description="year", ordering="year")
+    def year_column(self, item: CatalogImage) -> str:
+        return item.year_display
+
+    @admin.display(description="size", ordering="width")
+    def dimensions(self, item: CatalogImage) -> str:
+        return f"{item.width}×{item.height}"
+
+    def save_model(self, request: HttpRequest, obj: CatalogImage, form: CatalogImageForm, change: bool) -> None:
+        if form.loaded is not None:
+            ingest.record_facts(obj, form.loaded)
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Publish selected images")
+    def publish(self, request: HttpRequest, queryset: QuerySet[CatalogImage]) -> None:
+        self._set_status(request, queryset, Status.PUBLISHED, "published")
+
+    @admin.action(description="Unpublish selected images (back to draft)")
+    def unpublish(self, request: HttpRequest, queryset: QuerySet[CatalogImage]) -> None:
+        self._set_status(request, queryset, Status.DRAFT, "unpublished")
+
+    def _set_status(self, request: HttpRequest, queryset: QuerySet[CatalogImage], status: str, verb: str) -> None:
+        # Save one by one (not queryset.update) so that signals keep the search index in step.
+        changed = 0
+        for item in queryset.exclude(status=status):
+            item.status = status
+            item.save(update_fields=["status", "updated_at"])
+            changed += 1
+        self.message_user(
+            request,
+            ngettext("%d image %s.", "%d images %s.", changed) % (changed, verb),
+            messages.SUCCESS,
+        )

@@ -1,0 +1,32 @@
+"""Forms that validate catalog input: an image that does not decode is a form error."""
+
+from __future__ import annotations
+
+from django import forms
+
+from catalog import ingest
+from catalog.models import CatalogImage
+from search.errors import ImageError
+from search.imaging import LoadedImage
+
+
+class CatalogImageForm(forms.ModelForm):
+    """Admin form: decodes a newly uploaded file once, so a bad file never reaches storage."""
+
+    loaded: LoadedImage | None = None
+
+    class Meta:
+        model = CatalogImage
+        fields = [
+            "image", "title", "creator", "year", "year_approximate", "status", "description", "tags",
+            "collection", "identifier", "license_type", "price", "currency", "usage_terms",
+        ]  # fmt: skip
+
+    def clean_image(self):
+        upload = self.cleaned_data.get("image")
+        if upload is not None and hasattr(upload, "content_type"):  # a new upload, not the stored file
+            try:
+                self.loaded = ingest.load_image(upload)
+            except ImageError as exc:
+                raise forms.ValidationError(str(exc), code="invalid_image") from exc
+        return upload

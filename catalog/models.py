@@ -1,0 +1,145 @@
+"""What Likeness licenses: catalog images, their creators, collections and licence terms."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+
+from catalog.years import MAX_YEAR, MIN_YEAR, format_year
+
+
+class Creator(models.Model):
+    """The artist or photographer of a work."""
+
+    name = models.CharField(max_length=200, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Collection(models.Model):
+    """A collection the work belongs to, and who holds the rights to license it."""
+
+    name = models.CharField(max_length=200, unique=True)
+    rights_holder = models.CharField(max_length=200, blank=True, help_text="Who grants licences for this collection.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LicenseType(models.TextChoices):
+    ROYALTY_FREE = "royalty-free", "Royalty-free"
+    RIGHTS_MANAGED = "rights-managed", "Rights-managed"
+    EDITORIAL = "editorial", "Editorial use only"
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+
+
+class Orientation(models.TextChoices):
+    LANDSCAPE = "landscape", "Landscape"
+    PORTRAIT = "portrait", "Portrait"
+    SQUARE = "square", "Square"
+
+    @classmethod
+    def of(cls, width: int, height: int) -> Orientation:
+        """Square within 5%, so a 1000x1020 scan counts as square."""
+        if abs(width - height) <= 0.05 * max(width, height, 1):
+            return cls.SQUARE
+        return cls.LANDSCAPE if width > height else cls.PORTRAIT
+
+
+class CatalogImageQuerySet(models.QuerySet):
+    def published(self) -> CatalogImageQuerySet:
+        return self.filter(status=Status.PUBLISHED)
+
+
+def upload_path(instance: CatalogImage, filename: str) -> str:
+    """Store originals under a random name, so titles and user file names never clash."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"catalog/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}.{extension}"
+
+
+def new_identifier() -> str:
+    return uuid.uuid4().hex
+
+
+class CatalogImage(models.Model):
+    """One licensable image with its metadata and the technical facts read from its file."""
+
+    identifier = models.CharField(
+        max_length=255,
+        unique=True,
+        default=new_identifier,
+        help_text="Stable identifier of the image (the 'filepath' of MatchEngine clients).",
+    )
+    title = models.CharField(max_length=300)
+    creator = models.ForeignKey(Creator, null=True, blank=True, on_delete=models.SET_NULL, related_name="images")
+    description = models.TextField(blank=True)
+    tags = models.CharField(max_length=1000, blank=True, help_text="Comma-separated keywords.")
+    year = models.SmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(MIN_YEAR), MaxValueValidator(MAX_YEAR)],
+        help_text="Year created; leave empty when unknown.",
+    )
+    year_approximate = models.BooleanField(default=False, help_text='Shown as "c. 1890".')
+    collection = models.ForeignKey(Collection, null=True, blank=True, on_delete=models.SET_NULL, related_name="images")
+    license_type = models.CharField(max_length=20, choices=LicenseType.choices, default=LicenseType.ROYALTY_FREE)
+    price = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal(0))]
+    )
+    currency = models.CharField(max_length=3, default="EUR", help_text="ISO 4217 code, e.g. EUR, USD.")
+    usage_terms = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    created_at = models.DateTimeField("date added", auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    image = models.FileField(upload_to=upload_path, max_length=255)
+    # Technical facts, always read from the file (see catalog.ingest), never typed by staff.
+    width = models.PositiveIntegerField(editable=False, default=0)
+    height = models.PositiveIntegerField(editable=False, default=0)
+    format = models.CharField(max_length=10, editable=False, blank=True, db_index=True)
+    orientation = models.CharField(max_length=10, choices=Orientation.choices, editable=False, blank=True)
+    file_size = models.PositiveBigIntegerField("file size (bytes)", editable=False, default=0)
+    sha256 = models.CharField("content hash (SHA-256)", max_length=64, editable=False, blank=True, db_index=True)
+
+    objects = CatalogImageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "catalog image"
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:item", args=[self.pk])
+
+    @property
+    def year_display(self) -> str:
+        return format_year(self.year, self.year_approximate)
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [tag.strip() for tag in self.tags.split(",") if tag.strip()]
+
+    @property
+    def megapixels(self) -> float:
+        return self.width * self.height / 1_000_000
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == Status.PUBLISHED

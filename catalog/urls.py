@@ -1,0 +1,11 @@
+from django.urls import path
+
+from catalog import views
+
+app_name = "catalog"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("items/<int:pk>/", views.item_detail, name="item"),
+    path("items/<int:pk>/thumbnail/<str:size>/", views.thumbnail, name="thumbnail"),
+]

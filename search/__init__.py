@@ -1,0 +1,1 @@
+"""Reverse image matching and unified search for the Likeness catalog."""

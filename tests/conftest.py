@@ -1,0 +1,45 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from catalog import ingest
+from catalog.models import CatalogImage, Creator, Status
+from tests.images import image_bytes
+
+
+@pytest.fixture
+def staff_user(django_user_model):
+    return django_user_model.objects.create_user("staff", password="pw", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def plain_user(django_user_model):
+    return django_user_model.objects.create_user("visitor", password="pw")
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    client.force_login(staff_user)
+    return client
+
+
+@pytest.fixture
+def make_item(db):
+    """Create a catalog item from a generated image; keyword arguments set metadata."""
+
+    def make(seed: int = 1, fmt: str = "JPEG", width: int = 320, height: int = 240, **fields) -> CatalogImage:
+        fields.setdefault("title", f"Test image {seed}")
+        fields.setdefault("status", Status.PUBLISHED)
+        if isinstance(fields.get("creator"), str):
+            fields["creator"], _ = Creator.objects.get_or_create(name=fields["creator"])
+        data = image_bytes(fmt, width, height, seed)
+        return ingest.create_item(ingest.load_image(data), filename=f"seed-{seed}", **fields)
+
+    return make
+
+
+def upload(name: str, data: bytes, content_type: str = "image/jpeg") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data, content_type=content_type)

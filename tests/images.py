@@ -1,0 +1,41 @@
+"""Images made in code for tests: real files in real formats, decoded by Pillow."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from PIL import Image
+
+
+def picture(width: int = 320, height: int = 240, seed: int = 1) -> Image.Image:
+    """A textured RGB picture, different for every seed (smooth shapes plus fine detail)."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    channels = []
+    for _ in range(3):
+        fx, fy, phase = [*rng.uniform(1, 9, 2).tolist(), rng.uniform(0, 6.28)]
+        wave = np.sin(xx / width * fx * 3.14 + phase) * np.cos(yy / height * fy * 3.14)
+        blobs = sum(
+            np.exp(
+                -(
+                    ((xx - rng.uniform(0, width)) ** 2 + (yy - rng.uniform(0, height)) ** 2)
+                    / (2 * (rng.uniform(0.05, 0.2) * width) ** 2)
+                )
+            )
+            for _ in range(4)
+        )
+        channels.append(127 + 70 * wave + 60 * blobs + rng.normal(0, 8, (height, width)))
+    return Image.fromarray(np.clip(np.stack(channels, axis=-1), 0, 255).astype(np.uint8), "RGB")
+
+
+def encode(image: Image.Image, fmt: str = "JPEG", **options) -> bytes:
+    out = io.BytesIO()
+    if fmt == "JPEG" and image.mode not in ("RGB", "L", "CMYK"):
+        image = image.convert("RGB")
+    image.save(out, fmt, **options)
+    return out.getvalue()
+
+
+def image_bytes(fmt: str = "JPEG", width: int = 320, height: int = 240, seed: int = 1, **options) -> bytes:
+    return encode(picture(width, height, seed), fmt, **options)

@@ -1,0 +1,19 @@
+"""Settings for the test suite: the production settings with test-only relaxations."""
+
+import os
+import tempfile
+
+os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret")
+os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="likeness-test-media-"))
+
+from webapp.settings import *  # noqa: F403
+from webapp.settings import LIKENESS
+
+# No manifest in tests: templates can use {% static %} without running collectstatic.
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+# Tests fetch images from a loopback HTTP server; production never allows private addresses.
+LIKENESS = {**LIKENESS, "ALLOW_PRIVATE_URLS": True}
+STATIC_ROOT = tempfile.mkdtemp(prefix="likeness-test-static-")
+WHITENOISE_AUTOREFRESH = True
