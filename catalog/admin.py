@@ -105,6 +105,8 @@ class CatalogImageAdmin(admin.ModelAdmin):
         if form.loaded is not None:
             ingest.record_facts(obj, form.loaded)
         super().save_model(request, obj, form, change)
+        if form.loaded is not None:
+            ingest.save_fingerprint(obj, form.loaded)
 
     @admin.action(description="Publish selected images")
     def publish(self, request: HttpRequest, queryset: QuerySet[CatalogImage]) -> None:

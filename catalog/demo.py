@@ -234,11 +234,14 @@ def _landscape(rng, palette, size):
 def _colour_field(rng, palette, size):
     picture, (w, h) = _canvas(rng, palette, size)
     draw = ImageDraw.Draw(picture)
-    bands = int(rng.integers(2, 4))
+    bands = int(rng.integers(2, 5))
+    margin_x, gap = rng.uniform(0.04, 0.2), rng.uniform(0.01, 0.06)
+    edges = np.sort(rng.uniform(0.05, 0.95, bands * 2))
     for band in range(bands):
-        y0, y1 = h * (0.06 + band * 0.9 / bands), h * (0.04 + (band + 1) * 0.9 / bands)
-        draw.rectangle((w * 0.08, y0, w * 0.92, y1), fill=_color(rng, palette))
-    return _finish(rng, picture.filter(ImageFilter.GaussianBlur(4)), size)
+        y0, y1 = h * edges[band * 2], h * max(edges[band * 2 + 1] - gap, edges[band * 2] + 0.02)
+        x0, x1 = w * (margin_x + rng.uniform(-0.03, 0.03)), w * (1 - margin_x + rng.uniform(-0.03, 0.03))
+        draw.rectangle((x0, y0, x1, y1), fill=_color(rng, palette))
+    return _finish(rng, picture.filter(ImageFilter.GaussianBlur(rng.uniform(1, 5))), size)
 
 
 def _grid(rng, palette, size):
@@ -278,10 +281,16 @@ def _waves(rng, palette, size):
 def _portrait(rng, palette, size):
     picture, (w, h) = _canvas(rng, palette, size)
     draw = ImageDraw.Draw(picture)
-    draw.ellipse((w * 0.15, h * 0.55, w * 0.85, h * 1.2), fill=_color(rng, palette))
-    draw.ellipse((w * 0.3, h * 0.15, w * 0.7, h * 0.6), fill=_color(rng, palette))
-    for eye in (0.42, 0.58):
-        draw.ellipse((w * eye - 6, h * 0.34 - 4, w * eye + 6, h * 0.34 + 4), fill=(20, 20, 20))
+    cx, head = w * rng.uniform(0.3, 0.7), rng.uniform(0.18, 0.32)
+    top = h * rng.uniform(0.08, 0.3)
+    draw.ellipse((cx - w * head * 1.4, top + h * head * 1.3, cx + w * head * 1.4, h * 1.3), fill=_color(rng, palette))
+    draw.ellipse((cx - w * head / 2, top, cx + w * head / 2, top + h * head * 1.4), fill=_color(rng, palette))
+    for eye in (-0.18, 0.18):
+        ex, ey = cx + w * head * eye, top + h * head * 0.6
+        draw.ellipse((ex - 6, ey - 4, ex + 6, ey + 4), fill=(20, 20, 20))
+    for _ in range(int(rng.integers(2, 6))):  # background ornaments, different for every sitter
+        x, y, r = rng.integers(w), rng.integers(h), rng.integers(w // 30, w // 10)
+        draw.rectangle((x - r, y - r, x + r, y + r), fill=_color(rng, palette))
     return _finish(rng, picture.filter(ImageFilter.GaussianBlur(1.5)), size)
 
 

@@ -9,7 +9,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from catalog.models import CatalogImage, Orientation
-from search import imaging
+from search import imaging, store
+from search.fingerprint import fingerprint
 from search.imaging import LoadedImage
 
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "BMP": "bmp", "TIFF": "tif", "WEBP": "webp", "HEIF": "heic"}
@@ -17,7 +18,7 @@ EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "BMP": "bmp", "TIFF": "
 
 def load_image(source: bytes | BinaryIO | PurePath | str) -> LoadedImage:
     """Decode an untrusted image (raises search.errors.ImageError with a readable message)."""
-    return imaging.load(source, draft_size=512)
+    return imaging.load(source, draft_size=512)  # enough for fingerprints and thumbnails
 
 
 def attach_image(item: CatalogImage, loaded: LoadedImage, filename: str = "") -> None:
@@ -46,7 +47,25 @@ def create_item(loaded: LoadedImage, *, filename: str = "", **fields: Any) -> Ca
     attach_image(item, loaded, filename)
     try:
         item.save()
+        save_fingerprint(item, loaded)
     except Exception:
         item.image.delete(save=False)  # no orphan file when the row cannot be written
         raise
     return item
+
+
+@transaction.atomic
+def replace_image(item: CatalogImage, loaded: LoadedImage, filename: str = "") -> None:
+    """Give an existing item a new file; the old file is deleted once the change has committed."""
+    old_name = item.image.name
+    attach_image(item, loaded, filename)
+    item.save()
+    save_fingerprint(item, loaded)
+    if old_name and old_name != item.image.name:
+        storage = item.image.storage
+        transaction.on_commit(lambda: storage.delete(old_name))
+
+
+def save_fingerprint(item: CatalogImage, loaded: LoadedImage) -> None:
+    """Fingerprint from the decode ingest already made, so indexing need not read the file again."""
+    store.save_fingerprint(item.pk, loaded.sha256, fingerprint(loaded))

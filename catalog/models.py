@@ -103,6 +103,9 @@ class CatalogImage(models.Model):
     )
     currency = models.CharField(max_length=3, default="EUR", help_text="ISO 4217 code, e.g. EUR, USD.")
     usage_terms = models.TextField(blank=True)
+    source_metadata = models.JSONField(
+        default=dict, blank=True, help_text="Metadata as a partner or MatchEngine client sent it, kept verbatim."
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
     created_at = models.DateTimeField("date added", auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -121,6 +124,7 @@ class CatalogImage(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = "catalog image"
+        permissions = [("use_matchengine_api", "Can use the MatchEngine-compatible /rest/ API")]
 
     def __str__(self) -> str:
         return self.title

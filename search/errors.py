@@ -13,6 +13,12 @@ class InvalidQuery(SearchError):
     """A search parameter is missing or has a value we cannot use."""
 
 
+class NotFound(SearchError):
+    """What the request names (an image, a filepath) does not exist."""
+
+    status_code = 404
+
+
 class ImageError(SearchError):
     """The image given cannot be used; the message says why and what to do."""
 

@@ -10,6 +10,16 @@ from catalog.models import CatalogImage, Creator, Status
 from tests.images import image_bytes
 
 
+@pytest.fixture(autouse=True)
+def fresh_providers():
+    """Each test starts with providers built anew: their in-memory index follows that test's database."""
+    from search.providers import reset_providers
+
+    reset_providers()
+    yield
+    reset_providers()
+
+
 @pytest.fixture
 def staff_user(django_user_model):
     return django_user_model.objects.create_user("staff", password="pw", is_staff=True, is_superuser=True)
@@ -27,16 +37,24 @@ def staff_client(client, staff_user):
 
 
 @pytest.fixture
-def make_item(db):
-    """Create a catalog item from a generated image; keyword arguments set metadata."""
+def committed(django_capture_on_commit_callbacks):
+    """Run the on-commit work (index tasks) of what happens inside, as a real commit would."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
 
-    def make(seed: int = 1, fmt: str = "JPEG", width: int = 320, height: int = 240, **fields) -> CatalogImage:
+
+@pytest.fixture
+def make_item(db, committed):
+    """Create (and index) a catalog item from a generated image; keyword arguments set metadata."""
+
+    def make(seed: int = 1, fmt: str = "JPEG", width: int = 320, height: int = 240, data: bytes | None = None,
+             **fields) -> CatalogImage:  # fmt: skip
         fields.setdefault("title", f"Test image {seed}")
         fields.setdefault("status", Status.PUBLISHED)
         if isinstance(fields.get("creator"), str):
             fields["creator"], _ = Creator.objects.get_or_create(name=fields["creator"])
-        data = image_bytes(fmt, width, height, seed)
-        return ingest.create_item(ingest.load_image(data), filename=f"seed-{seed}", **fields)
+        data = data if data is not None else image_bytes(fmt, width, height, seed)
+        with committed():
+            return ingest.create_item(ingest.load_image(data), filename=f"seed-{seed}", **fields)
 
     return make
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import io
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 
 
 def picture(width: int = 320, height: int = 240, seed: int = 1) -> Image.Image:
-    """A textured RGB picture, different for every seed (smooth shapes plus fine detail)."""
+    """A photo-like RGB picture, different for every seed: smooth light, sharp-edged shapes, grain."""
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
     channels = []
@@ -26,7 +26,21 @@ def picture(width: int = 320, height: int = 240, seed: int = 1) -> Image.Image:
             for _ in range(4)
         )
         channels.append(127 + 70 * wave + 60 * blobs + rng.normal(0, 8, (height, width)))
-    return Image.fromarray(np.clip(np.stack(channels, axis=-1), 0, 255).astype(np.uint8), "RGB")
+    image = Image.fromarray(np.clip(np.stack(channels, axis=-1), 0, 255).astype(np.uint8), "RGB")
+    draw = ImageDraw.Draw(image)
+    for _ in range(30):  # objects with corners and edges, as photos have, for local features
+        x, y = rng.uniform(0, width), rng.uniform(0, height)
+        size = rng.uniform(0.02, 0.12) * width
+        color = tuple(int(c) for c in rng.integers(0, 256, 3))
+        kind = rng.integers(3)
+        if kind == 0:
+            draw.rectangle((x, y, x + size, y + size * rng.uniform(0.5, 2)), fill=color)
+        elif kind == 1:
+            draw.ellipse((x, y, x + size, y + size * rng.uniform(0.5, 2)), fill=color)
+        else:
+            points = [(x + rng.uniform(-size, size), y + rng.uniform(-size, size)) for _ in range(3)]
+            draw.polygon(points, fill=color)
+    return image
 
 
 def encode(image: Image.Image, fmt: str = "JPEG", **options) -> bytes:

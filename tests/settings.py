@@ -17,3 +17,4 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 LIKENESS = {**LIKENESS, "ALLOW_PRIVATE_URLS": True}
 STATIC_ROOT = tempfile.mkdtemp(prefix="likeness-test-static-")
 WHITENOISE_AUTOREFRESH = True
+LOGGING = {**LOGGING, "loggers": {**LOGGING["loggers"], "django_tasks": {"level": "WARNING"}}}  # noqa: F405

@@ -180,6 +180,36 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.BasicAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Likeness API",
+    "DESCRIPTION": "Reverse image search and catalog sync for image licensing catalogs.",
+    "VERSION": "1.0.0",
+}
+
+# Reverse-image matching: MATCH_PROVIDER=local (hash index in this process) or remote.
+_MATCH_PROVIDERS = {
+    "local": {"BACKEND": "search.providers.local"},
+    "remote": {
+        "BACKEND": "search.providers.remote",
+        "URL": os.environ.get("MATCHENGINE_URL", ""),
+        "USER": os.environ.get("MATCHENGINE_USER", ""),
+        "PASSWORD": envsecret("MATCHENGINE_PASSWORD") or "",
+    },
+}
+_match_provider = os.environ.get("MATCH_PROVIDER", "local")
+if _match_provider not in _MATCH_PROVIDERS:
+    raise ImproperlyConfigured(f"MATCH_PROVIDER must be one of {sorted(_MATCH_PROVIDERS)}; got {_match_provider!r}")
+LIKENESS_MATCH_PROVIDERS = {"default": _MATCH_PROVIDERS[_match_provider]}
+
 # Likeness itself.
 LIKENESS = {
     # Untrusted images: refused above these limits, before any full decode.

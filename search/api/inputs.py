@@ -1,0 +1,97 @@
+"""Reading request parameters and query images, with errors a client can act on."""
+
+from __future__ import annotations
+
+from django.http import QueryDict
+
+from catalog.models import CatalogImage
+from search import imaging, service
+from search.errors import InvalidQuery, NotFound
+from search.imaging import LoadedImage
+
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off"}
+
+
+class Params:
+    """Form fields, then query-string fields, of one request."""
+
+    def __init__(self, data: QueryDict | dict, query: QueryDict, files) -> None:
+        self.data, self.query, self.files = data, query, files
+
+    def get(self, name: str) -> str | None:
+        for source in (self.data, self.query):
+            if name in source:
+                value = source.get(name)
+                return value if isinstance(value, str) else str(value)
+        return None
+
+    def has(self, name: str) -> bool:
+        return name in self.files or self.get(name) not in (None, "")
+
+    def integer(self, name: str, default: int, low: int = 0, high: int | None = None) -> int:
+        raw = self.get(name)
+        if raw in (None, ""):
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise InvalidQuery(f"{name} must be a whole number; got {raw!r}.") from None
+        if value < low or (high is not None and value > high):
+            limit = f"from {low} to {high}" if high is not None else f"{low} or more"
+            raise InvalidQuery(f"{name} must be {limit}; got {value}.")
+        return value
+
+    def number(self, name: str, default: float, low: float = 0, high: float = 100) -> float:
+        raw = self.get(name)
+        if raw in (None, ""):
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            raise InvalidQuery(f"{name} must be a number; got {raw!r}.") from None
+        if not low <= value <= high:
+            raise InvalidQuery(f"{name} must be from {low:g} to {high:g}; got {raw}.")
+        return value
+
+    def boolean(self, name: str, default: bool) -> bool:
+        raw = self.get(name)
+        if raw in (None, ""):
+            return default
+        if raw.lower() in TRUE:
+            return True
+        if raw.lower() in FALSE:
+            return False
+        raise InvalidQuery(f"{name} must be true or false; got {raw!r}.")
+
+    def indexed(self, prefix: str) -> dict[int, str]:
+        """Fields named like images[0], filepaths[1]: {0: value, 1: value}."""
+        found = {}
+        for source in (self.data, self.query, self.files):
+            for key in source:
+                if key.startswith(f"{prefix}[") and key.endswith("]") and key[len(prefix) + 1 : -1].isdigit():
+                    found.setdefault(int(key[len(prefix) + 1 : -1]), key)
+        return dict(sorted(found.items()))
+
+
+def load_catalog_file(item: CatalogImage) -> LoadedImage:
+    with item.image.open("rb") as handle:
+        return imaging.load(handle, draft_size=service.QUERY_DRAFT_SIZE)
+
+
+def query_image(params: Params, suffix: str = "") -> LoadedImage:
+    """The query image given as image{suffix} (file), url{suffix} or filepath{suffix} (an indexed image)."""
+    image, url, filepath = f"image{suffix}", f"url{suffix}", f"filepath{suffix}"
+    given = [name for name in (image, url, filepath) if params.has(name)]
+    if len(given) != 1:
+        raise InvalidQuery(f"Give exactly one of {image} (a file), {url} or {filepath}.")
+    if given[0] == image:
+        if image not in params.files:
+            raise InvalidQuery(f"{image} must be a file upload (multipart/form-data).")
+        return service.load_query_image(params.files[image])
+    if given[0] == url:
+        return service.load_query_image(params.get(url))
+    item = CatalogImage.objects.filter(identifier=params.get(filepath)).first()
+    if item is None:
+        raise NotFound(f"No image with filepath {params.get(filepath)!r} in the collection.")
+    return load_catalog_file(item)

@@ -1,0 +1,204 @@
+"""An in-memory index of window hashes that finds near keys fast: multi-index hashing.
+
+Each catalog image owns `WINDOWS` rows; a row holds the 64-bit key and the 256-bit hash of one
+window. The 64-bit key is cut into three chunks of 21-22 bits; for every chunk a table lists the
+rows by chunk value (rows sorted by value plus an offsets array, as in a CSR matrix). Two keys
+within Hamming distance 8 agree within distance 2 on at least one chunk (pigeonhole), so probing
+every chunk value within distance 2 of the query's (232 or 254 probes a chunk) finds them all;
+keys further apart are found when one chunk happens to be that close.
+
+New images go to a small delta that is scanned exhaustively and merged into the tables when it
+grows; removals clear a row's `alive` flag. All work is vectorised numpy: no Python loop runs per
+candidate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+
+CHUNK_BITS = (21, 21, 21)  # equal chunks; the key's last bit counts only in the exact distance
+CHUNK_RADIUS = 2
+GUARANTEED_RADIUS = len(CHUNK_BITS) * (CHUNK_RADIUS + 1) - 1  # 8
+MERGE_AT = 20_000  # delta rows before they are merged into the tables
+
+
+def _flip_masks(bits: int, radius: int) -> np.ndarray:
+    masks = [0]
+    for r in range(1, radius + 1):
+        masks += [sum(1 << b for b in combo) for combo in combinations(range(bits), r)]
+    return np.array(masks, dtype=np.int64)
+
+
+_BITS = CHUNK_BITS[0]
+_BUCKETS = 1 << _BITS
+_FLIPS = _flip_masks(_BITS, CHUNK_RADIUS)
+
+
+def _chunk(keys: np.ndarray, index: int) -> np.ndarray:
+    shift = np.uint64(64 - _BITS * (index + 1))
+    return ((keys >> shift) & np.uint64(_BUCKETS - 1)).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Rows whose key is near a query key: parallel arrays, one entry per (query key, row)."""
+
+    query: np.ndarray  # index into the query keys
+    image_ids: np.ndarray
+    window: np.ndarray  # which window of the catalog image
+    key_distance: np.ndarray
+    hashes: np.ndarray  # (n, 4) uint64: the row's 256-bit hash
+
+
+class HashIndex:
+    """Window hashes of catalog images, searchable by key distance."""
+
+    def __init__(self, windows: int) -> None:
+        self.windows = windows
+        self._set_main(np.zeros(0, np.int64), np.zeros((0, windows), np.uint64),
+                       np.zeros((0, windows, 4), np.uint64), np.zeros((0, windows), bool))  # fmt: skip
+        self._delta: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._delta_arrays: tuple[np.ndarray, ...] | None = None
+
+    # --- building ---------------------------------------------------------------------------
+
+    def _set_main(self, ids: np.ndarray, keys: np.ndarray, hashes: np.ndarray, valid: np.ndarray) -> None:
+        order = np.argsort(ids, kind="stable")
+        self.ids = np.ascontiguousarray(ids[order])
+        self.keys = np.ascontiguousarray(keys[order]).reshape(-1)  # row = slot * windows + window
+        self.hashes = np.ascontiguousarray(hashes[order]).reshape(-1, 4)
+        self.alive = np.ascontiguousarray(valid[order]).reshape(-1)  # row: hashable and not removed
+        self.present = np.ones(len(self.ids), dtype=bool)  # slot: image not removed
+        # One table for all chunks: chunk c's values are offset by c * 2**bits, so one gather serves all.
+        valid_rows = np.flatnonzero(self.alive).astype(np.int32)
+        values = np.concatenate([_chunk(self.keys[valid_rows], c) + c * _BUCKETS for c in range(len(CHUNK_BITS))])
+        order = np.argsort(values, kind="stable")
+        self._table_rows = np.tile(valid_rows, len(CHUNK_BITS))[order]
+        self._offsets = np.zeros(len(CHUNK_BITS) * _BUCKETS + 1, dtype=np.int32)
+        np.cumsum(np.bincount(values, minlength=len(CHUNK_BITS) * _BUCKETS), out=self._offsets[1:])
+
+    def build(self, ids: np.ndarray, keys: np.ndarray, hashes: np.ndarray, valid: np.ndarray) -> None:
+        """Replace the whole index: ids (n,), keys (n, windows), hashes (n, windows, 4), valid (n, windows)."""
+        self._delta.clear()
+        self._delta_arrays = None
+        self._set_main(ids.astype(np.int64), keys.astype(np.uint64), hashes.astype(np.uint64), valid.astype(bool))
+
+    def add(self, image_id: int, keys: np.ndarray, hashes: np.ndarray, valid: np.ndarray) -> None:
+        """Add or replace one image."""
+        self._kill_main(image_id)
+        self._delta[image_id] = (keys.astype(np.uint64), hashes.astype(np.uint64), valid.astype(bool))
+        self._delta_arrays = None
+        if len(self._delta) * self.windows >= MERGE_AT:
+            self.merge()
+
+    def remove(self, image_id: int) -> bool:
+        """Forget an image; True when it was there."""
+        found = self._kill_main(image_id)
+        if self._delta.pop(image_id, None) is not None:
+            self._delta_arrays = None
+            found = True
+        return found
+
+    def merge(self) -> None:
+        """Fold the delta into the tables (rebuilds them, dropping removed rows)."""
+        live_slots = self.present
+        ids, keys, hashes, valid = self._delta_stack()
+        self.build(
+            np.concatenate([self.ids[live_slots], ids]),
+            np.concatenate([self.keys.reshape(-1, self.windows)[live_slots], keys]),
+            np.concatenate([self.hashes.reshape(-1, self.windows, 4)[live_slots], hashes]),
+            np.concatenate([self.alive.reshape(-1, self.windows)[live_slots], valid]),
+        )
+
+    def _kill_main(self, image_id: int) -> bool:
+        slot = int(np.searchsorted(self.ids, image_id))
+        if slot < len(self.ids) and self.ids[slot] == image_id and self.present[slot]:
+            self.present[slot] = False
+            self.alive[slot * self.windows : (slot + 1) * self.windows] = False
+            return True
+        return False
+
+    def _delta_stack(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        if self._delta_arrays is None:
+            ids = np.fromiter(self._delta.keys(), dtype=np.int64, count=len(self._delta))
+            entries = list(self._delta.values())
+            self._delta_arrays = (
+                ids,
+                np.array([e[0] for e in entries], dtype=np.uint64).reshape(-1, self.windows),
+                np.array([e[1] for e in entries], dtype=np.uint64).reshape(-1, self.windows, 4),
+                np.array([e[2] for e in entries], dtype=bool).reshape(-1, self.windows),
+            )
+        return self._delta_arrays
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return int(self.present.sum()) + len(self._delta)
+
+    def __contains__(self, image_id: int) -> bool:
+        if image_id in self._delta:
+            return True
+        slot = int(np.searchsorted(self.ids, image_id))
+        return slot < len(self.ids) and self.ids[slot] == image_id and bool(self.present[slot])
+
+    def get(self, image_id: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """An indexed image's window hashes (windows, 4) and which windows are usable."""
+        if image_id in self._delta:
+            _keys, hashes, valid = self._delta[image_id]
+            return hashes, valid
+        slot = int(np.searchsorted(self.ids, image_id))
+        if slot < len(self.ids) and self.ids[slot] == image_id and self.present[slot]:
+            rows = slice(slot * self.windows, (slot + 1) * self.windows)
+            return self.hashes[rows], self.alive[rows]
+        return None
+
+    def memory_bytes(self) -> int:
+        tables = self._table_rows.nbytes + self._offsets.nbytes
+        arrays = (self.ids, self.keys, self.hashes, self.alive, self.present)
+        return sum(array.nbytes for array in arrays) + tables
+
+    def search(self, query_keys: np.ndarray, max_distance: int) -> Candidates:
+        """Rows within `max_distance` of any query key (complete up to GUARANTEED_RADIUS)."""
+        query_keys = np.asarray(query_keys, dtype=np.uint64).reshape(-1)
+        found = [self._search_main(query_keys, max_distance), self._search_delta(query_keys, max_distance)]
+        return Candidates(*(np.concatenate([part[i] for part in found]) for i in range(5)))
+
+    def _search_main(self, query_keys: np.ndarray, max_distance: int) -> tuple[np.ndarray, ...]:
+        chunks = len(CHUNK_BITS)
+        values = np.stack([_chunk(query_keys, c) + c * _BUCKETS for c in range(chunks)], axis=1)  # (q, chunks)
+        probes = (values[:, :, None] ^ _FLIPS[None, None, :]).ravel()
+        starts = self._offsets[probes]
+        lengths = (self._offsets[probes + 1] - starts).astype(np.int64)
+        total = int(lengths.sum())
+        if total == 0:
+            return _empty()
+        # Concatenate the slices table_rows[start:end] of every probe without a Python loop.
+        ends = np.cumsum(lengths)
+        positions = np.repeat(starts - ends + lengths, lengths) + np.arange(total)
+        row = self._table_rows[positions]
+        query = np.repeat(np.arange(len(query_keys)).repeat(chunks * len(_FLIPS)), lengths)
+        distance = np.bitwise_count(self.keys[row] ^ query_keys[query]).astype(np.int32)
+        keep = np.flatnonzero(distance <= max_distance)
+        row, query, distance = row[keep], query[keep], distance[keep]
+        alive = self.alive[row]
+        row, query, distance = row[alive], query[alive], distance[alive]
+        # A row near the query on several chunks was found several times: keep it once.
+        unique = np.unique(query.astype(np.int64) * len(self.keys) + row, return_index=True)[1]
+        row, query, distance = row[unique], query[unique], distance[unique]
+        return query, self.ids[row // self.windows], row % self.windows, distance, self.hashes[row]
+
+    def _search_delta(self, query_keys: np.ndarray, max_distance: int) -> tuple[np.ndarray, ...]:
+        if not self._delta:
+            return _empty()
+        ids, keys, hashes, valid = self._delta_stack()
+        distance = np.bitwise_count(query_keys[:, None, None] ^ keys[None, :, :]).astype(np.int32)
+        query, slot, window = np.nonzero((distance <= max_distance) & valid[None, :, :])
+        return query, ids[slot], window, distance[query, slot, window], hashes[slot, window]
+
+
+def _empty() -> tuple[np.ndarray, ...]:
+    return (np.zeros(0, np.intp), np.zeros(0, np.int64), np.zeros(0, np.intp), np.zeros(0, np.int32),
+            np.zeros((0, 4), np.uint64))  # fmt: skip

@@ -1,0 +1,57 @@
+"""Background tasks that keep the match index (and later the search backend) in step with the catalog.
+
+Tasks carry only primary keys: the database is the source of truth, so a task that runs late, or
+twice, reads the current state and does the right thing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django_tasks import task
+
+from catalog.models import CatalogImage
+from search import fingerprint as fingerprints
+from search import imaging, store
+from search.models import ImageFingerprint
+from search.providers import get_provider
+
+logger = logging.getLogger(__name__)
+
+DRAFT_SIZE = 512  # the decode size fingerprints need (see search.fingerprint.FEATURE_SIDE)
+
+
+def ensure_fingerprint(item: CatalogImage) -> fingerprints.Fingerprint:
+    """The item's stored fingerprint, made from its file first when missing or stale."""
+    row = ImageFingerprint.objects.filter(image=item, sha256=item.sha256, version=store.VERSION).first()
+    if row is not None:
+        return store.to_fingerprint(row, item.width, item.height, item.format)
+    with item.image.open("rb") as handle:
+        loaded = imaging.load(handle, draft_size=DRAFT_SIZE)
+    result = fingerprints.fingerprint(loaded)
+    store.save_fingerprint(item.pk, loaded.sha256, result)
+    return result
+
+
+def index_item(item: CatalogImage) -> None:
+    """Index one item with the match provider (the one code path for tasks and update_index)."""
+    provider = get_provider()
+    fingerprint = ensure_fingerprint(item)
+    image = None
+    if getattr(provider, "needs_pixels", False):
+        with item.image.open("rb") as handle:
+            image = imaging.load(handle, draft_size=1024).image
+    provider.add(item.pk, fingerprint, image)
+
+
+@task()
+def index_image(image_id: int) -> None:
+    item = CatalogImage.objects.filter(pk=image_id).first()
+    if item is None:
+        return  # deleted before the task ran: the delete task cleans up
+    index_item(item)
+
+
+@task()
+def remove_image(image_id: int) -> None:
+    get_provider().remove(image_id)
