@@ -9,8 +9,11 @@ still has one window whose content lines up with one of the original's. Per wind
 - a 64-bit key (the 8x8 lowest frequencies of the same DCT, pHash-style), used only to find
   candidates quickly in the index.
 
-Queries are hashed in all eight orientations (four rotations, each mirrored or not); the windows are
-centred squares in relative coordinates, so rotating a window is the window of the rotated image.
+Queries are hashed in variants: all eight orientations (four rotations, each mirrored or not; the
+windows are centred in relative coordinates, so rotating a window is the window of the rotated
+image), plus the upright and mirrored image turned by a few degrees (a skewed scan or photo of a
+print), whose central window then lines up with the original's. `LOOKUP` says which windows of
+which variant are looked up in the index.
 
 Local features (ORB keypoints and descriptors) verify candidates geometrically when the hash alone
 is not conclusive (rotations by a few degrees, crops that fall between windows).
@@ -33,6 +36,17 @@ BLOCK = 64  # luminance block the DCT runs on
 HASH_SIDE = 16  # 16x16 coefficients -> 256 bits
 KEY_SIDE = 8  # 8x8 coefficients -> 64-bit key
 ORIENTATIONS = 8  # k * 90 degrees, then mirrored for 4..7
+SKEW_ANGLES = (-6.0, -3.0, 3.0, 6.0)  # degrees; together they cover skews of about 1.5 to 7.5 degrees
+# Query variants: (orientation, skew in degrees). Catalog images keep variant 0 only.
+VARIANTS = tuple((o, 0.0) for o in range(ORIENTATIONS)) + tuple((o, a) for o in (0, 4) for a in SKEW_ANGLES)
+# Which windows of each variant are looked up: all three upright and mirrored; the whole and the
+# centre when turned by 90 degrees; the centre only when skewed (the corners a rotation fills in stay
+# outside it). NARROW marks the keys that probe narrowly (complete to 5 bits rather than 8): those of
+# the rarer combinations, so a query costs about 13 full lookups rather than 26.
+LOOKUP = np.array(
+    [[True, o in (0, 4), True] if angle == 0 else [False, False, True] for o, angle in VARIANTS], dtype=bool
+)
+NARROW = np.array([[False, False, angle != 0 or o not in (0, 4)] for o, angle in VARIANTS], dtype=bool)
 FEATURE_SIDE = 512  # local features are found on an image this size on its long side
 MAX_FEATURES = 400
 # A window with less contrast than this has no structure to hash (flat colour, blank margins).
@@ -58,10 +72,10 @@ class Fingerprint:
     width: int
     height: int
     format: str
-    # hashes[o, w] is the 256-bit hash (4 x uint64) of window w in orientation o; keys likewise 64-bit.
-    # Catalog images keep only orientation 0; queries carry all eight.
-    hashes: np.ndarray = field(repr=False)  # (orientations, windows, 4) uint64
-    keys: np.ndarray = field(repr=False)  # (orientations, windows) uint64
+    # hashes[v, w] is the 256-bit hash (4 x uint64) of window w in variant v (see VARIANTS); keys
+    # likewise 64-bit. Catalog images keep only variant 0 (upright); queries carry all of them.
+    hashes: np.ndarray = field(repr=False)  # (variants, windows, 4) uint64
+    keys: np.ndarray = field(repr=False)  # (variants, windows) uint64
     valid: np.ndarray = field(repr=False)  # (windows,) bool: window had structure to hash
     features: bytes = field(repr=False, default=b"")  # packed ORB keypoints + descriptors
     mirrored_features: bytes = field(repr=False, default=b"")  # queries only
@@ -92,10 +106,10 @@ class Fingerprint:
 
 
 def fingerprint(loaded: LoadedImage, *, for_query: bool = False) -> Fingerprint:
-    """Fingerprint a decoded image; `for_query` adds all orientations and mirrored features."""
+    """Fingerprint a decoded image; `for_query` adds all variants, mirrored features and a grey copy."""
     rgb = np.asarray(loaded.image.convert("RGB"))
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    hashes, keys, valid = window_hashes(gray, ORIENTATIONS if for_query else 1)
+    hashes, keys, valid = window_hashes(gray, VARIANTS if for_query else VARIANTS[:1])
     small = feature_image(gray)
     features = pack_features(*detect(small))
     mirrored = pack_features(*detect(np.ascontiguousarray(small[:, ::-1]))) if for_query else b""
@@ -118,19 +132,38 @@ def fingerprint(loaded: LoadedImage, *, for_query: bool = False) -> Fingerprint:
 # --- hashes ----------------------------------------------------------------------------------
 
 
-def window_hashes(gray: np.ndarray, orientations: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    height, width = gray.shape
-    hashes = np.zeros((orientations, len(WINDOW_MARGINS), 4), dtype=np.uint64)
-    keys = np.zeros((orientations, len(WINDOW_MARGINS)), dtype=np.uint64)
-    valid = np.zeros(len(WINDOW_MARGINS), dtype=bool)
-    for index, margin in enumerate(WINDOW_MARGINS):
-        top, left = round(height * margin), round(width * margin)
-        crop = gray[top : height - top or height, left : width - left or width]
-        block = cv2.resize(crop, (BLOCK, BLOCK), interpolation=cv2.INTER_AREA).astype(np.float32)
-        valid[index] = float(block.std()) >= MIN_WINDOW_STD
-        for orientation in range(orientations):
-            hashes[orientation, index], keys[orientation, index] = block_hash(orient(block, orientation))
+def window_hashes(gray: np.ndarray, variants: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    windows = len(WINDOW_MARGINS)
+    hashes = np.zeros((len(variants), windows, 4), dtype=np.uint64)
+    keys = np.zeros((len(variants), windows), dtype=np.uint64)
+    blocks = [window_block(gray, margin) for margin in WINDOW_MARGINS]
+    valid = np.array([float(block.std()) >= MIN_WINDOW_STD for block in blocks])
+    skewed: dict[float, np.ndarray] = {}
+    for index, (orientation, angle) in enumerate(variants):
+        for window, block in enumerate(blocks):
+            if angle:
+                if window != len(WINDOW_MARGINS) - 1:
+                    continue  # skewed variants hash only the centre window
+                if angle not in skewed:
+                    skewed[angle] = window_block(turn(gray, angle), WINDOW_MARGINS[window])
+                block = skewed[angle]
+            hashes[index, window], keys[index, window] = block_hash(orient(block, orientation))
     return hashes, keys, valid
+
+
+def window_block(gray: np.ndarray, margin: float) -> np.ndarray:
+    """The centred window with `margin` cut from each side, as a BLOCK x BLOCK float block."""
+    height, width = gray.shape
+    top, left = round(height * margin), round(width * margin)
+    crop = gray[top : height - top or height, left : width - left or width]
+    return cv2.resize(crop, (BLOCK, BLOCK), interpolation=cv2.INTER_AREA).astype(np.float32)
+
+
+def turn(gray: np.ndarray, degrees: float) -> np.ndarray:
+    """The image turned by `degrees` about its centre (counter-clockwise), same size."""
+    height, width = gray.shape
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
+    return cv2.warpAffine(gray, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
 def orient(block: np.ndarray, orientation: int) -> np.ndarray:

@@ -79,19 +79,24 @@ def load_catalog_file(item: CatalogImage) -> LoadedImage:
         return imaging.load(handle, draft_size=service.QUERY_DRAFT_SIZE)
 
 
-def query_image(params: Params, suffix: str = "") -> LoadedImage:
-    """The query image given as image{suffix} (file), url{suffix} or filepath{suffix} (an indexed image)."""
-    image, url, filepath = f"image{suffix}", f"url{suffix}", f"filepath{suffix}"
-    given = [name for name in (image, url, filepath) if params.has(name)]
+def query_source(params: Params, suffix: str = "") -> str:
+    """Which of image{suffix}, url{suffix} or filepath{suffix} the request gives (exactly one)."""
+    names = (f"image{suffix}", f"url{suffix}", f"filepath{suffix}")
+    given = [name for name in names if params.has(name)]
     if len(given) != 1:
-        raise InvalidQuery(f"Give exactly one of {image} (a file), {url} or {filepath}.")
-    if given[0] == image:
-        if image not in params.files:
-            raise InvalidQuery(f"{image} must be a file upload (multipart/form-data).")
-        return service.load_query_image(params.files[image])
-    if given[0] == url:
-        return service.load_query_image(params.get(url))
-    item = CatalogImage.objects.filter(identifier=params.get(filepath)).first()
+        raise InvalidQuery(f"Give exactly one of {names[0]} (a file), {names[1]} or {names[2]}.")
+    return given[0]
+
+
+def query_image(params: Params, field: str) -> LoadedImage:
+    """Load the query image named by `field` (from query_source)."""
+    if field.startswith("image"):
+        if field not in params.files:
+            raise InvalidQuery(f"{field} must be a file upload (multipart/form-data).")
+        return service.load_query_image(params.files[field])
+    if field.startswith("url"):
+        return service.load_query_image(params.get(field))
+    item = CatalogImage.objects.filter(identifier=params.get(field)).first()
     if item is None:
-        raise NotFound(f"No image with filepath {params.get(filepath)!r} in the collection.")
+        raise NotFound(f"No image with filepath {params.get(field)!r} in the collection.")
     return load_catalog_file(item)

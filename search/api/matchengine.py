@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 from catalog import ingest
 from catalog.models import CatalogImage, Status
 from search import service
-from search.api.inputs import Params, query_image
+from search.api.inputs import Params, query_image, query_source
 from search.errors import InvalidQuery, SearchError, http_status
 from search.providers import Match, get_provider
 
@@ -52,6 +52,7 @@ class MatchEngineView(APIView):
     """Base: authentication, form input, JSON output, and every error in the MatchEngine shape."""
 
     method_name = ""
+    schema = None  # a compatibility API with its own contract (README); not part of the OpenAPI schema
     authentication_classes = [BasicAuthentication, TokenAuthentication]
     permission_classes = [CanUseMatchAPI]
     parser_classes = [MultiPartParser, FormParser]
@@ -215,7 +216,7 @@ class SearchView(MatchEngineView):
         offset = params.integer("offset", 0)
         limit = params.integer("limit", 10, low=0, high=MAX_RESULTS)
         mirrored = params.boolean("check_horizontal_flip", False)
-        loaded = query_image(params)
+        loaded = query_image(params, query_source(params))
         matches = service.match_image(loaded, limit=offset + limit, min_score=min_score, mirrored=mirrored)
         page = matches[offset : offset + limit]
         identifiers = dict(
@@ -234,7 +235,8 @@ class CompareView(MatchEngineView):
         params = self.params(request)
         min_score = params.number("min_score", 0)
         mirrored = params.boolean("check_horizontal_flip", False)
-        first, second = query_image(params, "1"), query_image(params, "2")
+        fields = query_source(params, "1"), query_source(params, "2")
+        first, second = query_image(params, fields[0]), query_image(params, fields[1])
         found = service.compare_images(first, second, mirrored=mirrored)
         if found is None or found.score < min_score:
             return envelope("compare", [])

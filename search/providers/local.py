@@ -1,7 +1,8 @@
 """The local match provider: window hashes in memory, local features to verify the doubtful.
 
-A query is hashed in eight orientations over three windows; the hash index returns catalog windows
-whose 64-bit key is near one of those 24 keys. Per catalog image the best 256-bit distance
+A query is hashed in its variants (eight orientations, and slightly skewed) over three windows; the
+hash index returns catalog windows whose 64-bit key is near one of the looked-up keys
+(search.fingerprint.LOOKUP). Per catalog image the best 256-bit distance
 decides:
 
 - at most ACCEPT_DISTANCE: a match on the hash alone (safe at ten million images, see
@@ -24,7 +25,7 @@ import numpy as np
 from PIL import Image
 
 from search import store
-from search.fingerprint import WINDOW_MARGINS, Fingerprint, hamming
+from search.fingerprint import LOOKUP, NARROW, VARIANTS, WINDOW_MARGINS, Fingerprint, hamming
 from search.models import IndexEvent
 from search.providers.base import Match, MatchProvider
 from search.providers.hashindex import HashIndex
@@ -127,21 +128,21 @@ class LocalHashProvider(MatchProvider):
         doubtful = sorted((i for i, entry in best.items() if entry[0] > self.accept_distance), key=lambda i: best[i][0])
         features = store.load_features(doubtful[:VERIFY_LIMIT]) if doubtful else {}
         matches = []
-        for image_id, (distance, orientation, query_window, target_window) in best.items():
+        for image_id, (distance, variant, query_window, target_window) in best.items():
             target = None
             if image_id in features and (stored := self.index.get(image_id)) is not None:
                 target = (features[image_id], *stored)
-            found = self.decide(image_id, fingerprint, distance, orientation, query_window, target_window, target)
+            found = self.decide(image_id, fingerprint, distance, variant, query_window, target_window, target)
             if found is not None and found.score >= min_score:
                 matches.append(found)
         matches.sort(key=lambda m: (-m.score, m.image_id))
         return matches[:limit]
 
     def nearest(self, query: Fingerprint) -> dict[int, tuple[int, int, int, int]]:
-        """Per candidate image: (256-bit distance, orientation, query window, catalog window) of its best pair."""
+        """Per candidate image: (256-bit distance, variant, query window, catalog window) of its best pair."""
         windows = len(WINDOW_MARGINS)
-        usable = np.flatnonzero(np.tile(query.valid, len(query.keys)))  # (orientation, window) pairs
-        candidates = self.index.search(query.keys.reshape(-1)[usable], KEY_RADIUS)
+        usable = np.flatnonzero((LOOKUP[: len(query.keys)] & query.valid[None, :]).ravel())  # (variant, window)
+        candidates = self.index.search(query.keys.reshape(-1)[usable], KEY_RADIUS, NARROW.ravel()[usable])
         if not len(candidates.query):
             return {}
         pair = usable[candidates.query]
@@ -163,7 +164,7 @@ class LocalHashProvider(MatchProvider):
         image_id: int,
         query: Fingerprint,
         distance: int,
-        orientation: int,
+        variant: int,
         query_window: int,
         target_window: int,
         target: tuple[bytes, np.ndarray, np.ndarray] | None,
@@ -175,7 +176,10 @@ class LocalHashProvider(MatchProvider):
         """
         query_span = 1 - 2 * WINDOW_MARGINS[query_window]
         target_span = 1 - 2 * WINDOW_MARGINS[target_window]
+        orientation, skew = VARIANTS[variant]
         details = {"distance": distance, "orientation": orientation * 90 % 360, "mirrored": orientation >= 4}
+        if skew:
+            details["skew"] = skew
         if distance <= self.accept_distance:
             target_overlap = min(1.0, target_span / query_span) ** 2
             query_overlap = min(1.0, query_span / target_span) ** 2

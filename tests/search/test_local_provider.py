@@ -134,9 +134,20 @@ def test_compare_says_whether_two_images_match():
     assert provider.compare(query(picture(640, 480, 10)), upright) is None
 
 
-def test_compare_verifies_a_small_rotation_with_local_features():
+@pytest.mark.parametrize("degrees", [-5, 2, 4, 7])
+def test_skewed_copies_are_found(degrees):
     provider = LocalHashProvider()
     original = picture(800, 600, 12)
-    turned = original.rotate(4, Image.Resampling.BICUBIC, fillcolor="white")
+    turned = original.rotate(degrees, Image.Resampling.BICUBIC, fillcolor="white")
     found = provider.compare(query(turned), fp.fingerprint(imaging.load(encode(original, "PNG"))))
-    assert found is not None and found.details["method"] == "features" and found.details["inliers"] >= 15
+    assert found is not None and found.score > 40
+
+
+def test_a_crop_between_windows_is_verified_with_local_features():
+    provider = LocalHashProvider()
+    original = picture(800, 600, 13)
+    cropped = original.crop((20, 70, 730, 560))  # 2.5% to 12% off, differently per side
+    found = provider.compare(query(cropped), fp.fingerprint(imaging.load(encode(original, "PNG"))))
+    assert found is not None and found.details["method"] == "features"
+    assert found.details["inliers"] >= 15 and found.details["aligned_distance"] <= 64
+    assert 60 < found.target_overlap < 80 and found.query_overlap > 95

@@ -1,0 +1,68 @@
+"""Fingerprinting speed on 12-megapixel JPEGs: ours (draft decode) against a plain pHash, in one run.
+
+    .venv/bin/python bench/fingerprint_speed.py [--images 8]
+
+Ours: search.imaging.load(draft_size=512) + search.fingerprint (window hashes in every query
+variant, ORB features, palette). Plain: imagehash.phash(Image.open(path)), one 64-bit hash from a
+full decode. Also: our fingerprint from a full decode, to show what the draft decode saves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+import imagehash  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from search import fingerprint, imaging  # noqa: E402
+from tests.images import picture  # noqa: E402
+
+
+def per_second(function, files: list[bytes]) -> float:
+    started = time.perf_counter()
+    for data in files:
+        function(data)
+    return len(files) / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--images", type=int, default=8)
+    parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "fingerprint_speed.json"))
+    args = parser.parse_args()
+    files = []
+    for seed in range(args.images):
+        out = io.BytesIO()
+        picture(1000, 750, seed).resize((4000, 3000), Image.Resampling.BICUBIC).save(out, "JPEG", quality=90)
+        files.append(out.getvalue())
+    results = {
+        "megapixels": 12,
+        "ours_catalog": per_second(lambda d: fingerprint.fingerprint(imaging.load(d, draft_size=512)), files),
+        "ours_query": per_second(
+            lambda d: fingerprint.fingerprint(imaging.load(d, draft_size=512), for_query=True), files
+        ),
+        "ours_catalog_full_decode": per_second(lambda d: fingerprint.fingerprint(imaging.load(d)), files),
+        "plain_phash": per_second(lambda d: imagehash.phash(Image.open(io.BytesIO(d))), files),
+    }
+    for name, value in results.items():
+        print(f"{name:28s} {value:8.2f}" + (" images/s" if name != "megapixels" else ""))
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.json).write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
