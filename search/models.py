@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 
 from catalog.models import CatalogImage
@@ -52,3 +53,16 @@ class IndexEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.operation} {self.image_id}"
+
+
+class TextDocument(models.Model):
+    """The weighted full-text vector of an item, for the database backend on PostgreSQL.
+
+    On SQLite the backend uses the FTS5 table `search_fts` instead (both made by migration 0003).
+    """
+
+    image = models.OneToOneField(CatalogImage, primary_key=True, on_delete=models.CASCADE, related_name="text_document")
+    vector = SearchVectorField(null=True)
+
+    def __str__(self) -> str:
+        return f"text of image {self.image_id}"

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+from catalog.models import CatalogImage
 from search import fingerprint as fingerprints
 from search import imaging
+from search.backends import get_search_backend
 from search.imaging import LoadedImage
 from search.providers import Match, get_provider
+from search.query import SearchQuery, SearchResults
 
 QUERY_DRAFT_SIZE = 512
+MAX_CANDIDATES = 500  # image matches handed to the backend per query image
 
 
 def load_query_image(source) -> LoadedImage:
@@ -34,3 +40,39 @@ def compare_images(first: LoadedImage, second: LoadedImage, *, mirrored: bool = 
     if found is not None and not mirrored and found.details.get("mirrored"):
         return None
     return found
+
+
+def search(query: SearchQuery) -> SearchResults:
+    """Words, images and filters in, one ranked list with facets out."""
+    image_scores = image_candidates(query) if query.has_image else None
+    return get_search_backend().search(query, image_scores)
+
+
+def image_candidates(query: SearchQuery) -> dict[int, Match]:
+    """Catalog items that look like any of the query images (best score per item wins)."""
+    sources = [crop(loaded, query.region) for loaded in query.images]
+    if query.similar_to is not None:
+        item = CatalogImage.objects.get(pk=query.similar_to)
+        with item.image.open("rb") as handle:
+            sources.append(crop(load_query_image(handle), query.region))
+    best: dict[int, Match] = {}
+    for loaded in sources:
+        for found in match_image(loaded, limit=MAX_CANDIDATES):
+            if found.image_id != query.similar_to and (
+                found.image_id not in best or found.score > best[found.image_id].score
+            ):
+                best[found.image_id] = found
+    return best
+
+
+def crop(loaded: LoadedImage, region: tuple[float, float, float, float] | None) -> LoadedImage:
+    """The part of a query image inside `region` (relative x, y, w, h), as a query of its own."""
+    if region is None:
+        return loaded
+    x, y, w, h = region
+    image = loaded.image
+    box = (round(x * image.width), round(y * image.height), round((x + w) * image.width), round((y + h) * image.height))
+    part = image.crop(box)
+    return dataclasses.replace(
+        loaded, image=part, width=max(1, round(w * loaded.width)), height=max(1, round(h * loaded.height))
+    )

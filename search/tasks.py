@@ -13,6 +13,7 @@ from django_tasks import task
 from catalog.models import CatalogImage
 from search import fingerprint as fingerprints
 from search import imaging, store
+from search.backends import backend_names, get_search_backend
 from search.models import ImageFingerprint
 from search.providers import get_provider
 
@@ -46,12 +47,16 @@ def index_item(item: CatalogImage) -> None:
 
 @task()
 def index_image(image_id: int) -> None:
-    item = CatalogImage.objects.filter(pk=image_id).first()
+    item = CatalogImage.objects.select_related("creator").filter(pk=image_id).first()
     if item is None:
         return  # deleted before the task ran: the delete task cleans up
     index_item(item)
+    for name in backend_names():
+        get_search_backend(name).index([item])
 
 
 @task()
 def remove_image(image_id: int) -> None:
     get_provider().remove(image_id)
+    for name in backend_names():
+        get_search_backend(name).remove([image_id])

@@ -210,6 +210,20 @@ if _match_provider not in _MATCH_PROVIDERS:
     raise ImproperlyConfigured(f"MATCH_PROVIDER must be one of {sorted(_MATCH_PROVIDERS)}; got {_match_provider!r}")
 LIKENESS_MATCH_PROVIDERS = {"default": _MATCH_PROVIDERS[_match_provider]}
 
+# Keywords, filters and facets: SEARCH_BACKEND=database (embedded) or elasticsearch.
+_SEARCH_BACKENDS = {
+    "database": {"BACKEND": "search.backends.database"},
+    "elasticsearch": {
+        "BACKEND": "search.backends.elasticsearch",
+        "URLS": envlist("ELASTICSEARCH_URL", []),
+        "INDEX": os.environ.get("ELASTICSEARCH_INDEX", "likeness"),
+    },
+}
+_search_backend = os.environ.get("SEARCH_BACKEND", "database")
+if _search_backend not in _SEARCH_BACKENDS:
+    raise ImproperlyConfigured(f"SEARCH_BACKEND must be one of {sorted(_SEARCH_BACKENDS)}; got {_search_backend!r}")
+LIKENESS_SEARCH_BACKENDS = {"default": _SEARCH_BACKENDS[_search_backend]}
+
 # Likeness itself.
 LIKENESS = {
     # Untrusted images: refused above these limits, before any full decode.

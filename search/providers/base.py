@@ -55,3 +55,7 @@ class MatchProvider(ABC):
     def ping(self) -> bool:
         """Whether the provider can answer now."""
         return True
+
+    def rebuild(self) -> int:
+        """Make the index match the stored fingerprints of the catalog; returns how many are indexed."""
+        raise NotImplementedError(f"{type(self).__name__} cannot rebuild its index.")

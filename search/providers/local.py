@@ -20,8 +20,10 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from datetime import timedelta
 
 import numpy as np
+from django.utils import timezone
 from PIL import Image
 
 from search import store
@@ -115,6 +117,13 @@ class LocalHashProvider(MatchProvider):
 
     def count(self) -> int:
         self.sync()
+        return len(self.index)
+
+    def rebuild(self) -> int:
+        """Reload from the stored fingerprints, and drop change events every process has outlived."""
+        cutoff = timezone.now() - timedelta(seconds=2 * RELOAD_AFTER)  # every process reloads within RELOAD_AFTER
+        IndexEvent.objects.filter(created_at__lt=cutoff).delete()
+        self.reload()
         return len(self.index)
 
     # --- matching ---------------------------------------------------------------------------

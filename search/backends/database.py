@@ -1,0 +1,193 @@
+"""The embedded default backend: keywords, filters and facets as queries on the catalog database."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Iterable
+
+from django.db.models import Case, Count, F, QuerySet, Value, When
+
+from catalog.models import CatalogImage, LicenseType
+from search.backends.base import BaseSearchBackend
+from search.backends.dbtext import TextSearch, terms, text_search_for_vendor
+from search.models import ImageColor
+from search.providers import Match
+from search.query import (
+    SIZE_BUCKETS,
+    UNKNOWN_YEAR,
+    FacetValue,
+    Filters,
+    Hit,
+    SearchQuery,
+    SearchResults,
+    century_label,
+)
+
+
+def filtered(filters: Filters) -> QuerySet:
+    """The catalog narrowed by every filter (the meaning all backends share)."""
+    queryset = CatalogImage.objects.all() if filters.include_drafts else CatalogImage.objects.published()
+    if filters.colors:
+        for color in filters.colors:  # every chosen colour must cover a meaningful share
+            queryset = queryset.filter(pk__in=ImageColor.objects.filter(name=color).values("image_id"))
+    if filters.min_width:
+        queryset = queryset.filter(width__gte=filters.min_width)
+    if filters.min_height:
+        queryset = queryset.filter(height__gte=filters.min_height)
+    if filters.min_megapixels:
+        queryset = queryset.annotate(pixels=F("width") * F("height")).filter(
+            pixels__gte=filters.min_megapixels * 1_000_000
+        )
+    if filters.orientation:
+        queryset = queryset.filter(orientation=filters.orientation)
+    if filters.formats:
+        queryset = queryset.filter(format__in=filters.formats)
+    if filters.year_from is not None:
+        queryset = queryset.filter(year__gte=filters.year_from)
+    if filters.year_to is not None:
+        queryset = queryset.filter(year__lte=filters.year_to)
+    if filters.licenses:
+        queryset = queryset.filter(license_type__in=filters.licenses)
+    if filters.added_since:
+        queryset = queryset.filter(created_at__gte=filters.added_since)
+    return queryset
+
+
+class DatabaseSearchBackend(BaseSearchBackend):
+    def __init__(self, **params) -> None:
+        super().__init__(**params)
+        self._text: TextSearch | None = None
+
+    @property
+    def text(self) -> TextSearch:
+        if self._text is None:  # chosen on first use: the database connection is not there at import
+            self._text = text_search_for_vendor()
+        return self._text
+
+    def index(self, items: Iterable[CatalogImage]) -> None:
+        self.text.index(items)
+
+    def remove(self, ids: Iterable[int]) -> None:
+        self.text.remove(ids)
+
+    def clear(self) -> None:
+        self.text.clear()
+
+    # --- searching --------------------------------------------------------------------------
+
+    def search(self, query: SearchQuery, image_scores: dict[int, Match] | None = None) -> SearchResults:
+        if query.text and not terms(query.text):
+            query = dataclasses.replace(query, text="")  # only punctuation: no words to look for
+        base = filtered(query.filters)
+        if image_scores is not None:
+            base = base.filter(pk__in=list(image_scores))
+        matching = self.text.filter(base, query.text) if query.text else base
+        if image_scores is not None:
+            hits, total = self._image_hits(query, image_scores, base, matching)
+        else:
+            hits, total = self._text_hits(query, matching)
+        facets = self.facets(matching)
+        unknown = 0
+        if query.filters.filters_age:
+            no_age = Filters(**{**query.filters.__dict__, "year_from": None, "year_to": None})
+            unknown_base = filtered(no_age).filter(year__isnull=True)
+            if image_scores is not None:
+                unknown_base = unknown_base.filter(pk__in=list(image_scores))
+            unknown = (self.text.filter(unknown_base, query.text) if query.text else unknown_base).count()
+        return SearchResults(hits, total, facets, query.page, query.page_size, unknown)
+
+    def _text_hits(self, query: SearchQuery, matching: QuerySet) -> tuple[list[Hit], int]:
+        ordered = matching.select_related("creator", "collection").order_by(*self._order(query))
+        total = matching.count()
+        page = list(ordered[query.offset : query.offset + query.page_size])
+        hits = [
+            Hit(item, float(getattr(item, "text_rank", 0.0) or 0.0), getattr(item, "text_rank", None)) for item in page
+        ]
+        return hits, total
+
+    @staticmethod
+    def _order(query: SearchQuery) -> list:
+        by_year = [F("year").asc(nulls_last=True), "pk"]
+        orders = {
+            "newest": [F("year").desc(nulls_last=True), "-pk"],
+            "oldest": by_year,
+            "largest": [(F("width") * F("height")).desc(), "-pk"],
+        }
+        if query.sort in orders:
+            return orders[query.sort]
+        return ["-text_rank", "-pk"] if query.text else ["-created_at", "-pk"]
+
+    def _image_hits(
+        self, query: SearchQuery, image_scores: dict[int, Match], base: QuerySet, matching: QuerySet
+    ) -> tuple[list[Hit], int]:
+        """Image candidates that pass the filters, those that also match the words first, each in
+        the provider's order; the page is cut here, after ordering, so no candidate is lost."""
+        ranks = dict(matching.values_list("pk", "text_rank")) if query.text else {}
+        text_ids = set(ranks)
+        candidates = list(base.values_list("pk", "year", "width", "height"))
+        facts = {pk: (year, width * height) for pk, year, width, height in candidates}
+        ids = [pk for pk, *_ in candidates]
+        if query.sort == "newest":
+            ids.sort(key=lambda pk: (facts[pk][0] is None, -(facts[pk][0] or 0), -image_scores[pk].score))
+        elif query.sort == "oldest":
+            ids.sort(key=lambda pk: (facts[pk][0] is None, facts[pk][0] or 0, -image_scores[pk].score))
+        elif query.sort == "largest":
+            ids.sort(key=lambda pk: (-facts[pk][1], -image_scores[pk].score))
+        else:
+            ids.sort(key=lambda pk: (pk not in text_ids, -image_scores[pk].score, pk))
+        page_ids = ids[query.offset : query.offset + query.page_size]
+        items = CatalogImage.objects.select_related("creator", "collection").in_bulk(page_ids)
+        hits = []
+        for pk in page_ids:
+            match = image_scores[pk]
+            bonus = 100.0 if pk in text_ids else 0.0  # text-matching image hits rank above the rest
+            hits.append(Hit(items[pk], match.score + bonus, ranks.get(pk), match.score, match))
+        return hits, len(ids)
+
+    # --- facets -----------------------------------------------------------------------------
+
+    def facets(self, matching: QuerySet) -> dict[str, list[FacetValue]]:
+        """Counts per value over the whole filtered result set: one grouped scan plus one for colours."""
+        bucket = Case(
+            *(When(pixels__lt=high * 1_000_000, then=Value(value)) for value, _, _, high in SIZE_BUCKETS[:-1]),
+            default=Value(SIZE_BUCKETS[-1][0]),
+        )
+        rows = matching.order_by().annotate(pixels=F("width") * F("height"), bucket=bucket)
+        grouped = rows.values("format", "orientation", "license_type", "year", "bucket").annotate(n=Count("pk"))
+        formats, orientations, licenses, ages, sizes = Counter(), Counter(), Counter(), Counter(), Counter()
+        for row in grouped:
+            n = row["n"]
+            formats[row["format"]] += n
+            orientations[row["orientation"]] += n
+            licenses[row["license_type"]] += n
+            ages[century_label(row["year"]) if row["year"] is not None else (UNKNOWN_YEAR, "Unknown year")] += n
+            sizes[row["bucket"]] += n
+        # A join from the catalog side, not a subquery: FTS5's extra() clauses name the outer table.
+        colors = matching.order_by().filter(colors__isnull=False).values(name=F("colors__name")).annotate(n=Count("pk"))
+        license_labels = dict(LicenseType.choices)
+        return {
+            "color": sorted(
+                (FacetValue(r["name"], r["n"], r["name"]) for r in colors), key=lambda f: (-f.count, f.value)
+            ),
+            "format": _by_count(formats),
+            "orientation": _by_count(orientations),
+            "size": [FacetValue(value, sizes[value], label) for value, label, *_ in SIZE_BUCKETS if sizes[value]],
+            "century": sorted(
+                (FacetValue(value, n, label) for (value, label), n in ages.items()),
+                key=lambda f: (f.value == UNKNOWN_YEAR, _start_year(f.value)),
+            ),
+            "license": [FacetValue(k, n, license_labels.get(k, k)) for k, n in licenses.most_common()],
+        }
+
+
+def _by_count(counter: Counter) -> list[FacetValue]:
+    return [FacetValue(value, n, value) for value, n in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def _start_year(value: str) -> int:
+    head = value.split("-")[0] if not value.startswith("-") else "-" + value[1:].split("-")[0]
+    return int(head) if head.lstrip("-").isdigit() else 0
+
+
+SearchBackend = DatabaseSearchBackend

@@ -1,0 +1,164 @@
+"""Full-text search inside the catalog database: SQLite FTS5, PostgreSQL full text, or a plain fallback.
+
+Weighted title > creator > tags > description, prefix matching ("harb" finds "harbour"), accents
+folded ("Degas" finds "Dégas"). The embedded default picks its strategy from the database vendor.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from django.contrib.postgres.search import SearchQuery as PgQuery
+from django.contrib.postgres.search import SearchRank, SearchVector
+from django.db import connection
+from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
+
+from catalog.models import CatalogImage
+
+MAX_TERMS = 12
+WEIGHTS = {"title": 10.0, "creator": 5.0, "tags": 3.0, "description": 1.0}
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: "Dégas" -> "degas"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+def terms(text: str) -> list[str]:
+    """The words of a user's query, folded; punctuation and operators are never passed through."""
+    return re.findall(r"\w+", fold(text))[:MAX_TERMS]
+
+
+def document(item: CatalogImage) -> dict[str, str]:
+    return {
+        "title": item.title,
+        "creator": item.creator.name if item.creator_id else "",
+        "tags": item.tags.replace(",", " "),
+        "description": item.description,
+    }
+
+
+class TextSearch:
+    """Plain fallback: every word must occur (as a prefix-free substring) in some field."""
+
+    def index(self, items: Iterable[CatalogImage]) -> None:
+        """Nothing to keep: the fallback reads the catalog columns directly."""
+
+    def remove(self, ids: Iterable[int]) -> None:
+        """Nothing to remove."""
+
+    def clear(self) -> None:
+        """Nothing to clear."""
+
+    def filter(self, queryset: QuerySet, text: str) -> QuerySet:
+        words = terms(text)
+        if not words:
+            return queryset
+        fields = {"title": "title", "creator": "creator__name", "tags": "tags", "description": "description"}
+        for word in words:
+            queryset = queryset.filter(
+                Q(*(Q(**{f"{path}__icontains": word}) for path in fields.values()), _connector=Q.OR)
+            )
+        rank = sum(
+            (Case(When(**{f"{path}__icontains": words[0]}, then=Value(WEIGHTS[name])), default=Value(0.0)))
+            for name, path in fields.items()
+        )
+        return queryset.annotate(text_rank=Coalesce(rank, Value(0.0), output_field=FloatField()))
+
+
+class SQLiteFTS5(TextSearch):
+    """An FTS5 table beside the catalog (created by migration search.0003 on SQLite)."""
+
+    table = "search_fts"
+
+    def index(self, items: Iterable[CatalogImage]) -> None:
+        items = list(items)
+        if not items:
+            return
+        with connection.cursor() as cursor:
+            self._delete(cursor, [item.pk for item in items])
+            cursor.executemany(
+                f"INSERT INTO {self.table} (rowid, title, creator, tags, description) VALUES (%s, %s, %s, %s, %s)",  # noqa: S608
+                [(item.pk, *document(item).values()) for item in items],
+            )
+
+    def remove(self, ids: Iterable[int]) -> None:
+        with connection.cursor() as cursor:
+            self._delete(cursor, list(ids))
+
+    def clear(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {self.table}")  # noqa: S608
+
+    def _delete(self, cursor, ids: list[int]) -> None:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            cursor.execute(f"DELETE FROM {self.table} WHERE rowid IN ({','.join(['%s'] * len(chunk))})", chunk)  # noqa: S608
+
+    def filter(self, queryset: QuerySet, text: str) -> QuerySet:
+        words = terms(text)
+        if not words:
+            return queryset
+        expression = " AND ".join(f'"{word}"*' for word in words)  # quoted: no FTS operators from users
+        weights = ", ".join(str(weight) for weight in WEIGHTS.values())
+        return queryset.extra(  # noqa: S610 (FTS5's MATCH and bm25 have no ORM expression)
+            select={"text_rank": f"-bm25({self.table}, {weights})"},
+            tables=[self.table],
+            where=[f"{self.table}.rowid = catalog_catalogimage.id", f"{self.table} MATCH %s"],
+            params=[expression],
+        )
+
+
+class PostgresFullText(TextSearch):
+    """A weighted tsvector per item in search.TextDocument, with a GIN index (migration search.0003)."""
+
+    config = "english"
+
+    def index(self, items: Iterable[CatalogImage]) -> None:
+        from search.models import TextDocument
+
+        for item in items:
+            fields = {name: fold(value) for name, value in document(item).items()}
+            vector = (
+                SearchVector(Value(fields["title"]), weight="A", config=self.config)
+                + SearchVector(Value(fields["creator"]), weight="B", config=self.config)
+                + SearchVector(Value(fields["tags"]), weight="C", config=self.config)
+                + SearchVector(Value(fields["description"]), weight="D", config=self.config)
+            )
+            TextDocument.objects.update_or_create(image_id=item.pk, defaults={"vector": vector})
+
+    def remove(self, ids: Iterable[int]) -> None:
+        from search.models import TextDocument
+
+        TextDocument.objects.filter(image_id__in=list(ids)).delete()
+
+    def clear(self) -> None:
+        from search.models import TextDocument
+
+        TextDocument.objects.all().delete()
+
+    def filter(self, queryset: QuerySet, text: str) -> QuerySet:
+        words = terms(text)
+        if not words:
+            return queryset
+        query = PgQuery(" & ".join(f"{word}:*" for word in words), search_type="raw", config=self.config)
+        return queryset.filter(text_document__vector=query).annotate(
+            text_rank=SearchRank(F("text_document__vector"), query, weights=[0.1, 0.3, 0.6, 1.0])
+        )
+
+
+def text_search_for_vendor() -> TextSearch:
+    if connection.vendor == "postgresql":
+        return PostgresFullText()
+    if connection.vendor == "sqlite" and has_fts5_table():
+        return SQLiteFTS5()
+    return TextSearch()
+
+
+def has_fts5_table() -> bool:
+    """Whether migrations could create the FTS5 table (SQLite built without FTS5 cannot)."""
+    return SQLiteFTS5.table in connection.introspection.table_names()
