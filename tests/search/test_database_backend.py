@@ -3,7 +3,7 @@
 import pytest
 
 from search.backends import get_search_backend
-from tests.search.backend_behaviour import BackendBehaviour, catalog  # noqa: F401  (fixture)
+from tests.search.backend_behaviour import BackendBehaviour
 
 pytestmark = pytest.mark.django_db
 

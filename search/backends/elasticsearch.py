@@ -1,0 +1,302 @@
+"""The Elasticsearch backend (Elasticsearch 8.x, official client and its DSL), for catalogs past one machine.
+
+Documents carry text (English analysis with ASCII folding), keyword filter fields, numbers and
+precomputed facet values. Image candidates restrict a query with an `ids` filter and fold their
+similarity into the score with `function_score`. A rebuild fills a new index and swaps the alias,
+so searches never see a half-built index. Only bool, terms, range, multi_match, function_score and
+aggregations are used: features every Elasticsearch 8 and OpenSearch-compatible server has.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
+from elasticsearch import TransportError as ClientTransportError
+from elasticsearch.dsl import Q, Search
+
+from catalog.models import CatalogImage, LicenseType
+from search.backends.base import BaseSearchBackend
+from search.backends.dbtext import terms
+from search.errors import BackendError
+from search.models import ImageColor
+from search.providers import Match
+from search.query import SIZE_BUCKETS, UNKNOWN_YEAR, FacetValue, Filters, Hit, SearchQuery, SearchResults, century_label
+
+logger = logging.getLogger(__name__)
+
+TEXT = {"type": "text", "analyzer": "folded_english", "fields": {"raw": {"type": "keyword", "ignore_above": 256}}}
+MAPPINGS = {
+    "properties": {
+        "title": TEXT,
+        "creator": TEXT,
+        "tags": TEXT,
+        "description": {"type": "text", "analyzer": "folded_english"},
+        "status": {"type": "keyword"},
+        "format": {"type": "keyword"},
+        "orientation": {"type": "keyword"},
+        "license_type": {"type": "keyword"},
+        "colors": {"type": "keyword"},
+        "size": {"type": "keyword"},
+        "century": {"type": "keyword"},
+        "year": {"type": "integer"},
+        "width": {"type": "integer"},
+        "height": {"type": "integer"},
+        "pixels": {"type": "long"},
+        "megapixels": {"type": "float"},
+        "created_at": {"type": "date"},
+    }
+}
+SETTINGS = {
+    "analysis": {
+        "filter": {"english_stemmer": {"type": "stemmer", "language": "english"}},
+        "analyzer": {
+            "folded_english": {
+                "type": "custom",
+                "tokenizer": "standard",
+                "filter": ["lowercase", "asciifolding", "english_stemmer"],
+            }
+        },
+    }
+}
+FIELDS = ["title^4", "creator^3", "tags^2", "description"]
+TEXT_BONUS = 1000.0  # an image match that also matches the words ranks above every one that does not
+
+
+def to_document(item: CatalogImage, colors: list[str]) -> dict:
+    megapixels = item.width * item.height / 1_000_000
+    return {
+        "title": item.title,
+        "creator": item.creator.name if item.creator_id else "",
+        "tags": item.tag_list,
+        "description": item.description,
+        "status": item.status,
+        "format": item.format,
+        "orientation": item.orientation,
+        "license_type": item.license_type,
+        "colors": colors,
+        "size": next(value for value, _, low, high in SIZE_BUCKETS if low <= megapixels < high),
+        "century": century_label(item.year)[0] if item.year is not None else UNKNOWN_YEAR,
+        "year": item.year,
+        "width": item.width,
+        "height": item.height,
+        "pixels": item.width * item.height,
+        "megapixels": megapixels,
+        "created_at": item.created_at.isoformat() if item.created_at else None,
+    }
+
+
+def filter_clauses(filters: Filters) -> list:
+    clauses = [] if filters.include_drafts else [Q("term", status="published")]
+    clauses += [Q("term", colors=color) for color in filters.colors]
+    ranges = {
+        "width": {"gte": filters.min_width},
+        "height": {"gte": filters.min_height},
+        "megapixels": {"gte": filters.min_megapixels},
+        "year": {"gte": filters.year_from, "lte": filters.year_to},
+        "created_at": {"gte": filters.added_since.isoformat() if filters.added_since else None},
+    }
+    for field, bounds in ranges.items():
+        bounds = {k: v for k, v in bounds.items() if v is not None}
+        if bounds:
+            clauses.append(Q("range", **{field: bounds}))
+    if filters.orientation:
+        clauses.append(Q("term", orientation=filters.orientation))
+    if filters.formats:
+        clauses.append(Q("terms", format=list(filters.formats)))
+    if filters.licenses:
+        clauses.append(Q("terms", license_type=list(filters.licenses)))
+    return clauses
+
+
+class ElasticsearchSearchBackend(BaseSearchBackend):
+    facet_fields = {"color": "colors", "format": "format", "orientation": "orientation", "size": "size",
+                    "century": "century", "license": "license_type"}  # fmt: skip
+
+    def __init__(self, URLS=(), INDEX="likeness", OPTIONS=None, REFRESH=False, **params) -> None:
+        super().__init__(**params)
+        if not URLS:
+            raise BackendError("SEARCH_BACKEND=elasticsearch needs ELASTICSEARCH_URL, e.g. http://localhost:9200.")
+        self.alias = INDEX
+        self.refresh = REFRESH
+        self.client = Elasticsearch(list(URLS), request_timeout=10, retry_on_timeout=True, max_retries=2,
+                                    **(OPTIONS or {}))  # fmt: skip
+        self._building: str | None = None
+        self._alias_ready = False
+
+    # --- the index and its alias ---------------------------------------------------------------
+
+    def _new_index(self) -> str:
+        name = f"{self.alias}-{datetime.now(UTC).strftime('%Y%m%d%H%M%S%f')}"
+        self.client.indices.create(index=name, mappings=MAPPINGS, settings=SETTINGS)
+        return name
+
+    def _ensure_alias(self) -> None:
+        if self._alias_ready:
+            return
+        if not self.client.indices.exists_alias(name=self.alias):
+            name = self._new_index()
+            self.client.indices.put_alias(index=name, name=self.alias)
+        self._alias_ready = True
+
+    def _call(self, action, *args, **kwargs):
+        try:
+            return action(*args, **kwargs)
+        except (ClientTransportError, ApiError) as exc:
+            raise BackendError(f"Elasticsearch failed: {exc}") from exc
+
+    def _alias_indices(self) -> list[str]:
+        try:
+            return list(self.client.indices.get_alias(name=self.alias))
+        except NotFoundError:
+            return []
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def index(self, items: Iterable[CatalogImage]) -> None:
+        items = list(items)
+        if not items:
+            return
+        target = self._building or self.alias
+        if self._building is None:
+            self._call(self._ensure_alias)
+        colors: dict[int, list[str]] = {}
+        for image_id, name in ImageColor.objects.filter(image__in=items).values_list("image_id", "name"):
+            colors.setdefault(image_id, []).append(name)
+        actions = (
+            {"_index": target, "_id": str(item.pk), "_source": to_document(item, colors.get(item.pk, []))}
+            for item in items
+        )
+        refresh = self.refresh if self._building is None else False
+        self._call(helpers.bulk, self.client, actions, refresh=refresh)
+
+    def remove(self, ids: Iterable[int]) -> None:
+        actions = ({"_op_type": "delete", "_index": self.alias, "_id": str(pk)} for pk in ids)
+        self._call(helpers.bulk, self.client, actions, refresh=self.refresh, raise_on_error=False)
+
+    def clear(self) -> None:
+        """Start a rebuild: documents go to a new index until finish_rebuild swaps the alias to it."""
+        self._building = self._call(self._new_index)
+
+    def finish_rebuild(self) -> None:
+        new, self._building = self._building, None
+        if new is None:
+            return
+        self._call(self.client.indices.refresh, index=new)
+        old = self._call(self._alias_indices)
+        actions = [{"remove": {"index": name, "alias": self.alias}} for name in old]
+        self._call(self.client.indices.update_aliases, actions=[*actions, {"add": {"index": new, "alias": self.alias}}])
+        for name in old:
+            self._call(self.client.indices.delete, index=name, ignore_unavailable=True)
+        self._alias_ready = True
+
+    def ping(self) -> bool:
+        try:
+            return bool(self.client.ping())
+        except ClientTransportError:
+            return False
+
+    # --- searching ----------------------------------------------------------------------------
+
+    def text_query(self, text: str):
+        return Q("multi_match", query=" ".join(terms(text)), fields=FIELDS, type="bool_prefix", operator="and")
+
+    def search(self, query: SearchQuery, image_scores: dict[int, Match] | None = None) -> SearchResults:
+        self._call(self._ensure_alias)
+        words = bool(terms(query.text))
+        clauses = filter_clauses(query.filters)
+        if image_scores is not None:
+            clauses.append(Q("ids", values=[str(pk) for pk in image_scores]))
+        search = Search(using=self.client, index=self.alias).extra(track_total_hits=True)
+        if image_scores is not None:
+            bonus = [Q("constant_score", filter=self.text_query(query.text), boost=TEXT_BONUS)] if words else []
+            functions = [
+                {"filter": Q("ids", values=[str(pk)]), "weight": max(m.score, 0.01)} for pk, m in image_scores.items()
+            ]
+            base = Q("bool", filter=clauses, should=bonus)
+            search = search.query("function_score", query=base, functions=functions, score_mode="sum", boost_mode="sum")
+        else:
+            search = search.query(Q("bool", filter=clauses, must=[self.text_query(query.text)] if words else []))
+        if image_scores is not None and not image_scores:
+            return SearchResults([], 0, {name: [] for name in self.facet_fields}, query.page, query.page_size)
+        search = self._order(search, query, words or image_scores is not None)
+        for name, field in self.facet_fields.items():
+            search.aggs.bucket(name, "terms", field=field, size=100)
+        search = search[query.offset : query.offset + query.page_size].source(False)
+        response = self._call(search.execute)
+        hits = self._hits(response, query, image_scores, words)
+        unknown = self._unknown_years(query, image_scores) if query.filters.filters_age else 0
+        total = response.hits.total.value
+        return SearchResults(hits, total, self._facets(response), query.page, query.page_size, unknown)
+
+    @staticmethod
+    def _order(search: Search, query: SearchQuery, scored: bool) -> Search:
+        orders = {
+            "newest": [{"year": {"order": "desc", "missing": "_last"}}, {"_score": "desc"}],
+            "oldest": [{"year": {"order": "asc", "missing": "_last"}}, {"_score": "desc"}],
+            "largest": [{"pixels": {"order": "desc"}}, {"_score": "desc"}],
+        }
+        if query.sort in orders:
+            return search.sort(*orders[query.sort])
+        return search.sort({"_score": "desc"}) if scored else search.sort({"created_at": "desc"})
+
+    def _hits(self, response, query: SearchQuery, image_scores, words: bool) -> list[Hit]:
+        ranked = [(int(hit.meta.id), hit.meta.score) for hit in response]
+        items = CatalogImage.objects.select_related("creator", "collection").in_bulk([pk for pk, _ in ranked])
+        hits = []
+        for pk, score in ranked:
+            if pk not in items:
+                continue  # deleted since it was indexed: update_index will tidy up
+            if image_scores is not None:
+                match = image_scores[pk]
+                matched_words = words and (score or 0) >= TEXT_BONUS
+                hits.append(
+                    Hit(items[pk], float(score or match.score), 1.0 if matched_words else None, match.score, match)
+                )
+            else:
+                hits.append(Hit(items[pk], float(score or 0), float(score) if words and score else None))
+        return hits
+
+    def _facets(self, response) -> dict[str, list[FacetValue]]:
+        licenses = dict(LicenseType.choices)
+        sizes = {value: label for value, label, *_ in SIZE_BUCKETS}
+        facets = {}
+        for name in self.facet_fields:
+            buckets = [(b.key, b.doc_count) for b in getattr(response.aggregations, name).buckets]
+            if name == "size":
+                order = list(sizes)
+                facets[name] = [FacetValue(v, n, sizes[v]) for v, n in sorted(buckets, key=lambda b: order.index(b[0]))]
+            elif name == "century":
+                facets[name] = sorted(
+                    (FacetValue(v, n, _century_label(v)) for v, n in buckets),
+                    key=lambda f: (f.value == UNKNOWN_YEAR, int(f.value.split("-")[0]) if f.value[0].isdigit() else 0),
+                )
+            else:
+                labels = licenses if name == "license" else {}
+                facets[name] = [
+                    FacetValue(v, n, labels.get(v, v)) for v, n in sorted(buckets, key=lambda b: (-b[1], b[0]))
+                ]
+        return facets
+
+    def _unknown_years(self, query: SearchQuery, image_scores) -> int:
+        no_age = Filters(**{**query.filters.__dict__, "year_from": None, "year_to": None})
+        clauses = filter_clauses(no_age)
+        if image_scores is not None:
+            clauses.append(Q("ids", values=[str(pk) for pk in image_scores]))
+        must = [self.text_query(query.text)] if terms(query.text) else []
+        search = Search(using=self.client, index=self.alias).query(
+            Q("bool", filter=clauses, must=must, must_not=[Q("exists", field="year")])
+        )
+        return self._call(search.count)
+
+
+def _century_label(value: str) -> str:
+    if value == UNKNOWN_YEAR:
+        return "Unknown year"
+    start = int(value.split("-")[0])
+    return century_label(start)[1]
+
+
+SearchBackend = ElasticsearchSearchBackend
