@@ -7,7 +7,8 @@ from collections.abc import Iterable, Iterator
 import numpy as np
 from django.db import transaction
 
-from search.fingerprint import COLOR_CLASS_MIN_SHARE, WINDOW_MARGINS, Fingerprint, PaletteColor
+from catalog.models import CatalogImage
+from search.fingerprint import COLOR_CLASS_MIN_SHARE, COLOR_NAMES, WINDOW_MARGINS, Fingerprint, PaletteColor
 from search.models import ImageColor, ImageFingerprint
 
 VERSION = 1
@@ -34,6 +35,9 @@ def save_fingerprint(image_id: int, sha256: str, fingerprint: Fingerprint) -> No
             "color_shares": upright.color_shares,
         },
     )
+    classes = set(upright.color_classes)
+    mask = sum(1 << index for index, name in enumerate(COLOR_NAMES) if name in classes)
+    CatalogImage.objects.filter(pk=image_id).update(color_mask=mask)  # no save(): no signal, no re-index loop
     ImageColor.objects.filter(image_id=image_id).delete()
     ImageColor.objects.bulk_create(
         ImageColor(image_id=image_id, name=name, share=share)

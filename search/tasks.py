@@ -14,6 +14,7 @@ from catalog.models import CatalogImage
 from search import fingerprint as fingerprints
 from search import imaging, store
 from search.backends import backend_names, get_search_backend
+from search.errors import SearchError
 from search.models import ImageFingerprint
 from search.providers import get_provider
 
@@ -45,18 +46,37 @@ def index_item(item: CatalogImage) -> None:
     provider.add(item.pk, fingerprint, image)
 
 
+def for_each_index(action: str, image_id: int, work) -> None:
+    """Run `work(backend)` on every search backend; a failing one is logged, never fatal.
+
+    The catalog row is already committed (the database is the source of truth); an index that
+    missed a change is repaired by `manage.py update_index`.
+    """
+    for name in backend_names():
+        try:
+            work(get_search_backend(name))
+        except SearchError as exc:
+            logger.error(
+                "Could not %s item %s in search backend %s: %s (run update_index)", action, image_id, name, exc
+            )
+
+
 @task()
 def index_image(image_id: int) -> None:
     item = CatalogImage.objects.select_related("creator").filter(pk=image_id).first()
     if item is None:
         return  # deleted before the task ran: the delete task cleans up
-    index_item(item)
-    for name in backend_names():
-        get_search_backend(name).index([item])
+    try:
+        index_item(item)
+    except SearchError as exc:
+        logger.error("Could not index item %s for image matching: %s (run update_index)", image_id, exc)
+    for_each_index("index", image_id, lambda backend: backend.index([item]))
 
 
 @task()
 def remove_image(image_id: int) -> None:
-    get_provider().remove(image_id)
-    for name in backend_names():
-        get_search_backend(name).remove([image_id])
+    try:
+        get_provider().remove(image_id)
+    except SearchError as exc:
+        logger.error("Could not remove item %s from image matching: %s (run update_index)", image_id, exc)
+    for_each_index("remove", image_id, lambda backend: backend.remove([image_id]))

@@ -6,12 +6,12 @@ import dataclasses
 from collections import Counter
 from collections.abc import Iterable
 
-from django.db.models import Case, Count, F, QuerySet, Value, When
+from django.db.models import Case, Count, F, QuerySet, Sum, Value, When
 
 from catalog.models import CatalogImage, LicenseType
 from search.backends.base import BaseSearchBackend
 from search.backends.dbtext import TextSearch, terms, text_search_for_vendor
-from search.models import ImageColor
+from search.fingerprint import COLOR_NAMES
 from search.providers import Match
 from search.query import (
     SIZE_BUCKETS,
@@ -28,9 +28,9 @@ from search.query import (
 def filtered(filters: Filters) -> QuerySet:
     """The catalog narrowed by every filter (the meaning all backends share)."""
     queryset = CatalogImage.objects.all() if filters.include_drafts else CatalogImage.objects.published()
-    if filters.colors:
-        for color in filters.colors:  # every chosen colour must cover a meaningful share
-            queryset = queryset.filter(pk__in=ImageColor.objects.filter(name=color).values("image_id"))
+    if filters.colors:  # every chosen colour must cover a meaningful share
+        mask = sum(1 << COLOR_NAMES.index(color) for color in filters.colors)
+        queryset = queryset.alias(chosen_colors=F("color_mask").bitand(mask)).filter(chosen_colors=mask)
     if filters.min_width:
         queryset = queryset.filter(width__gte=filters.min_width)
     if filters.min_height:
@@ -83,11 +83,12 @@ class DatabaseSearchBackend(BaseSearchBackend):
         if image_scores is not None:
             base = base.filter(pk__in=list(image_scores))
         matching = self.text.filter(base, query.text) if query.text else base
+        facets, matched = self.facets(matching)
         if image_scores is not None:
-            hits, total = self._image_hits(query, image_scores, base, matching)
+            hits, total = self._image_hits(query, image_scores, base)
         else:
-            hits, total = self._text_hits(query, matching)
-        facets = self.facets(matching)
+            ranked = self.text.ranked(base, query.text) if query.text else base
+            hits, total = self._text_hits(query, ranked), matched
         unknown = 0
         if query.filters.filters_age:
             no_age = Filters(**{**query.filters.__dict__, "year_from": None, "year_to": None})
@@ -97,14 +98,12 @@ class DatabaseSearchBackend(BaseSearchBackend):
             unknown = (self.text.filter(unknown_base, query.text) if query.text else unknown_base).count()
         return SearchResults(hits, total, facets, query.page, query.page_size, unknown)
 
-    def _text_hits(self, query: SearchQuery, matching: QuerySet) -> tuple[list[Hit], int]:
-        ordered = matching.select_related("creator", "collection").order_by(*self._order(query))
-        total = matching.count()
+    def _text_hits(self, query: SearchQuery, ranked: QuerySet) -> list[Hit]:
+        ordered = ranked.select_related("creator", "collection").order_by(*self._order(query))
         page = list(ordered[query.offset : query.offset + query.page_size])
-        hits = [
+        return [
             Hit(item, float(getattr(item, "text_rank", 0.0) or 0.0), getattr(item, "text_rank", None)) for item in page
         ]
-        return hits, total
 
     @staticmethod
     def _order(query: SearchQuery) -> list:
@@ -118,12 +117,10 @@ class DatabaseSearchBackend(BaseSearchBackend):
             return orders[query.sort]
         return ["-text_rank", "-pk"] if query.text else ["-created_at", "-pk"]
 
-    def _image_hits(
-        self, query: SearchQuery, image_scores: dict[int, Match], base: QuerySet, matching: QuerySet
-    ) -> tuple[list[Hit], int]:
+    def _image_hits(self, query: SearchQuery, image_scores: dict[int, Match], base: QuerySet) -> tuple[list[Hit], int]:
         """Image candidates that pass the filters, those that also match the words first, each in
         the provider's order; the page is cut here, after ordering, so no candidate is lost."""
-        ranks = dict(matching.values_list("pk", "text_rank")) if query.text else {}
+        ranks = dict(self.text.ranked(base, query.text).values_list("pk", "text_rank")) if query.text else {}
         text_ids = set(ranks)
         candidates = list(base.values_list("pk", "year", "width", "height"))
         facts = {pk: (year, width * height) for pk, year, width, height in candidates}
@@ -147,7 +144,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
 
     # --- facets -----------------------------------------------------------------------------
 
-    def facets(self, matching: QuerySet) -> dict[str, list[FacetValue]]:
+    def facets(self, matching: QuerySet) -> tuple[dict[str, list[FacetValue]], int]:
         """Counts per value over the whole filtered result set: one grouped scan plus one for colours."""
         bucket = Case(
             *(When(pixels__lt=high * 1_000_000, then=Value(value)) for value, _, _, high in SIZE_BUCKETS[:-1]),
@@ -163,13 +160,16 @@ class DatabaseSearchBackend(BaseSearchBackend):
             licenses[row["license_type"]] += n
             ages[century_label(row["year"]) if row["year"] is not None else (UNKNOWN_YEAR, "Unknown year")] += n
             sizes[row["bucket"]] += n
-        # A join from the catalog side, not a subquery: FTS5's extra() clauses name the outer table.
-        colors = matching.order_by().filter(colors__isnull=False).values(name=F("colors__name")).annotate(n=Count("pk"))
+        # One scan for all colours: the mask column sits in the covering index with the others.
+        sums = matching.order_by().aggregate(
+            **{name: Sum(F("color_mask").bitand(1 << i)) for i, name in enumerate(COLOR_NAMES)}
+        )
+        colors = {name: (sums[name] or 0) >> i for i, name in enumerate(COLOR_NAMES)}
         license_labels = dict(LicenseType.choices)
-        return {
-            "color": sorted(
-                (FacetValue(r["name"], r["n"], r["name"]) for r in colors), key=lambda f: (-f.count, f.value)
-            ),
+        facets = {
+            "color": [
+                FacetValue(name, n, name) for name, n in sorted(colors.items(), key=lambda kv: (-kv[1], kv[0])) if n
+            ],
             "format": _by_count(formats),
             "orientation": _by_count(orientations),
             "size": [FacetValue(value, sizes[value], label) for value, label, *_ in SIZE_BUCKETS if sizes[value]],
@@ -179,6 +179,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
             ),
             "license": [FacetValue(k, n, license_labels.get(k, k)) for k, n in licenses.most_common()],
         }
+        return facets, sum(formats.values())
 
 
 def _by_count(counter: Counter) -> list[FacetValue]:

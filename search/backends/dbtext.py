@@ -14,6 +14,7 @@ from django.contrib.postgres.search import SearchQuery as PgQuery
 from django.contrib.postgres.search import SearchRank, SearchVector
 from django.db import connection
 from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from catalog.models import CatalogImage
@@ -99,11 +100,17 @@ class SQLiteFTS5(TextSearch):
             chunk = ids[start : start + 500]
             cursor.execute(f"DELETE FROM {self.table} WHERE rowid IN ({','.join(['%s'] * len(chunk))})", chunk)  # noqa: S608
 
+    @staticmethod
+    def expression(text: str) -> str:
+        return " AND ".join(f'"{word}"*' for word in terms(text))  # quoted: no FTS operators from users
+
     def filter(self, queryset: QuerySet, text: str) -> QuerySet:
-        words = terms(text)
-        if not words:
-            return queryset
-        expression = " AND ".join(f'"{word}"*' for word in words)  # quoted: no FTS operators from users
+        # A subquery SQLite runs once, where a join would run the MATCH per row when counting.
+        matches = RawSQL(f"SELECT rowid FROM {self.table} WHERE {self.table} MATCH %s", [self.expression(text)])  # noqa: S608, S611
+        return queryset.filter(pk__in=matches)
+
+    def ranked(self, queryset: QuerySet, text: str) -> QuerySet:
+        expression = self.expression(text)
         weights = ", ".join(str(weight) for weight in WEIGHTS.values())
         return queryset.extra(  # noqa: S610 (FTS5's MATCH and bm25 have no ORM expression)
             select={"text_rank": f"-bm25({self.table}, {weights})"},
@@ -141,11 +148,14 @@ class PostgresFullText(TextSearch):
 
         TextDocument.objects.all().delete()
 
+    def query(self, text: str) -> PgQuery:
+        return PgQuery(" & ".join(f"{word}:*" for word in terms(text)), search_type="raw", config=self.config)
+
     def filter(self, queryset: QuerySet, text: str) -> QuerySet:
-        words = terms(text)
-        if not words:
-            return queryset
-        query = PgQuery(" & ".join(f"{word}:*" for word in words), search_type="raw", config=self.config)
+        return queryset.filter(text_document__vector=self.query(text))
+
+    def ranked(self, queryset: QuerySet, text: str) -> QuerySet:
+        query = self.query(text)
         return queryset.filter(text_document__vector=query).annotate(
             text_rank=SearchRank(F("text_document__vector"), query, weights=[0.1, 0.3, 0.6, 1.0])
         )
