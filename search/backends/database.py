@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 from collections.abc import Iterable
+from math import inf
 
-from django.db.models import Case, Count, F, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, F, Q, QuerySet, Sum, Value, When
 
 from catalog.models import CatalogImage, LicenseType
 from search.backends.base import BaseSearchBackend
@@ -14,6 +15,8 @@ from search.backends.dbtext import TextSearch, terms, text_search_for_vendor
 from search.fingerprint import COLOR_NAMES
 from search.providers import Match
 from search.query import (
+    FORMATS,
+    ORIENTATIONS,
     SIZE_BUCKETS,
     UNKNOWN_YEAR,
     FacetValue,
@@ -145,50 +148,63 @@ class DatabaseSearchBackend(BaseSearchBackend):
     # --- facets -----------------------------------------------------------------------------
 
     def facets(self, matching: QuerySet) -> tuple[dict[str, list[FacetValue]], int]:
-        """Counts per value over the whole filtered result set: one grouped scan plus one for colours."""
-        bucket = Case(
-            *(When(pixels__lt=high * 1_000_000, then=Value(value)) for value, _, _, high in SIZE_BUCKETS[:-1]),
-            default=Value(SIZE_BUCKETS[-1][0]),
+        """Counts per value over the whole filtered result set, in one scan.
+
+        Grouped by age bucket only (a few dozen groups); every other facet is a conditional count
+        inside the groups, summed here. Grouping by all facet columns at once would make a group
+        per combination, and a temporary B-tree the size of the result set.
+        """
+        pixels = F("width") * F("height")
+        age = Case(
+            When(year__isnull=True, then=Value(None)),
+            When(year__gte=1930, then=F("year") / 10 * 10),
+            default=F("year") / 100 * 100,
         )
-        rows = matching.order_by().annotate(pixels=F("width") * F("height"), bucket=bucket)
-        grouped = rows.values("format", "orientation", "license_type", "year", "bucket").annotate(n=Count("pk"))
-        formats, orientations, licenses, ages, sizes = Counter(), Counter(), Counter(), Counter(), Counter()
-        for row in grouped:
-            n = row["n"]
-            formats[row["format"]] += n
-            orientations[row["orientation"]] += n
-            licenses[row["license_type"]] += n
-            ages[century_label(row["year"]) if row["year"] is not None else (UNKNOWN_YEAR, "Unknown year")] += n
-            sizes[row["bucket"]] += n
-        # One scan for all colours: the mask column sits in the covering index with the others.
-        sums = matching.order_by().aggregate(
-            **{name: Sum(F("color_mask").bitand(1 << i)) for i, name in enumerate(COLOR_NAMES)}
-        )
-        colors = {name: (sums[name] or 0) >> i for i, name in enumerate(COLOR_NAMES)}
-        license_labels = dict(LicenseType.choices)
-        facets = {
-            "color": [
-                FacetValue(name, n, name) for name, n in sorted(colors.items(), key=lambda kv: (-kv[1], kv[0])) if n
-            ],
-            "format": _by_count(formats),
-            "orientation": _by_count(orientations),
-            "size": [FacetValue(value, sizes[value], label) for value, label, *_ in SIZE_BUCKETS if sizes[value]],
-            "century": sorted(
-                (FacetValue(value, n, label) for (value, label), n in ages.items()),
-                key=lambda f: (f.value == UNKNOWN_YEAR, _start_year(f.value)),
-            ),
-            "license": [FacetValue(k, n, license_labels.get(k, k)) for k, n in licenses.most_common()],
+        counts = {f"format:{f}": Count("pk", filter=Q(format=f)) for f in FORMATS}
+        counts |= {f"orientation:{o}": Count("pk", filter=Q(orientation=o)) for o in ORIENTATIONS}
+        counts |= {f"license:{k}": Count("pk", filter=Q(license_type=k)) for k, _ in LicenseType.choices}
+        counts |= {
+            f"size:{value}": Count(
+                "pk", filter=Q(pixels__gte=low * 1_000_000) & (Q(pixels__lt=high * 1_000_000) if high != inf else Q())
+            )
+            for value, _, low, high in SIZE_BUCKETS
         }
-        return facets, sum(formats.values())
+        counts |= {f"color:{name}": Sum(F("color_mask").bitand(1 << i)) for i, name in enumerate(COLOR_NAMES)}
+        rows = matching.order_by().annotate(pixels=pixels, age=age).values("age").annotate(n=Count("pk"), **counts)
+        totals, ages = Counter(), Counter()
+        for row in rows:
+            ages[row["age"]] += row["n"]
+            for key, value in row.items():
+                if ":" in key:
+                    totals[key] += value or 0
+        for i, name in enumerate(COLOR_NAMES):
+            totals[f"color:{name}"] >>= i  # summed bit values back to counts
+
+        def values(prefix: str, labels: dict | None = None, ordered: bool = True) -> list[FacetValue]:
+            found = [(key.split(":", 1)[1], n) for key, n in totals.items() if key.startswith(prefix + ":") and n]
+            if ordered:
+                found.sort(key=lambda kv: (-kv[1], kv[0]))
+            return [FacetValue(value, n, (labels or {}).get(value, value)) for value, n in found]
+
+        license_labels = dict(LicenseType.choices)
+        size_labels = {value: label for value, label, *_ in SIZE_BUCKETS}
+        centuries = sorted((start, n) for start, n in ages.items() if start is not None and n)
+        facets = {
+            "color": values("color"),
+            "format": values("format"),
+            "orientation": values("orientation"),
+            "size": values("size", size_labels, ordered=False),
+            "license": values("license", license_labels),
+        }
+        facets["century"] = [FacetValue(value, n, label) for (value, label), n in
+                             ((century_label(start), n) for start, n in centuries)]  # fmt: skip
+        if ages.get(None):
+            facets["century"].append(FacetValue(UNKNOWN_YEAR, ages[None], "Unknown year"))
+        return facets, sum(ages.values())
 
 
 def _by_count(counter: Counter) -> list[FacetValue]:
     return [FacetValue(value, n, value) for value, n in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))]
-
-
-def _start_year(value: str) -> int:
-    head = value.split("-")[0] if not value.startswith("-") else "-" + value[1:].split("-")[0]
-    return int(head) if head.lstrip("-").isdigit() else 0
 
 
 SearchBackend = DatabaseSearchBackend
