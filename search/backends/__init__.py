@@ -1,49 +1,16 @@
-"""Search backends, built from settings by one loader (as Wagtail builds its search backends).
+"""Search backends, built from LIKENESS_SEARCH_BACKENDS by one loader (see search.registry).
 
-    LIKENESS_SEARCH_BACKENDS = {"default": {"BACKEND": "search.backends.database", ...options}}
-
-BACKEND names a module with a `SearchBackend` alias, or a dotted path to a class.
+LIKENESS_SEARCH_BACKENDS = {"default": {"BACKEND": "search.backends.database", ...options}}
 """
 
 from __future__ import annotations
 
-import copy
-import importlib
-
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
-from django.utils.module_loading import import_string
-
 from search.backends.base import BaseSearchBackend
+from search.registry import Registry
 
-_backends: dict[str, BaseSearchBackend] = {}
+__all__ = ["BaseSearchBackend", "backend_names", "get_search_backend", "reset_backends"]
 
-
-def load_backend_class(path: str) -> type[BaseSearchBackend]:
-    try:
-        return importlib.import_module(path).SearchBackend
-    except (ImportError, AttributeError):
-        pass
-    try:
-        return import_string(path)
-    except ImportError as exc:
-        raise ImproperlyConfigured(f"Unknown search backend {path!r}: {exc}") from exc
-
-
-def backend_names() -> list[str]:
-    return list(getattr(settings, "LIKENESS_SEARCH_BACKENDS", {}))
-
-
-def get_search_backend(name: str = "default") -> BaseSearchBackend:
-    """The configured search backend `name`, built once per process."""
-    if name not in _backends:
-        configured = getattr(settings, "LIKENESS_SEARCH_BACKENDS", {})
-        if name not in configured:
-            raise ImproperlyConfigured(f"No search backend named {name!r} in LIKENESS_SEARCH_BACKENDS.")
-        params = copy.deepcopy(configured[name])  # never mutate the settings
-        _backends[name] = load_backend_class(params.pop("BACKEND"))(**params)
-    return _backends[name]
-
-
-def reset_backends() -> None:
-    _backends.clear()
+_registry: Registry[BaseSearchBackend] = Registry("LIKENESS_SEARCH_BACKENDS", "SearchBackend", "search backend")
+get_search_backend = _registry.get
+backend_names = _registry.names
+reset_backends = _registry.reset
