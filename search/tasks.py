@@ -7,7 +7,9 @@ twice, reads the current state and does the right thing.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
+from django.utils import timezone
 from django_tasks import task
 
 from catalog.models import CatalogImage
@@ -46,37 +48,52 @@ def index_item(item: CatalogImage) -> None:
     provider.add(item.pk, fingerprint, image)
 
 
-def for_each_index(action: str, image_id: int, work) -> None:
-    """Run `work(backend)` on every search backend; a failing one is logged, never fatal.
+MAX_ATTEMPTS = 5
 
-    The catalog row is already committed (the database is the source of truth); an index that
-    missed a change is repaired by `manage.py update_index`.
+
+def retry_later(task_function, image_id: int, attempt: int) -> bool:
+    """Queue the task again with a growing delay when the task backend can defer (the database queue)."""
+    if attempt + 1 >= MAX_ATTEMPTS or not task_function.get_backend().supports_defer:
+        return False
+    delay = timedelta(seconds=30 * 2**attempt)
+    task_function.using(run_after=timezone.now() + delay).enqueue(image_id, attempt + 1)
+    return True
+
+
+def attempt_all(action: str, image_id: int, steps) -> bool:
+    """Run every (name, step); a failing one is logged, never fatal. True when all succeeded.
+
+    The catalog row is already committed (the database is the source of truth): nothing is lost,
+    and an index that missed a change is brought back by a retry or by `manage.py update_index`.
     """
-    for name in backend_names():
+    ok = True
+    for name, step in steps:
         try:
-            work(get_search_backend(name))
+            step()
         except SearchError as exc:
-            logger.error(
-                "Could not %s item %s in search backend %s: %s (run update_index)", action, image_id, name, exc
-            )
+            ok = False
+            logger.error("Could not %s item %s in %s: %s", action, image_id, name, exc)
+    return ok
+
+
+def _steps(provider_step, backend_step):
+    yield "the match index", provider_step
+    for name in backend_names():
+        yield f"search backend {name}", lambda name=name: backend_step(get_search_backend(name))
 
 
 @task()
-def index_image(image_id: int) -> None:
+def index_image(image_id: int, attempt: int = 0) -> None:
     item = CatalogImage.objects.select_related("creator").filter(pk=image_id).first()
     if item is None:
         return  # deleted before the task ran: the delete task cleans up
-    try:
-        index_item(item)
-    except SearchError as exc:
-        logger.error("Could not index item %s for image matching: %s (run update_index)", image_id, exc)
-    for_each_index("index", image_id, lambda backend: backend.index([item]))
+    steps = _steps(lambda: index_item(item), lambda backend: backend.index([item]))
+    if not attempt_all("index", image_id, steps) and not retry_later(index_image, image_id, attempt):
+        logger.error("Item %s stays out of step until `manage.py update_index` runs.", image_id)
 
 
 @task()
-def remove_image(image_id: int) -> None:
-    try:
-        get_provider().remove(image_id)
-    except SearchError as exc:
-        logger.error("Could not remove item %s from image matching: %s (run update_index)", image_id, exc)
-    for_each_index("remove", image_id, lambda backend: backend.remove([image_id]))
+def remove_image(image_id: int, attempt: int = 0) -> None:
+    steps = _steps(lambda: get_provider().remove(image_id), lambda backend: backend.remove([image_id]))
+    if not attempt_all("remove", image_id, steps) and not retry_later(remove_image, image_id, attempt):
+        logger.error("Item %s stays out of step until `manage.py update_index` runs.", image_id)

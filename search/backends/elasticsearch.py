@@ -201,7 +201,14 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
     # --- searching ----------------------------------------------------------------------------
 
     def text_query(self, text: str):
-        return Q("multi_match", query=" ".join(terms(text)), fields=FIELDS, type="bool_prefix", operator="and")
+        return Q(
+            "multi_match",
+            query=" ".join(terms(text)),
+            fields=FIELDS,
+            type="bool_prefix",
+            operator="and",
+            fuzziness="AUTO",
+        )
 
     def search(self, query: SearchQuery, image_scores: dict[int, Match] | None = None) -> SearchResults:
         self._call(self._ensure_alias)

@@ -54,7 +54,7 @@ def elasticsearch_settings(elasticsearch_server, settings):
                     "OPTIONS": options, "REFRESH": True},
     }  # fmt: skip
     yield settings.LIKENESS_SEARCH_BACKENDS["default"]
-    from search.backends import get_search_backend
+    from elasticsearch import Elasticsearch
 
-    client = get_search_backend().client
-    client.indices.delete(index=f"{index}-*", ignore_unavailable=True, allow_no_indices=True)
+    with Elasticsearch(url, **options) as client:  # not the backend's: a test may have pointed it elsewhere
+        client.indices.delete(index=f"{index}-*", ignore_unavailable=True, allow_no_indices=True)

@@ -23,3 +23,7 @@ class TestElasticsearchBackend(BackendBehaviour):
         after = set(backend.client.indices.get_alias(name=backend.alias))
         assert after and not (before & after)
         assert backend.search(SearchQuery(text="meadow")).total == 1
+
+    def test_typos_are_forgiven(self, backend, catalog):
+        # Fuzziness is Elasticsearch's alone; the database backend matches words and prefixes exactly.
+        assert catalog["holm"].pk in [hit.item.pk for hit in backend.search(SearchQuery(text="harbuor lights")).hits]

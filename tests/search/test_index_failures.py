@@ -26,8 +26,24 @@ def test_an_unreachable_elasticsearch_loses_nothing(make_item, settings, caplog,
     with caplog.at_level(logging.ERROR, logger="search.tasks"):
         item = make_item(title="Harbour in Fog")
     assert CatalogImage.objects.filter(pk=item.pk).exists()
-    assert "Could not index item" in caplog.text and "update_index" in caplog.text
+    assert f"Could not index item {item.pk} in search backend default" in caplog.text
+    assert "until `manage.py update_index` runs" in caplog.text
     settings.LIKENESS_SEARCH_BACKENDS = {"default": live}  # Elasticsearch is back
     assert search(SearchQuery(text="fog")).total == 0
     call_command("update_index", verbosity=0, stdout=io.StringIO())
     assert [hit.item.pk for hit in search(SearchQuery(text="fog")).hits] == [item.pk]
+
+
+def test_with_the_database_queue_a_failed_index_is_retried_later(make_item, settings, elasticsearch_settings):
+    from django_tasks_db.models import DBTaskResult
+
+    live = dict(settings.LIKENESS_SEARCH_BACKENDS["default"])
+    settings.LIKENESS_SEARCH_BACKENDS = {"default": {**live, "URLS": [f"http://127.0.0.1:{closed_port()}"]}}
+    item = make_item(title="Harbour in Rain")  # indexed at once (immediate backend), and fails
+    from search.tasks import index_image
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    index_image.using(backend="default").call(item.pk)  # run as the worker would, with a deferring queue
+    retry = DBTaskResult.objects.get()
+    assert retry.args_kwargs["args"] == [item.pk, 1]
+    assert retry.run_after is not None
