@@ -25,3 +25,7 @@ def remove_on_delete(sender, instance: CatalogImage, **kwargs) -> None:
 
     image_id = instance.pk
     transaction.on_commit(lambda: remove_image.enqueue(image_id))
+    name, storage = instance.image.name, instance.image.storage
+    if name and not CatalogImage.objects.filter(image=name).exists():
+        # The file goes only once the delete has committed: a rolled-back delete keeps its file.
+        transaction.on_commit(lambda: storage.delete(name))

@@ -103,6 +103,8 @@ class LocalHashProvider(MatchProvider):
     def reload(self) -> None:
         """Rebuild the in-memory index from every stored fingerprint."""
         with self._lock:
+            # Every process reloads within RELOAD_AFTER, so older change events can go.
+            IndexEvent.objects.filter(created_at__lt=timezone.now() - timedelta(seconds=2 * RELOAD_AFTER)).delete()
             last = IndexEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
             parts = list(store.iter_index_rows())
             windows = len(WINDOW_MARGINS)
@@ -120,9 +122,7 @@ class LocalHashProvider(MatchProvider):
         return len(self.index)
 
     def rebuild(self) -> int:
-        """Reload from the stored fingerprints, and drop change events every process has outlived."""
-        cutoff = timezone.now() - timedelta(seconds=2 * RELOAD_AFTER)  # every process reloads within RELOAD_AFTER
-        IndexEvent.objects.filter(created_at__lt=cutoff).delete()
+        """Reload from the stored fingerprints (which also prunes the change log)."""
         self.reload()
         return len(self.index)
 

@@ -1,3 +1,5 @@
+import contextlib
+
 import pytest
 from django.core.exceptions import ValidationError
 from PIL import Image
@@ -51,3 +53,23 @@ def test_display_helpers(make_item):
     assert item.year_display == "c. 1890"
     assert str(item.creator) == "Ada Holm"
     assert item.get_absolute_url() == f"/items/{item.pk}/"
+
+
+def test_deleting_an_item_deletes_its_file_after_commit(make_item, committed):
+    item = make_item()
+    storage, name = item.image.storage, item.image.name
+    assert storage.exists(name)
+    with committed():
+        item.delete()
+    assert not storage.exists(name)
+
+
+def test_a_rolled_back_delete_keeps_the_file(make_item, committed):
+    from django.db import transaction
+
+    item = make_item()
+    storage, name, pk = item.image.storage, item.image.name, item.pk
+    with committed(), contextlib.suppress(RuntimeError), transaction.atomic():
+        item.delete()
+        raise RuntimeError("roll back")
+    assert storage.exists(name) and CatalogImage.objects.filter(pk=pk).exists()

@@ -151,3 +151,18 @@ def test_a_crop_between_windows_is_verified_with_local_features():
     assert found is not None and found.details["method"] == "features"
     assert found.details["inliers"] >= 15 and found.details["aligned_distance"] <= 64
     assert 60 < found.target_overlap < 80 and found.query_overlap > 95
+
+
+def test_a_reload_prunes_change_events_every_process_has_outlived(catalog):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from search.models import IndexEvent
+    from search.providers.local import RELOAD_AFTER
+
+    old = timezone.now() - timedelta(seconds=3 * RELOAD_AFTER)
+    IndexEvent.objects.filter(pk__in=list(IndexEvent.objects.values_list("pk", flat=True)[:4])).update(created_at=old)
+    provider = LocalHashProvider()
+    assert provider.count() == 6  # the fingerprints, not the events, are the truth
+    assert IndexEvent.objects.count() == 2
