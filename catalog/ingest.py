@@ -10,7 +10,7 @@ from django.db import transaction
 
 from catalog.models import CatalogImage, Orientation
 from search import imaging, store
-from search.fingerprint import fingerprint
+from search.fingerprint import Fingerprint, fingerprint
 from search.imaging import LoadedImage
 
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "BMP": "bmp", "TIFF": "tif", "WEBP": "webp", "HEIF": "heic"}
@@ -39,15 +39,20 @@ def record_facts(item: CatalogImage, loaded: LoadedImage) -> None:
 
 
 @transaction.atomic
-def create_item(loaded: LoadedImage, *, filename: str = "", **fields: Any) -> CatalogImage:
-    """Create and save a catalog item from a decoded image and its metadata fields."""
+def create_item(
+    loaded: LoadedImage, *, filename: str = "", fingerprinted: Fingerprint | None = None, **fields: Any
+) -> CatalogImage:
+    """Create and save a catalog item from a decoded image and its metadata fields.
+
+    `fingerprinted` is the image's fingerprint when a worker process has already made it.
+    """
     item = CatalogImage(**fields)
     record_facts(item, loaded)
     item.full_clean(exclude=["image"])  # metadata errors surface before any file is written
     attach_image(item, loaded, filename)
     try:
         item.save()
-        save_fingerprint(item, loaded)
+        save_fingerprint(item, loaded, fingerprinted)
     except Exception:
         item.image.delete(save=False)  # no orphan file when the row cannot be written
         raise
@@ -66,6 +71,6 @@ def replace_image(item: CatalogImage, loaded: LoadedImage, filename: str = "") -
         transaction.on_commit(lambda: storage.delete(old_name))
 
 
-def save_fingerprint(item: CatalogImage, loaded: LoadedImage) -> None:
+def save_fingerprint(item: CatalogImage, loaded: LoadedImage, fingerprinted: Fingerprint | None = None) -> None:
     """Fingerprint from the decode ingest already made, so indexing need not read the file again."""
-    store.save_fingerprint(item.pk, loaded.sha256, fingerprint(loaded))
+    store.save_fingerprint(item.pk, loaded.sha256, fingerprinted or fingerprint(loaded))

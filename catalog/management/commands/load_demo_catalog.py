@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ProcessPoolExecutor
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from catalog import demo, ingest
 from catalog.models import CatalogImage, Collection, Creator, Status
+from search.fingerprint import fingerprint
+
+
+def prepare(number: int):
+    """In a worker process: paint artwork `number`, decode it as ingest does, fingerprint it."""
+    art = demo.artwork(number)
+    loaded = ingest.load_image(art.data)
+    return art, loaded, fingerprint(loaded)
 
 
 class Command(BaseCommand):
@@ -28,21 +39,25 @@ class Command(BaseCommand):
             self.stdout.write("The catalog is not empty; demo catalog not loaded.")
             return
         existing = set(CatalogImage.objects.filter(identifier__startswith="demo-").values_list("identifier", flat=True))
+        missing = [number for number in range(1, count + 1) if f"demo-{number:04d}" not in existing]
         created = 0
-        for number in tqdm(range(1, count + 1), desc="demo catalog", unit="img", disable=verbosity < 1):
-            if f"demo-{number:04d}" in existing:
-                continue
-            self.create(demo.artwork(number))
-            created += 1
+        # Painting and fingerprinting run in worker processes; the database writes stay here.
+        with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            prepared = pool.map(prepare, missing, chunksize=4)
+            for art, loaded, fingerprinted in tqdm(prepared, total=len(missing), desc="demo catalog", unit="img",
+                                                   disable=verbosity < 1):  # fmt: skip
+                self.create(art, loaded, fingerprinted)
+                created += 1
         self.stdout.write(self.style.SUCCESS(f"Demo catalog: {created} created, {count - created} already present."))
 
-    def create(self, art: demo.DemoArtwork) -> CatalogImage:
+    def create(self, art: demo.DemoArtwork, loaded, fingerprinted) -> CatalogImage:
         creator, _ = Creator.objects.get_or_create(name=art.creator)
         collection, _ = Collection.objects.get_or_create(
             name=art.collection[0], defaults={"rights_holder": art.collection[1]}
         )
         return ingest.create_item(
-            ingest.load_image(art.data),
+            loaded,
+            fingerprinted=fingerprinted,
             filename=art.filename,
             identifier=art.identifier,
             title=art.title,
