@@ -20,6 +20,16 @@ def fresh_providers():
     reset_providers()
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Throttle counters and cached thumbnail URLs live in the cache: every test starts without them."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def staff_user(django_user_model):
     return django_user_model.objects.create_user("staff", password="pw", is_staff=True, is_superuser=True)

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
     "catalog",
@@ -188,11 +189,23 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Anonymous visitors per IP; partners per user and scope (search, writes). 429 with Retry-After.
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("THROTTLE_ANON", "120/min"),
+        "search": os.environ.get("THROTTLE_SEARCH", "600/min"),
+        "writes": os.environ.get("THROTTLE_WRITES", "120/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Likeness API",
     "DESCRIPTION": "Reverse image search and catalog sync for image licensing catalogs.",
     "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",  # served from this site, never from a CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"LicenseTypeEnum": "catalog.models.LicenseType", "StatusEnum": "catalog.models.Status"},
 }
 
 # Reverse-image matching: MATCH_PROVIDER=local (hash index in this process) or remote.

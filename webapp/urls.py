@@ -8,6 +8,7 @@ from django.views.static import serve
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("rest/", include("search.api.rest_urls")),
+    path("api/", include("search.api.urls")),
     path("", include("catalog.urls")),
 ]
 
