@@ -74,8 +74,8 @@ class SearchForm(forms.Form):
             self.add_error("year_to", "year_to must not be before year_from.")
         return data
 
-    def to_query(self, *, images=(), staff: bool = False) -> SearchQuery:
-        """The validated SearchQuery (call after is_valid())."""
+    def to_query(self, *, images=(), staff: bool = False, drafts: bool = False) -> SearchQuery:
+        """The validated SearchQuery (call after is_valid()); `staff` honours added_since, `drafts` shows drafts."""
         data = self.cleaned_data
         filters = Filters(
             colors=tuple(data["color"]),
@@ -88,7 +88,7 @@ class SearchForm(forms.Form):
             year_to=data["year_to"],
             licenses=tuple(data["license"]),
             added_since=data["added_since"] if staff else None,
-            include_drafts=False,
+            include_drafts=drafts,
         )
         return SearchQuery(
             text=data["q"],

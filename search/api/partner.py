@@ -21,7 +21,7 @@ from search import service
 from search.api.serializers import ItemSerializer, ItemWriteSerializer, SearchResponseSerializer
 from search.errors import SearchError, http_status
 from search.forms import SearchForm
-from search.query import SearchQuery, SearchResults
+from search.query import SearchResults
 
 SEARCH_PARAMETERS = [
     OpenApiParameter("q", str, description="Words to look for (title, creator, tags, description)."),
@@ -95,11 +95,8 @@ class PartnerView:
         form = SearchForm(data)
         if not form.is_valid():
             raise exceptions.ValidationError({field: list(errors) for field, errors in form.errors.items()})
-        query: SearchQuery = form.to_query(images=images, staff=bool(request.user and request.user.is_staff))
-        if sees_drafts(request):
-            query = SearchQuery(**{**query.__dict__, "filters": type(query.filters)(
-                **{**query.filters.__dict__, "include_drafts": True})})  # fmt: skip
-        return service.search(query)
+        staff = bool(request.user and request.user.is_staff)
+        return service.search(form.to_query(images=images, staff=staff, drafts=sees_drafts(request)))
 
     def page_url(self, request: Request, page: int | None) -> str | None:
         if page is None:

@@ -94,7 +94,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
             hits, total = self._text_hits(query, ranked), matched
         unknown = 0
         if query.filters.filters_age:
-            no_age = Filters(**{**query.filters.__dict__, "year_from": None, "year_to": None})
+            no_age = dataclasses.replace(query.filters, year_from=None, year_to=None)
             unknown_base = filtered(no_age).filter(year__isnull=True)
             if image_scores is not None:
                 unknown_base = unknown_base.filter(pk__in=list(image_scores))

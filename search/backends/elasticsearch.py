@@ -9,6 +9,7 @@ aggregations are used: features every Elasticsearch 8 and OpenSearch-compatible 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -288,7 +289,7 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
         return facets
 
     def _unknown_years(self, query: SearchQuery, image_scores) -> int:
-        no_age = Filters(**{**query.filters.__dict__, "year_from": None, "year_to": None})
+        no_age = dataclasses.replace(query.filters, year_from=None, year_to=None)
         clauses = filter_clauses(no_age)
         if image_scores is not None:
             clauses.append(Q("ids", values=[str(pk) for pk in image_scores]))
