@@ -10,7 +10,7 @@ from django.db import transaction
 
 from catalog.models import CatalogImage, Orientation
 from search import imaging, store
-from search.fingerprint import Fingerprint, fingerprint
+from search.fingerprint import DECODE_SIZE, Fingerprint, fingerprint
 from search.imaging import LoadedImage
 
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "BMP": "bmp", "TIFF": "tif", "WEBP": "webp", "HEIF": "heic"}
@@ -18,7 +18,7 @@ EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "BMP": "bmp", "TIFF": "
 
 def load_image(source: bytes | BinaryIO | PurePath | str) -> LoadedImage:
     """Decode an untrusted image (raises search.errors.ImageError with a readable message)."""
-    return imaging.load(source, draft_size=512)  # enough for fingerprints and thumbnails
+    return imaging.load(source, draft_size=DECODE_SIZE)
 
 
 def attach_image(item: CatalogImage, loaded: LoadedImage, filename: str = "") -> None:

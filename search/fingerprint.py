@@ -48,6 +48,9 @@ LOOKUP = np.array(
 )
 NARROW = np.array([[False, False, angle != 0 or o not in (0, 4)] for o, angle in VARIANTS], dtype=bool)
 FEATURE_SIDE = 512  # local features are found on an image this size on its long side
+# Decode JPEGs (Pillow's draft) so the short side is still at least this: all a fingerprint needs.
+# Every decode that feeds a fingerprint uses it, so a catalog image always fingerprints the same.
+DECODE_SIZE = FEATURE_SIDE
 MAX_FEATURES = 400
 # A window with less contrast than this has no structure to hash (flat colour, blank margins).
 MIN_WINDOW_STD = 1.0

@@ -12,13 +12,18 @@ from search.imaging import LoadedImage
 from search.providers import Match, get_provider
 from search.query import SearchQuery, SearchResults
 
-QUERY_DRAFT_SIZE = 512
 MAX_CANDIDATES = 500  # image matches handed to the backend per query image
 
 
 def load_query_image(source) -> LoadedImage:
     """Decode an untrusted query image (upload, bytes or URL); raises ImageError."""
-    return imaging.load(source, draft_size=QUERY_DRAFT_SIZE)
+    return imaging.load(source, draft_size=fingerprints.DECODE_SIZE)
+
+
+def load_catalog_file(item: CatalogImage) -> LoadedImage:
+    """A catalog item's own file, decoded as a query image."""
+    with item.image.open("rb") as handle:
+        return load_query_image(handle)
 
 
 def query_fingerprint(loaded: LoadedImage) -> fingerprints.Fingerprint:
@@ -52,9 +57,7 @@ def image_candidates(query: SearchQuery) -> dict[int, Match]:
     """Catalog items that look like any of the query images (best score per item wins)."""
     sources = [crop(loaded, query.region) for loaded in query.images]
     if query.similar_to is not None:
-        item = CatalogImage.objects.get(pk=query.similar_to)
-        with item.image.open("rb") as handle:
-            sources.append(crop(load_query_image(handle), query.region))
+        sources.append(crop(load_catalog_file(CatalogImage.objects.get(pk=query.similar_to)), query.region))
     best: dict[int, Match] = {}
     for loaded in sources:
         for found in match_image(loaded, limit=MAX_CANDIDATES):

@@ -22,8 +22,6 @@ from search.providers import get_provider
 
 logger = logging.getLogger(__name__)
 
-DRAFT_SIZE = 512  # the decode size fingerprints need (see search.fingerprint.FEATURE_SIDE)
-
 
 def ensure_fingerprint(item: CatalogImage) -> fingerprints.Fingerprint:
     """The item's stored fingerprint, made from its file first when missing or stale."""
@@ -31,7 +29,7 @@ def ensure_fingerprint(item: CatalogImage) -> fingerprints.Fingerprint:
     if row is not None:
         return store.to_fingerprint(row, item.width, item.height, item.format)
     with item.image.open("rb") as handle:
-        loaded = imaging.load(handle, draft_size=DRAFT_SIZE)
+        loaded = imaging.load(handle, draft_size=fingerprints.DECODE_SIZE)
     result = fingerprints.fingerprint(loaded)
     store.save_fingerprint(item.pk, loaded.sha256, result)
     return result

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import QueryDict
 
 from catalog.models import CatalogImage
-from search import imaging, service
+from search import service
 from search.errors import InvalidQuery, NotFound
 from search.imaging import LoadedImage
 
@@ -74,11 +74,6 @@ class Params:
         return dict(sorted(found.items()))
 
 
-def load_catalog_file(item: CatalogImage) -> LoadedImage:
-    with item.image.open("rb") as handle:
-        return imaging.load(handle, draft_size=service.QUERY_DRAFT_SIZE)
-
-
 def query_source(params: Params, suffix: str = "") -> str:
     """Which of image{suffix}, url{suffix} or filepath{suffix} the request gives (exactly one)."""
     names = (f"image{suffix}", f"url{suffix}", f"filepath{suffix}")
@@ -99,4 +94,4 @@ def query_image(params: Params, field: str) -> LoadedImage:
     item = CatalogImage.objects.filter(identifier=params.get(field)).first()
     if item is None:
         raise NotFound(f"No image with filepath {params.get(field)!r} in the collection.")
-    return load_catalog_file(item)
+    return service.load_catalog_file(item)
