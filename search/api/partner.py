@@ -107,8 +107,9 @@ class PartnerView:
 
     def results_response(self, request: Request, results: SearchResults) -> Response:
         hits = []
-        for hit in results.hits:
-            row = dict(ItemSerializer(hit.item, context={"request": request}).data)
+        items = ItemSerializer([hit.item for hit in results.hits], many=True, context={"request": request}).data
+        for hit, item in zip(results.hits, items, strict=True):
+            row = dict(item)
             row["score"] = round(hit.score, 3)
             row["similarity"] = hit.similarity
             row["match"] = None
@@ -201,7 +202,10 @@ class ItemViewSet(PartnerView, viewsets.ViewSet):
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(ItemSerializer(self.get_item(request, pk), context={"request": request}).data)
 
-    @extend_schema(parameters=SEARCH_PARAMETERS[10:13], responses=SearchResponseSerializer)
+    @extend_schema(
+        parameters=[p for p in SEARCH_PARAMETERS if p.name in ("sort", "page", "page_size")],
+        responses=SearchResponseSerializer,
+    )
     @action(detail=True, methods=["get"])
     def similar(self, request: Request, pk: str) -> Response:
         item = self.get_item(request, pk)

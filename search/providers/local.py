@@ -107,12 +107,10 @@ class LocalHashProvider(MatchProvider):
             IndexEvent.objects.filter(created_at__lt=timezone.now() - timedelta(seconds=2 * RELOAD_AFTER)).delete()
             last = IndexEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
             parts = list(store.iter_index_rows())
-            windows = len(WINDOW_MARGINS)
+            index = HashIndex(len(WINDOW_MARGINS))  # starts empty
             if parts:
-                self.index.build(*(np.concatenate([part[i] for part in parts]) for i in range(4)))
-            else:
-                self.index.build(np.zeros(0, np.int64), np.zeros((0, windows), np.uint64),
-                                 np.zeros((0, windows, 4), np.uint64), np.zeros((0, windows), bool))  # fmt: skip
+                index.build(*(np.concatenate([part[i] for part in parts]) for i in range(4)))
+            self.index = index
             self._last_event = last
             self._applied.clear()
             self._loaded_at = time.monotonic()
