@@ -14,7 +14,7 @@ COPY . .
 # collectstatic needs settings, not secrets: a throwaway key used only during the build.
 RUN SECRET_KEY=build-only-not-a-secret python manage.py collectstatic --no-input \
     && useradd --system --uid 10001 --home /app likeness \
-    && mkdir -p /data/media && chown likeness /data/media
+    && mkdir -p /data/media /data/query-images && chown likeness /data/media /data/query-images
 
 USER likeness
 ENV MEDIA_ROOT=/data/media

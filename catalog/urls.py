@@ -5,7 +5,6 @@ from catalog import views
 app_name = "catalog"
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("items/<int:pk>/", views.item_detail, name="item"),
     path("items/<int:pk>/thumbnail/<str:size>/", views.thumbnail, name="thumbnail"),
 ]

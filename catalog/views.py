@@ -1,8 +1,10 @@
-"""Public pages of the catalog."""
+"""Public pages of the catalog: an item with its licence, palette and other versions; thumbnails."""
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
+import logging
+
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import cache_control
@@ -10,6 +12,13 @@ from django.views.decorators.http import require_GET
 
 from catalog.models import CatalogImage
 from catalog.thumbnails import SIZES, thumbnail_url
+from search import service
+from search.errors import SearchError
+
+log = logging.getLogger(__name__)
+
+VERSIONS_SHOWN = 12
+VERSIONS_SECONDS = 600  # other versions change only when the catalog does; a short cache spares a decode
 
 
 def visible_items(request: HttpRequest):
@@ -19,15 +28,29 @@ def visible_items(request: HttpRequest):
 
 
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    page = Paginator(visible_items(request), 24).get_page(request.GET.get("page"))
-    return render(request, "catalog/home.html", {"page": page})
-
-
-@require_GET
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_object_or_404(visible_items(request), pk=pk)
-    return render(request, "catalog/item.html", {"item": item})
+    item = get_object_or_404(visible_items(request).select_related("fingerprint"), pk=pk)
+    versions, versions_error = other_versions(request, item)
+    palette = getattr(getattr(item, "fingerprint", None), "palette", None) or []
+    colors = [{"hex": hex_, "percent": round(share * 100), "name": name} for hex_, share, name in palette]
+    context = {"item": item, "versions": versions, "versions_error": versions_error, "palette": colors}
+    return render(request, "catalog/item.html", context)
+
+
+def other_versions(request: HttpRequest, item: CatalogImage) -> tuple[list[tuple[CatalogImage, float]], str]:
+    """Other catalog items that are copies of this picture, best first, with their scores."""
+    key = f"versions:{item.pk}:{item.sha256}"
+    scores = cache.get(key)
+    if scores is None:
+        try:
+            matches = service.match_image(service.load_catalog_file(item), limit=VERSIONS_SHOWN + 1)
+        except (SearchError, OSError) as exc:
+            log.warning("other versions of item %s not looked up: %s", item.pk, exc)
+            return [], "Other versions cannot be looked up right now."
+        scores = [(m.image_id, m.score) for m in matches if m.image_id != item.pk][:VERSIONS_SHOWN]
+        cache.set(key, scores, VERSIONS_SECONDS)
+    found = visible_items(request).in_bulk([image_id for image_id, _ in scores])
+    return [(found[image_id], score) for image_id, score in scores if image_id in found], ""
 
 
 @require_GET
@@ -36,4 +59,8 @@ def thumbnail(request: HttpRequest, pk: int, size: str) -> HttpResponse:
     if size not in SIZES:
         raise Http404("No such thumbnail size.")
     item = get_object_or_404(visible_items(request), pk=pk)
-    return HttpResponseRedirect(thumbnail_url(item, size))
+    try:
+        return HttpResponseRedirect(thumbnail_url(item, size))
+    except OSError as exc:  # the stored original is gone or unreadable: a gap in the grid, not a 500
+        log.error("no thumbnail for item %s: %s", item.pk, exc)
+        raise Http404("The image file of this item is missing.") from exc

@@ -24,6 +24,7 @@ import pillow_heif
 import pypdfium2
 import requests
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from PIL import Image, ImageOps
 
 from search.errors import CorruptImage, ImageFetchError, ImageTooLarge, UnsupportedImage
@@ -97,7 +98,7 @@ def read_source(source: bytes | BinaryIO | Path | str) -> bytes:
             source.seek(0)
         data = source.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise ImageTooLarge(f"The image is larger than the {max_bytes // (1024 * 1024)} MB limit.")
+        raise too_large(max_bytes)
     if not data:
         raise CorruptImage("The file is empty.")
     return data
@@ -220,16 +221,20 @@ def fetch_url(url: str) -> bytes:
     raise ImageFetchError(f"Fetching {url} was redirected more than {FETCH_MAX_REDIRECTS} times.")
 
 
+def too_large(max_bytes: int) -> ImageTooLarge:
+    return ImageTooLarge(f"The image is too large: files up to {filesizeformat(max_bytes)} are accepted.")
+
+
 def _read_capped(response: requests.Response, max_bytes: int) -> bytes:
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
-        raise ImageTooLarge(f"The image is larger than the {max_bytes // (1024 * 1024)} MB limit.")
+        raise too_large(max_bytes)
     body = bytearray()
     try:
         for chunk in response.iter_content(FETCH_CHUNK):
             body.extend(chunk)
             if len(body) > max_bytes:
-                raise ImageTooLarge(f"The image is larger than the {max_bytes // (1024 * 1024)} MB limit.")
+                raise too_large(max_bytes)
     except requests.RequestException as exc:
         raise ImageFetchError("The image download was interrupted or timed out.") from exc
     if not body:

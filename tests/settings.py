@@ -5,6 +5,7 @@ import tempfile
 
 os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret")
 os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="likeness-test-media-"))
+os.environ.setdefault("QUERY_IMAGE_DIR", tempfile.mkdtemp(prefix="likeness-test-queries-"))
 
 from webapp.settings import *  # noqa: F403
 from webapp.settings import LIKENESS

@@ -242,4 +242,18 @@ LIKENESS = {
     # Untrusted images: refused above these limits, before any full decode.
     "MAX_UPLOAD_BYTES": DATA_UPLOAD_MAX_MEMORY_SIZE,
     "MAX_PIXELS": envint("LIKENESS_MAX_PIXELS", 100_000_000),
+    # Query images dropped on the search page are kept this long, so a region re-search needs no re-upload.
+    "QUERY_IMAGE_SECONDS": envint("LIKENESS_QUERY_IMAGE_SECONDS", 3600),
+}
+
+# Caches: per-process memory for throttles and thumbnail URLs; query images go to files on this host
+# so that every web worker process sees them.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "query-images": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("QUERY_IMAGE_DIR", str(BASE_DIR / "var" / "query-images")),
+        "TIMEOUT": LIKENESS["QUERY_IMAGE_SECONDS"],
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
 }

@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("rest/", include("search.api.rest_urls")),
     path("api/", include("search.api.urls")),
+    path("", include("search.urls")),
     path("", include("catalog.urls")),
 ]
 

@@ -43,3 +43,9 @@ def test_thumbnails_are_made_once_and_small(client, make_item, settings):
 def test_unknown_thumbnail_sizes_are_refused(client, make_item):
     item = make_item()
     assert client.get(reverse("catalog:thumbnail", args=[item.pk, "huge"])).status_code == 404
+
+
+def test_a_missing_original_is_a_404_not_a_500(client, make_item):
+    item = make_item()
+    item.image.storage.delete(item.image.name)
+    assert client.get(reverse("catalog:thumbnail", args=[item.pk, "small"])).status_code == 404

@@ -89,7 +89,7 @@ def test_facts_of_the_original_file():
 
 def test_files_over_the_byte_limit_are_refused_before_decoding(settings):
     settings.LIKENESS = {**settings.LIKENESS, "MAX_UPLOAD_BYTES": 1000}
-    with pytest.raises(ImageTooLarge, match="limit") as caught:
+    with pytest.raises(ImageTooLarge, match="too large") as caught:
         imaging.load(image_bytes("PNG", 200, 200))
     assert caught.value.status_code == 413
 
