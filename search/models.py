@@ -66,3 +66,19 @@ class TextDocument(models.Model):
 
     def __str__(self) -> str:
         return f"text of image {self.image_id}"
+
+
+class RemoteImage(models.Model):
+    """What the remote match provider holds for a catalog item: the filepath it was added under.
+
+    A plain id, not a foreign key: the row must outlive the item, because removing the image from
+    the remote needs its filepath after the catalog row is gone.
+    """
+
+    image_id = models.BigIntegerField(primary_key=True)
+    filepath = models.CharField(max_length=255, unique=True)
+    sha256 = models.CharField(max_length=64, help_text="Content hash of the file that was sent.")
+    added_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.filepath} (item {self.image_id})"

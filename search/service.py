@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from PIL import Image
+
 from catalog.models import CatalogImage
 from search import fingerprint as fingerprints
 from search import imaging
@@ -24,6 +26,12 @@ def load_catalog_file(item: CatalogImage) -> LoadedImage:
     """A catalog item's own file, decoded as a query image."""
     with item.image.open("rb") as handle:
         return load_query_image(handle)
+
+
+def catalog_pixels(item: CatalogImage, short_side: int) -> Image.Image:
+    """A catalog item's picture decoded with at least this short side, for providers that send pixels."""
+    with item.image.open("rb") as handle:
+        return imaging.load(handle, draft_size=short_side).image
 
 
 def query_fingerprint(loaded: LoadedImage) -> fingerprints.Fingerprint:

@@ -1,13 +1,19 @@
-"""A real HTTP server on loopback for tests that fetch URLs."""
+"""Real servers on loopback: an HTTP server for tests that fetch URLs, a second Likeness, a stalled port."""
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 Route = Callable[[BaseHTTPRequestHandler], None]
+PROJECT = Path(__file__).resolve().parent.parent
 
 
 class LoopbackServer:
@@ -75,3 +81,83 @@ class LoopbackServer:
     def __exit__(self, *exc) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class LikenessInstance:
+    """Another Likeness, with its own SQLite database and media folder, served by gunicorn on loopback.
+
+    The remote match provider's tests use its MatchEngine-compatible /rest/ API as the remote.
+    """
+
+    USER, PASSWORD = "matcher", "matcher-password"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "MATCH"))},
+            "DJANGO_SETTINGS_MODULE": "webapp.settings", "SECRET_KEY": "second-instance-not-a-secret",
+            "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1", "DATABASE_URL": f"sqlite:///{root / 'db.sqlite3'}",
+            "MEDIA_ROOT": str(root / "media"), "QUERY_IMAGE_DIR": str(root / "queries"), "MATCH_PROVIDER": "local",
+            "SEARCH_BACKEND": "database", "TASKS_BACKEND": "immediate", "LOG_LEVEL": "WARNING",
+            "DJANGO_SUPERUSER_PASSWORD": self.PASSWORD,
+        }  # fmt: skip
+
+    @property
+    def rest_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/rest/"
+
+    def manage(self, *args: str) -> None:
+        subprocess.run([sys.executable, "manage.py", *args], env=self.env, cwd=PROJECT, check=True,
+                       capture_output=True)  # fmt: skip
+
+    def start(self) -> LikenessInstance:
+        if not (self.root / "db.sqlite3").exists():
+            self.manage("migrate", "--no-input")
+            self.manage("createsuperuser", "--no-input", "--username", self.USER, "--email", "m@example.org")
+        log = (self.root / "server.log").open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "webapp.wsgi", "--bind", f"127.0.0.1:{self.port}", "--workers", "1",
+             "--threads", "4", "--timeout", "60"],
+            env=self.env, cwd=PROJECT, stdout=log, stderr=log,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"The second Likeness exited; see {self.root / 'server.log'}.")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("The second Likeness did not start listening within 60 s.")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+            self.process = None
+
+
+class SilentPort:
+    """A port that accepts connections and never answers: a remote that has stalled."""
+
+    def __enter__(self) -> SilentPort:
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(64)  # the kernel completes handshakes; nobody ever reads or replies
+        return self
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.socket.getsockname()[1]}/rest/"
+
+    def __exit__(self, *exc) -> None:
+        self.socket.close()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -216,11 +216,15 @@ _MATCH_PROVIDERS = {
         "URL": os.environ.get("MATCHENGINE_URL", ""),
         "USER": os.environ.get("MATCHENGINE_USER", ""),
         "PASSWORD": envsecret("MATCHENGINE_PASSWORD") or "",
+        "TIMEOUT": float(os.environ.get("MATCHENGINE_TIMEOUT", "15")),  # seconds to wait for an answer
+        "RETRIES": envint("MATCHENGINE_RETRIES", 2),  # after connection errors and 5xx only
     },
 }
 _match_provider = os.environ.get("MATCH_PROVIDER", "local")
 if _match_provider not in _MATCH_PROVIDERS:
     raise ImproperlyConfigured(f"MATCH_PROVIDER must be one of {sorted(_MATCH_PROVIDERS)}; got {_match_provider!r}")
+if _match_provider == "remote" and not _MATCH_PROVIDERS["remote"]["URL"]:
+    raise ImproperlyConfigured("MATCH_PROVIDER=remote needs MATCHENGINE_URL (e.g. https://host/account/rest/).")
 LIKENESS_MATCH_PROVIDERS = {"default": _MATCH_PROVIDERS[_match_provider]}
 
 # Keywords, filters and facets: SEARCH_BACKEND=database (embedded) or elasticsearch.

@@ -180,6 +180,7 @@ class DeleteView(MatchEngineView):
         return envelope("delete", [], errors)
 
     post = delete
+    get = delete  # TinEye's own (deprecated) Python client deletes with GET and query parameters
 
 
 class ListView(MatchEngineView):

@@ -56,6 +56,10 @@ class MatchProvider(ABC):
         """Whether the provider can answer now."""
         return True
 
-    def rebuild(self) -> int:
-        """Make the index match the stored fingerprints of the catalog; returns how many are indexed."""
+    def rebuild(self, progress=None, *, reconcile: bool = False) -> int:
+        """Make the index hold exactly the catalog; returns how many are indexed.
+
+        `progress(done, total)` is called as work advances; `reconcile` asks to send only what is
+        missing or changed, for providers where sending is costly.
+        """
         raise NotImplementedError(f"{type(self).__name__} cannot rebuild its index.")

@@ -119,7 +119,7 @@ class LocalHashProvider(MatchProvider):
         self.sync()
         return len(self.index)
 
-    def rebuild(self) -> int:
+    def rebuild(self, progress=None, *, reconcile: bool = False) -> int:
         """Reload from the stored fingerprints (which also prunes the change log)."""
         self.reload()
         return len(self.index)

@@ -25,8 +25,9 @@ def chromium():
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API keeps an event loop in this thread; the test's own database work is
-    # still synchronous, so Django's async-safety guard would refuse it without this.
+    # Playwright's sync API keeps an event loop in this thread from here on; the tests' database
+    # work (and the database teardown after them) is still synchronous, so Django's async-safety
+    # guard would refuse it without this. Test processes only; never set in deployment.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)

@@ -10,7 +10,7 @@ from PIL import Image
 
 from tests.images import encode, picture
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("chromium")]
 
 DROP = """async ({data, name, type, target}) => {
   const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));

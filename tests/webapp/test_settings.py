@@ -90,7 +90,7 @@ def test_check_deploy_is_clean_when_configured_for_production():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        env={**{k: v for k, v in os.environ.items() if k != "DEBUG"}, **PRODUCTION,
+        env={**{k: v for k, v in os.environ.items() if k not in ("DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")}, **PRODUCTION,
              "DJANGO_SETTINGS_MODULE": "webapp.settings"},
         capture_output=True,
         text=True,

@@ -27,8 +27,14 @@ class Command(BaseCommand):
         parser.add_argument("--backend", help="Only this search backend (default: all configured).")
         parser.add_argument("--chunk-size", type=int, default=500, help="Items per batch (default 500).")
         parser.add_argument("--skip-matching", action="store_true", help="Leave the match provider's index alone.")
+        parser.add_argument(
+            "--reconcile", action="store_true",
+            help="Remote provider: send only what the remote lacks or holds an old version of (by its list), "
+                 "instead of sending every image again; what the catalog no longer has is deleted either way.",
+        )  # fmt: skip
 
-    def handle(self, *args, backend: str | None, chunk_size: int, skip_matching: bool, verbosity: int, **options):
+    def handle(self, *args, backend: str | None, chunk_size: int, skip_matching: bool, reconcile: bool,
+               verbosity: int, **options):  # fmt: skip
         if chunk_size < 1:
             raise CommandError("--chunk-size must be 1 or more.")
         names = backend_names()
@@ -42,13 +48,28 @@ class Command(BaseCommand):
         for name in names:
             with tqdm(total=total, desc=f"search backend {name}", unit="item", disable=verbosity < 1) as bar:
                 get_search_backend(name).rebuild(items.iterator(chunk_size=chunk_size), total, bar.update, chunk_size)
-        indexed = None if skip_matching else get_provider().rebuild()
+        indexed = None if skip_matching else self.match_index(reconcile, quiet=verbosity < 1)
         summary = f"Indexed {total} items in {', '.join(names)}"
         summary += "" if indexed is None else f"; match index holds {indexed}"
         summary += f"; {len(failed)} fingerprint failures." if failed else "."
         self.stdout.write(self.style.SUCCESS(summary) if not failed else self.style.WARNING(summary))
         for pk, reason in failed[:50]:
             self.stdout.write(f"  item {pk}: {reason}")
+
+    def match_index(self, reconcile: bool, quiet: bool) -> int:
+        with tqdm(desc="match index", unit="item", disable=quiet) as bar:
+
+            def progress(done: int, total: int) -> None:
+                bar.total = total
+                bar.update(done)
+
+            try:
+                return get_provider().rebuild(progress, reconcile=reconcile)
+            except SearchError as exc:
+                raise CommandError(
+                    f"The match index was not rebuilt: {exc} What was sent so far is kept; run "
+                    "`update_index --reconcile` again to send only the rest."
+                ) from exc
 
     def fingerprints(self, items, total: int, chunk_size: int, quiet: bool) -> list[tuple[int, str]]:
         """Make every missing or stale fingerprint; a bad file is reported, never fatal."""
