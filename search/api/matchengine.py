@@ -11,7 +11,7 @@ from pathlib import PurePosixPath
 
 from django.db import transaction
 from rest_framework import exceptions
-from rest_framework.authentication import BasicAuthentication, TokenAuthentication
+from rest_framework.authentication import TokenAuthentication
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from catalog import ingest
 from catalog.models import CatalogImage, Status
 from search import service
+from search.api.auth import CachedBasicAuthentication
 from search.api.inputs import Params, query_image, query_source
 from search.errors import InvalidQuery, SearchError, http_status
 from search.providers import Match, get_provider
@@ -53,7 +54,7 @@ class MatchEngineView(APIView):
 
     method_name = ""
     schema = None  # a compatibility API with its own contract (README); not part of the OpenAPI schema
-    authentication_classes = [BasicAuthentication, TokenAuthentication]
+    authentication_classes = [CachedBasicAuthentication, TokenAuthentication]
     permission_classes = [CanUseMatchAPI]
     parser_classes = [MultiPartParser, FormParser]
     renderer_classes = [JSONRenderer]

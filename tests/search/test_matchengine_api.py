@@ -79,6 +79,17 @@ def test_inactive_staff_are_refused(api, staff_user):
     assert api("get", "ping", auth=basic("staff", "pw")).status_code == 401
 
 
+def test_a_remembered_password_check_ends_when_the_password_changes_or_the_account_closes(api, staff_user):
+    assert api("get", "ping").status_code == 200  # checked once, then remembered
+    staff_user.set_password("new-password")
+    staff_user.save()
+    assert api("get", "ping").status_code == 401
+    assert api("get", "ping", auth=basic("staff", "new-password")).status_code == 200
+    staff_user.is_active = False
+    staff_user.save()
+    assert api("get", "ping", auth=basic("staff", "new-password")).status_code == 401
+
+
 def test_drf_tokens_work_too(api, staff_user):
     token = Token.objects.create(user=staff_user)
     response = api("get", "ping", auth={"HTTP_AUTHORIZATION": f"Token {token.key}"})
