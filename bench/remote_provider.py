@@ -95,7 +95,9 @@ def main() -> None:
     print("| provider | query p50 ms | query p95 ms | recall@1 |")
     print("|---|---|---|---|")
     print(f"| local | {ms(local_latency, 50)} | {ms(local_latency, 95)} | {local_recall:.3f} |")
-    print(f"| remote (Likeness on loopback) | {ms(remote_latency, 50)} | {ms(remote_latency, 95)} | {remote_recall:.3f} |")
+    print(
+        f"| remote (Likeness on loopback) | {ms(remote_latency, 50)} | {ms(remote_latency, 95)} | {remote_recall:.3f} |"
+    )
 
 
 if __name__ == "__main__":
