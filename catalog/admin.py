@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import ngettext
 
-from catalog import ingest
+from catalog import admin_imports, ingest  # noqa: F401  (admin_imports registers the import jobs)
+from catalog.admin_duplicates import duplicates_view, warn_about_copies
 from catalog.forms import CatalogImageForm
 from catalog.models import CatalogImage, Collection, Creator, Status
 from catalog.thumbnails import thumbnail_url
@@ -107,6 +109,19 @@ class CatalogImageAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if form.loaded is not None:
             ingest.save_fingerprint(obj, form.loaded)
+            if not change:  # saved either way; staff hear at once that the picture was already here
+                warn_about_copies(request, obj)
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        if request.method == "GET":
+            item = self.get_object(request, object_id)
+            if item is not None and item.sha256:
+                warn_about_copies(request, item)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(lambda request: duplicates_view(request, self))
+        return [path("duplicates/", view, name="catalog_catalogimage_duplicates"), *super().get_urls()]
 
     @admin.action(description="Publish selected images")
     def publish(self, request: HttpRequest, queryset: QuerySet[CatalogImage]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -157,3 +158,56 @@ class CatalogImage(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == Status.PUBLISHED
+
+
+class DismissedDuplicate(models.Model):
+    """Two images the Duplicates page stops pairing: marked "not duplicates", or resolved by keeping one."""
+
+    first = models.ForeignKey(CatalogImage, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(CatalogImage, on_delete=models.CASCADE, related_name="+")
+    dismissed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    resolved = models.BooleanField(default=False, help_text="Staff kept one of the two (they are duplicates).")
+    dismissed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="dismissed_once"),
+            models.CheckConstraint(condition=models.Q(first__lt=models.F("second")), name="dismissed_in_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_id} and {self.second_id} are not duplicates"
+
+
+class ImportJob(models.Model):
+    """A bulk import started from the admin (a zip and an optional metadata file), run as a background task."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    archive = models.FileField(upload_to="imports/", help_text="A zip of images (folders inside are fine).")
+    metadata = models.FileField(
+        upload_to="imports/", blank=True, help_text="Optional CSV or JSON mapping file names to title, creator, year…"
+    )
+    publish = models.BooleanField(default=False, help_text="Publish the imported images at once.")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    summary = models.CharField(max_length=500, blank=True)
+    report = models.JSONField(default=list, blank=True, help_text="One row per file: file, outcome, item, reason.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} ({self.get_state_display().lower()})"
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0

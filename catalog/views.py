@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import logging
 
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from catalog.duplicates import copies_of
 from catalog.models import CatalogImage
 from catalog.thumbnails import SIZES, thumbnail_url
-from search import service
-from search.errors import SearchError
 
 log = logging.getLogger(__name__)
 
 VERSIONS_SHOWN = 12
-VERSIONS_SECONDS = 600  # other versions change only when the catalog does; a short cache spares a decode
 
 
 def visible_items(request: HttpRequest):
@@ -38,19 +35,10 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def other_versions(request: HttpRequest, item: CatalogImage) -> tuple[list[tuple[CatalogImage, float]], str]:
-    """Other catalog items that are copies of this picture, best first, with their scores."""
-    key = f"versions:{item.pk}:{item.sha256}"
-    scores = cache.get(key)
-    if scores is None:
-        try:
-            matches = service.match_image(service.load_catalog_file(item), limit=VERSIONS_SHOWN + 1)
-        except (SearchError, OSError) as exc:
-            log.warning("other versions of item %s not looked up: %s", item.pk, exc)
-            return [], "Other versions cannot be looked up right now."
-        scores = [(m.image_id, m.score) for m in matches if m.image_id != item.pk][:VERSIONS_SHOWN]
-        cache.set(key, scores, VERSIONS_SECONDS)
-    found = visible_items(request).in_bulk([image_id for image_id, _ in scores])
-    return [(found[image_id], score) for image_id, score in scores if image_id in found], ""
+    """Other versions of this picture that this visitor may see."""
+    copies, error = copies_of(item, VERSIONS_SHOWN)
+    visible = set(visible_items(request).filter(pk__in=[other.pk for other, _ in copies]).values_list("pk", flat=True))
+    return [(other, score) for other, score in copies if other.pk in visible], error
 
 
 @require_GET

@@ -8,6 +8,7 @@ import hmac
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from drf_spectacular.authentication import BasicScheme
 from rest_framework.authentication import BasicAuthentication
 
 REMEMBER_SECONDS = 300
@@ -34,3 +35,9 @@ class CachedBasicAuthentication(BasicAuthentication):
         user, auth = super().authenticate_credentials(userid, password, request)
         cache.set(key, (user.pk, user.password), REMEMBER_SECONDS)
         return user, auth
+
+
+class CachedBasicScheme(BasicScheme):
+    """The OpenAPI schema describes it as plain HTTP Basic (which it is, to a client)."""
+
+    target_class = "search.api.auth.CachedBasicAuthentication"

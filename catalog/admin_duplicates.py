@@ -1,0 +1,83 @@
+"""The admin's Duplicates page: groups side by side; keep one, or mark a group as not duplicates."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from catalog.duplicates import DuplicateGroup, copies_of, dismiss, find_groups, keep_one
+from catalog.models import CatalogImage, DismissedDuplicate
+from search.duplicates import DEFAULT_THRESHOLD
+from search.models import ImageFingerprint
+
+GROUPS_SECONDS = 300  # the page is recomputed when fingerprints or dismissals change, or after this
+
+
+def cached_groups(threshold: float) -> list[DuplicateGroup]:
+    """Groups for the page, remembered until the catalog's fingerprints or the dismissals change."""
+    latest = ImageFingerprint.objects.order_by("-updated_at").values_list("updated_at", flat=True).first()
+    state = (ImageFingerprint.objects.count(), latest, DismissedDuplicate.objects.count(), threshold)
+    key = f"duplicate-groups:{hash(state)}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = [([member.pk for member in group.members], group.pairs) for group in find_groups(threshold)]
+        cache.set(key, cached, GROUPS_SECONDS)
+    items = CatalogImage.objects.select_related("creator").in_bulk([i for ids, _ in cached for i in ids])
+    groups = [DuplicateGroup([items[i] for i in ids if i in items], pairs) for ids, pairs in cached]
+    return [group for group in groups if len(group.members) > 1]
+
+
+@staff_member_required
+def duplicates_view(request: HttpRequest, model_admin: admin.ModelAdmin) -> HttpResponse:
+    if not model_admin.has_change_permission(request):
+        return HttpResponse("You may not change catalog images.", status=403)
+    if request.method == "POST":
+        return act(request)
+    try:
+        threshold = float(request.GET.get("threshold", DEFAULT_THRESHOLD))
+    except ValueError:
+        threshold = DEFAULT_THRESHOLD
+    threshold = min(100.0, max(0.0, threshold))
+    groups = cached_groups(threshold)
+    context = {**model_admin.admin_site.each_context(request), "title": "Duplicates", "groups": groups,
+               "threshold": threshold, "opts": model_admin.model._meta}  # fmt: skip
+    return render(request, "admin/catalog/duplicates.html", context)
+
+
+def act(request: HttpRequest) -> HttpResponse:
+    ids = [int(i) for i in request.POST.getlist("member") if i.isdigit()]
+    members = list(CatalogImage.objects.filter(pk__in=ids))
+    back = HttpResponseRedirect(request.get_full_path())
+    if len(members) < 2:
+        messages.error(request, "That group no longer has two images; the page shows the current groups.")
+        return back
+    if request.POST.get("action") == "dismiss":
+        dismiss(members, request.user)
+        messages.success(request, f"Marked {len(members)} images as not duplicates; they will not be grouped again.")
+        return back
+    keeper = next((m for m in members if str(m.pk) == request.POST.get("keep")), None)
+    if keeper is None:
+        messages.error(request, "Choose the image to keep.")
+        return back
+    changed = keep_one(keeper, members)
+    dismiss(members, request.user, resolved=True)
+    messages.success(request, f"Kept “{keeper.title}”; {changed} other{'s' if changed != 1 else ''} unpublished.")
+    return back
+
+
+def warn_about_copies(request: HttpRequest, item: CatalogImage) -> None:
+    """A warning on the item's admin page when the catalog already has this picture."""
+    copies, _ = copies_of(item)
+    if not copies:
+        return
+    links = format_html_join(
+        ", ", '<a href="{}">{}</a> (#{}, similarity {})',
+        ((reverse("admin:catalog_catalogimage_change", args=[other.pk]), other.title, other.pk, f"{score:.0f}")
+         for other, score in copies),
+    )  # fmt: skip
+    messages.warning(request, format_html("This picture is already in the catalog: {}.", links))

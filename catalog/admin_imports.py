@@ -1,0 +1,44 @@
+"""Bulk import from the admin: upload a zip (and a metadata file); it runs as a background task."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+
+from catalog.models import ImportJob
+from catalog.tasks import run_import_job
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "state", "progress", "summary", "created_by", "created_at"]
+    list_filter = ["state"]
+    fields = ["archive", "metadata", "publish"]
+    readonly_fields = ["state", "progress", "summary", "report_table", "created_by", "created_at", "finished_at"]
+
+    def get_fields(self, request: HttpRequest, obj: ImportJob | None = None):
+        return self.fields if obj is None else ["state", "progress", "summary", "report_table", "created_by",
+                                                "created_at", "finished_at"]  # fmt: skip
+
+    @admin.display(description="progress")
+    def progress(self, job: ImportJob) -> str:
+        return format_html('<progress max="{}" value="{}"></progress> {} of {} files', job.total or 1, job.done,
+                           job.done, job.total)  # fmt: skip
+
+    @admin.display(description="report")
+    def report_table(self, job: ImportJob) -> str:
+        if not job.report:
+            return "The report appears here as files are done."
+        cells = ((r["file"], r["outcome"], r["item"] or "", r["reason"]) for r in job.report)
+        rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", cells)
+        return format_html("<table><thead><tr><th>file</th><th>outcome</th><th>item</th><th>reason</th></tr>"
+                           "</thead><tbody>{}</tbody></table>", rows)  # fmt: skip
+
+    def save_model(self, request: HttpRequest, obj: ImportJob, form, change: bool) -> None:
+        obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        job_id = obj.pk
+        transaction.on_commit(lambda: run_import_job.enqueue(job_id))
+        messages.info(request, "The import runs in the background; this page shows its progress and report.")

@@ -1,0 +1,92 @@
+"""Duplicates in the catalog, as staff see them: groups with a suggested keeper, and copies of one item."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db import transaction
+
+from catalog.models import CatalogImage, DismissedDuplicate, Status
+from search import duplicates, service
+from search.errors import SearchError
+
+log = logging.getLogger(__name__)
+
+LOSSLESS = {"PNG", "TIFF", "BMP", "WEBP", "HEIF"}  # WebP and HEIF may be lossless; given the benefit of the doubt
+COPIES_SECONDS = 600
+
+
+@dataclass
+class DuplicateGroup:
+    members: list[CatalogImage]  # the suggested keeper first: largest, then lossless, then largest file
+    pairs: list[duplicates.Pair]
+
+    @property
+    def keeper(self) -> CatalogImage:
+        return self.members[0]
+
+    @property
+    def key(self) -> str:
+        return "-".join(str(member.pk) for member in sorted(self.members, key=lambda m: m.pk))
+
+
+def quality(item: CatalogImage) -> tuple:
+    return (-item.width * item.height, item.format not in LOSSLESS, -item.file_size, item.pk)
+
+
+def find_groups(threshold: float = duplicates.DEFAULT_THRESHOLD, progress=None) -> list[DuplicateGroup]:
+    """Every group of catalog images that are one picture, except pairs staff dismissed."""
+    pairs = duplicates.find_pairs(threshold=threshold, progress=progress)
+    dismissed = set(DismissedDuplicate.objects.values_list("first_id", "second_id"))
+    groups = duplicates.group(pairs, dismissed)
+    items = CatalogImage.objects.select_related("creator").in_bulk([i for g in groups for i in g.ids])
+    found = []
+    for entry in groups:
+        members = sorted((items[i] for i in entry.ids if i in items), key=quality)
+        if len(members) > 1:
+            found.append(DuplicateGroup(members, entry.pairs))
+    return found
+
+
+@transaction.atomic
+def keep_one(keeper: CatalogImage, others: list[CatalogImage]) -> int:
+    """Unpublish every other member of a group; returns how many changed."""
+    changed = 0
+    for item in others:
+        if item.pk != keeper.pk and item.status != Status.DRAFT:
+            item.status = Status.DRAFT
+            item.save(update_fields=["status", "updated_at"])  # signals keep the search index in step
+            changed += 1
+    return changed
+
+
+def dismiss(members: list[CatalogImage], user=None, *, resolved: bool = False) -> None:
+    """Stop grouping these images: "not duplicates", or `resolved` once staff kept one of them."""
+    ids = sorted(member.pk for member in members)
+    pairs = [(a, b) for n, a in enumerate(ids) for b in ids[n + 1 :]]
+    DismissedDuplicate.objects.bulk_create(
+        [DismissedDuplicate(first_id=a, second_id=b, dismissed_by=user, resolved=resolved) for a, b in pairs],
+        ignore_conflicts=True,
+    )
+
+
+def copies_of(item: CatalogImage, limit: int = 12) -> tuple[list[tuple[CatalogImage, float]], str]:
+    """Other catalog items that are copies of this picture (any provider, any edit), best first.
+
+    Returns (items with scores, error message); looked up through the match provider from the
+    item's own file and remembered for a few minutes.
+    """
+    key = f"copies:{item.pk}:{item.sha256}"
+    scores = cache.get(key)
+    if scores is None:
+        try:
+            matches = service.match_image(service.load_catalog_file(item), limit=limit + 1)
+        except (SearchError, OSError) as exc:
+            log.warning("copies of item %s not looked up: %s", item.pk, exc)
+            return [], "Other versions cannot be looked up right now."
+        scores = [(m.image_id, m.score) for m in matches if m.image_id != item.pk][:limit]
+        cache.set(key, scores, COPIES_SECONDS)
+    found = CatalogImage.objects.select_related("creator").in_bulk([image_id for image_id, _ in scores])
+    return [(found[image_id], score) for image_id, score in scores if image_id in found], ""

@@ -1,0 +1,232 @@
+"""Bulk import of image files with metadata: from a folder or a zip, fingerprinted in worker processes.
+
+Shared by `manage.py import_catalog` and the admin's zip import. Every file gets one outcome:
+imported, duplicate (the same file twice in this import), present (already in the catalog, by
+content hash: so an interrupted import resumes), or failed (with the reason). A bad file or bad
+metadata row never stops the run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from catalog import ingest
+from catalog.metadata import item_fields
+from catalog.models import CatalogImage, Status
+from search.errors import SearchError
+from search.fingerprint import fingerprint
+
+IMPORTED, DUPLICATE, PRESENT, FAILED, WOULD_IMPORT = "imported", "duplicate", "present", "failed", "would import"
+SKIPPED_NAMES = ("__MACOSX/", ".")  # zip resource forks and hidden files
+
+
+@dataclass(frozen=True)
+class Outcome:
+    file: str
+    outcome: str
+    item: int | None = None
+    reason: str = ""
+
+
+class ImportSourceError(Exception):
+    """The import cannot start (unreadable source or metadata); the message says why."""
+
+
+# --- sources -----------------------------------------------------------------------------------
+
+
+def list_sources(path: Path) -> tuple[list[str], Callable[[str], bytes]]:
+    """The image files under a folder (recursive) or in a zip, and a reader for one of them."""
+    if path.is_dir():
+        names = sorted(str(p.relative_to(path).as_posix()) for p in path.rglob("*") if p.is_file())
+        return [n for n in names if not skipped(n)], lambda name: (path / name).read_bytes()
+    if zipfile.is_zipfile(path):
+        return zip_sources(path)
+    if path.exists():
+        raise ImportSourceError(f"{path} is neither a folder nor a zip file.")
+    raise ImportSourceError(f"{path} does not exist.")
+
+
+def zip_sources(archive_file) -> tuple[list[str], Callable[[str], bytes]]:
+    """The image files in a zip (a path or a seekable binary file)."""
+    try:
+        archive = zipfile.ZipFile(archive_file)
+    except zipfile.BadZipFile:
+        raise ImportSourceError("The archive is not a zip file, or it is damaged.") from None
+    names = sorted(info.filename for info in archive.infolist() if not info.is_dir())
+    return [n for n in names if not skipped(n)], archive.read
+
+
+def skipped(name: str) -> bool:
+    return any(part.startswith(".") for part in PurePosixPath(name).parts) or name.startswith(SKIPPED_NAMES)
+
+
+# --- metadata ----------------------------------------------------------------------------------
+
+
+def read_metadata(data: bytes, name: str) -> dict[str, dict]:
+    """CSV (a header row with a `file` column) or JSON (a list of objects with `file`, or a mapping)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportSourceError(f"{name} is not UTF-8 text.") from None
+    if name.lower().endswith(".json"):
+        try:
+            parsed = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ImportSourceError(f"{name} is not valid JSON: {exc.msg} at line {exc.lineno}.") from None
+        rows = [{"file": key, **value} for key, value in parsed.items()] if isinstance(parsed, dict) else parsed
+        if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+            raise ImportSourceError(f"{name} must hold a list of objects, or an object keyed by file name.")
+    else:
+        rows = list(csv.DictReader(io.StringIO(text)))
+    mapping = {}
+    for number, row in enumerate(rows, start=1):
+        key = str(row.get("file") or row.get("filename") or row.get("filepath") or "").strip()
+        if not key:
+            raise ImportSourceError(f"{name}, entry {number}: no 'file' column or key naming the image.")
+        mapping[key] = {k: v for k, v in row.items() if k not in ("file", "filename", "filepath")}
+    return mapping
+
+
+def metadata_for(mapping: dict[str, dict], name: str) -> dict:
+    """A file's metadata: by its path inside the import, else by its bare file name."""
+    return mapping.get(name) or mapping.get(PurePosixPath(name).name) or {}
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+def prepare(data: bytes):
+    """In a worker process: decode as ingest does and fingerprint; an error comes back as text."""
+    try:
+        loaded = ingest.load_image(data)
+        return loaded, fingerprint(loaded)
+    except SearchError as exc:
+        return None, str(exc)
+
+
+class Importer:
+    """One import run; `on_outcome` hears about every file as it is settled (progress bars, job rows)."""
+
+    def __init__(self, metadata: dict[str, dict] | None = None, *, publish: bool = False, workers: int = 1,
+                 dry_run: bool = False, on_outcome: Callable[[Outcome], None] | None = None) -> None:  # fmt: skip
+        self.metadata = metadata or {}
+        self.publish, self.workers, self.dry_run = publish, max(1, workers), dry_run
+        self.on_outcome = on_outcome or (lambda outcome: None)
+
+    def run(self, names: list[str], read: Callable[[str], bytes]) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+
+        def settle(outcome: Outcome) -> None:
+            outcomes.append(outcome)
+            self.on_outcome(outcome)
+
+        with transaction.atomic(durable=False) if self.dry_run else contextlib.nullcontext():
+            for name, data, prepared in self._prepared(names, read, settle):
+                settle(self._create(name, data, prepared))
+            if self.dry_run:  # creators and collections named in the metadata are not kept either
+                transaction.set_rollback(True)
+        return outcomes
+
+    def _candidates(self, names, read, settle) -> Iterator[tuple[str, bytes]]:
+        """Files not yet in the catalog and not seen earlier in this run (by content hash)."""
+        seen: dict[str, str] = {}
+        for name in names:
+            try:
+                data = read(name)
+            except (OSError, zipfile.BadZipFile, RuntimeError) as exc:
+                settle(Outcome(name, FAILED, reason=f"cannot be read: {exc}"))
+                continue
+            digest = hashlib.sha256(data).hexdigest()
+            if digest in seen:
+                settle(Outcome(name, DUPLICATE, reason=f"same file as {seen[digest]}"))
+                continue
+            seen[digest] = name
+            present = CatalogImage.objects.filter(sha256=digest).values_list("pk", flat=True).first()
+            if present is not None:
+                settle(Outcome(name, PRESENT, item=present, reason="already in the catalog"))
+                continue
+            yield name, data
+
+    def _prepared(self, names, read, settle) -> Iterator[tuple[str, bytes, tuple]]:
+        candidates = self._candidates(names, read, settle)
+        if self.workers == 1:
+            for name, data in candidates:
+                yield name, data, prepare(data)
+            return
+        # A bounded window of files in flight: memory stays flat however large the import.
+        with ProcessPoolExecutor(max_workers=self.workers) as pool:
+            pending: dict[Future, tuple[str, bytes]] = {}
+            for name, data in candidates:
+                pending[pool.submit(prepare, data)] = (name, data)
+                if len(pending) >= 2 * self.workers:
+                    yield from self._collect(pending, FIRST_COMPLETED)
+            while pending:
+                yield from self._collect(pending, FIRST_COMPLETED)
+
+    @staticmethod
+    def _collect(pending: dict, return_when) -> Iterator[tuple[str, bytes, tuple]]:
+        done, _ = wait(list(pending), return_when=return_when)
+        for future in sorted(done, key=lambda f: pending[f][0]):
+            name, data = pending.pop(future)
+            try:
+                yield name, data, future.result()
+            except Exception as exc:  # a worker that died (out of memory on a huge file) fails one file
+                yield name, data, (None, f"could not be processed: {exc}")
+
+    def _create(self, name: str, data: bytes, prepared: tuple) -> Outcome:
+        loaded, fingerprinted = prepared
+        if loaded is None:
+            return Outcome(name, FAILED, reason=fingerprinted)
+        if CatalogImage.objects.filter(identifier=name).exists():
+            return Outcome(
+                name, FAILED, reason="another file was imported under this name; rename it or delete that item"
+            )
+        try:
+            fields = item_fields(metadata_for(self.metadata, name), default_title=title_from(name))
+        except ValidationError as exc:
+            return Outcome(name, FAILED, reason=" ".join(exc.messages))
+        if self.publish:
+            fields["status"] = Status.PUBLISHED
+        if self.dry_run:
+            return Outcome(name, WOULD_IMPORT)
+        try:
+            item = ingest.create_item(loaded, filename=PurePosixPath(name).name, fingerprinted=fingerprinted,
+                                      identifier=name, **fields)  # fmt: skip
+        except ValidationError as exc:
+            return Outcome(name, FAILED, reason=" ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()))
+        return Outcome(name, IMPORTED, item=item.pk)
+
+
+def title_from(name: str) -> str:
+    """'paintings/evening_harbour-2.jpg' → 'Evening harbour 2'."""
+    stem = PurePosixPath(name).stem.replace("_", " ").replace("-", " ").strip()
+    return (stem[:1].upper() + stem[1:]) or name
+
+
+def summarize(outcomes: list[Outcome]) -> str:
+    counts = {kind: sum(1 for o in outcomes if o.outcome == kind)
+              for kind in (IMPORTED, WOULD_IMPORT, DUPLICATE, PRESENT, FAILED)}  # fmt: skip
+    first = f"would import {counts[WOULD_IMPORT]}" if counts[WOULD_IMPORT] else f"imported {counts[IMPORTED]}"
+    return (f"{first.capitalize()}, skipped {counts[DUPLICATE]} as duplicate, skipped {counts[PRESENT]} as "
+            f"already present, {counts[FAILED]} failed.")  # fmt: skip
+
+
+def write_report(outcomes: list[Outcome], stream) -> None:
+    writer = csv.writer(stream)
+    writer.writerow(["file", "outcome", "item", "reason"])
+    for outcome in sorted(outcomes, key=lambda o: o.file):
+        writer.writerow([outcome.file, outcome.outcome, outcome.item or "", outcome.reason])
