@@ -10,23 +10,16 @@ Catalog pictures are generated 1600x1200 JPEGs; queries are cropped, resized, re
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-WORKDIR = Path(tempfile.mkdtemp(prefix="likeness-bench-"))
-os.environ["DATABASE_URL"] = f"sqlite:///{WORKDIR}/bench.sqlite3"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
+from bench.django_env import setup  # noqa: E402
 
-import django  # noqa: E402
-
-django.setup()
+WORKDIR = setup()
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402

@@ -13,20 +13,14 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-WORKDIR = tempfile.mkdtemp(prefix="likeness-bench-")
-os.environ["DATABASE_URL"] = f"sqlite:///{WORKDIR}/bench.sqlite3"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
+from bench.django_env import setup  # noqa: E402
 
-import django  # noqa: E402
-
-django.setup()
+WORKDIR = setup()
 
 import numpy as np  # noqa: E402
 from django.core.management import call_command  # noqa: E402
