@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from tests.images import encode, picture
+from tests.servers import LoopbackServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("chromium")]
 
@@ -28,6 +29,13 @@ PASTE = """async ({data, type}) => {
   const transfer = new DataTransfer();
   transfer.items.add(new File([bytes], "clipboard.png", {type}));
   document.dispatchEvent(new ClipboardEvent("paste", {clipboardData: transfer, bubbles: true, cancelable: true}));
+}"""
+
+PASTE_TEXT = """(text) => {
+  const transfer = new DataTransfer();
+  transfer.setData("text/plain", text);
+  const event = new ClipboardEvent("paste", {clipboardData: transfer, bubbles: true, cancelable: true});
+  document.activeElement.dispatchEvent(event);
 }"""
 
 
@@ -68,6 +76,16 @@ def test_pasting_an_image_searches_by_it(page, gallery):
         page.evaluate(PASTE, {"data": b64(encode(picture(640, 480, 23), "PNG")), "type": "image/png"})
     assert titles(page) == ["Orchard Path"]
     assert page.locator("#hits .badge").first.inner_text() == "Identical"
+
+
+def test_pasting_an_image_address_searches_by_that_image(page, gallery):
+    with LoopbackServer() as server:
+        url = server.serve("/art/lake.jpg", encode(picture(640, 480, 24), "JPEG", quality=90))
+        page.goto("/")
+        page.focus("#q")
+        with page.expect_navigation(url=re.compile(r"image=")):
+            page.evaluate(PASTE_TEXT, url)
+    assert titles(page)[0] == "Quiet Lake"
 
 
 def test_words_and_an_image_from_the_keyboard_picker_combine(page, gallery, tmp_path):
