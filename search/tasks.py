@@ -14,7 +14,7 @@ from django_tasks import task
 
 from catalog.models import CatalogImage
 from search import fingerprint as fingerprints
-from search import imaging, service, store
+from search import imaging, store
 from search.backends import backend_names, get_search_backend
 from search.errors import SearchError
 from search.models import ImageFingerprint
@@ -37,10 +37,7 @@ def ensure_fingerprint(item: CatalogImage) -> fingerprints.Fingerprint:
 
 def index_item(item: CatalogImage) -> None:
     """Index one item with the match provider (the one code path for tasks and update_index)."""
-    provider = get_provider()
-    fingerprint = ensure_fingerprint(item)
-    image = service.catalog_pixels(item, 1024) if getattr(provider, "needs_pixels", False) else None
-    provider.add(item.pk, fingerprint, image)
+    get_provider().add(item.pk, ensure_fingerprint(item))  # a provider that sends pixels reads the file itself
 
 
 MAX_ATTEMPTS = 5

@@ -115,8 +115,6 @@ def jpeg(image: Image.Image, side: int = SEND_SIDE) -> bytes:
 class MatchEngineProvider(MatchProvider):
     """Matching done by a remote MatchEngine-style API; the catalog maps its filepaths to items."""
 
-    needs_pixels = True  # index tasks hand add() the decoded image to send
-
     def __init__(self, **options) -> None:
         super().__init__(**options)
         self.client = MatchEngineClient(
@@ -128,15 +126,17 @@ class MatchEngineProvider(MatchProvider):
     # --- the catalog side -------------------------------------------------------------------
 
     def add(self, image_id: int, fingerprint: Fingerprint, image: Image.Image | None = None) -> None:
-        item = CatalogImage.objects.filter(pk=image_id).values("identifier", "sha256").first()
+        item = CatalogImage.objects.filter(pk=image_id).first()
         if item is None:
             return
         sent = RemoteImage.objects.filter(image_id=image_id).first()
-        if sent is not None and (sent.filepath, sent.sha256) == (item["identifier"], item["sha256"]):
-            return  # the remote has this very picture: a metadata edit needs no upload
+        if sent is not None and (sent.filepath, sent.sha256) == (item.identifier, item.sha256):
+            return  # the remote has this very picture: a metadata edit needs no upload (nor a decode)
         if image is None:
-            raise ProviderError("The remote provider needs the image itself to add it.", permanent=True)
-        self.push([(image_id, item["identifier"], item["sha256"], image)])
+            from search.service import catalog_pixels  # the service module imports the providers
+
+            image = catalog_pixels(item, SEND_SIDE)
+        self.push([(image_id, item.identifier, item.sha256, image)])
 
     def push(self, entries: list[tuple[int, str, str, Image.Image]]) -> None:
         """Add (or overwrite) images on the remote in one request, and remember what was sent."""

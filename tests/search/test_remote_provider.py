@@ -114,6 +114,16 @@ def test_deletes_and_replaced_images_reach_the_remote(remote, make_item, committ
     assert service.match_image(service.load_query_image(edited(8))) == []
 
 
+def test_a_metadata_edit_sends_nothing(remote, make_item, committed):
+    item = make_item(seed=21, data=png(21))
+    sent_at = RemoteImage.objects.get(image_id=item.pk).added_at
+    with committed():
+        item.title = "A better title"
+        item.save()
+    assert RemoteImage.objects.get(image_id=item.pk).added_at == sent_at
+    assert rest(remote, "list")["result"] == [item.identifier]
+
+
 def test_a_changed_identifier_replaces_the_remote_filepath(remote, make_item, committed):
     item = make_item(seed=11, data=png(11))
     with committed():
