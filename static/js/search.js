@@ -96,6 +96,10 @@
     if (picker.files.length) searchByImage(picker.files[0]);
   });
 
+  // On a phone the filters start folded, so the results come first.
+  const panel = document.getElementById("filters-panel");
+  if (panel && window.matchMedia("(max-width: 820px)").matches) panel.open = false;
+
   // Filters and sort apply as soon as they change.
   document.querySelectorAll('[form="search"]').forEach((control) => {
     control.addEventListener("change", () => form.requestSubmit());
