@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -16,6 +17,7 @@ log = logging.getLogger(__name__)
 
 LOSSLESS = {"PNG", "TIFF", "BMP", "WEBP", "HEIF"}  # WebP and HEIF may be lossless; given the benefit of the doubt
 COPIES_SECONDS = 600
+VERIFY_LIMIT = 2000  # images whose doubtful pairs get a full match (about 0.1 s each)
 
 
 @dataclass
@@ -36,9 +38,16 @@ def quality(item: CatalogImage) -> tuple:
     return (-item.width * item.height, item.format not in LOSSLESS, -item.file_size, item.pk)
 
 
-def find_groups(threshold: float = duplicates.DEFAULT_THRESHOLD, progress=None) -> list[DuplicateGroup]:
-    """Every group of catalog images that are one picture, except pairs staff dismissed."""
-    pairs = duplicates.find_pairs(threshold=threshold, progress=progress)
+def find_groups(
+    threshold: float = duplicates.DEFAULT_THRESHOLD, progress=None, verify_limit: int = VERIFY_LIMIT
+) -> list[DuplicateGroup]:
+    """Every group of catalog images that are one picture, except pairs staff dismissed.
+
+    Pairs close on their hashes count at once; doubtful ones (crops between the hash windows,
+    heavier edits) are settled by a full match of one image, for at most `verify_limit` images.
+    """
+    pairs, doubtful = duplicates.search_pairs(threshold=threshold, progress=progress)
+    pairs += confirmed(doubtful, threshold, verify_limit)
     dismissed = set(DismissedDuplicate.objects.values_list("first_id", "second_id"))
     groups = duplicates.group(pairs, dismissed)
     items = CatalogImage.objects.select_related("creator").in_bulk([i for g in groups for i in g.ids])
@@ -47,6 +56,29 @@ def find_groups(threshold: float = duplicates.DEFAULT_THRESHOLD, progress=None) 
         members = sorted((items[i] for i in entry.ids if i in items), key=quality)
         if len(members) > 1:
             found.append(DuplicateGroup(members, entry.pairs))
+    return found
+
+
+def confirmed(doubtful: list[duplicates.Pair], threshold: float, limit: int) -> list[duplicates.Pair]:
+    """The doubtful pairs a full match of their first image confirms, scored as that match scores them."""
+    targets: dict[int, dict[int, duplicates.Pair]] = defaultdict(dict)
+    for pair in doubtful:
+        targets[pair.first][pair.second] = pair
+    sources = sorted(targets, key=lambda first: min(p.distance for p in targets[first].values()))
+    if len(sources) > limit:
+        log.warning("%d images have doubtful duplicates; only the %d closest were checked.", len(sources), limit)
+    items = CatalogImage.objects.in_bulk(sources[:limit])
+    found = []
+    for first in sources[:limit]:
+        try:
+            matches = service.match_image(service.load_catalog_file(items[first]), limit=len(targets[first]) + 20)
+        except (SearchError, OSError, KeyError) as exc:
+            log.warning("doubtful duplicates of item %s not checked: %s", first, exc)
+            continue
+        for match in matches:
+            pair = targets[first].get(match.image_id)
+            if pair is not None and match.score >= threshold:
+                found.append(duplicates.Pair(pair.first, pair.second, match.score, pair.distance))
     return found
 
 

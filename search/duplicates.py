@@ -17,7 +17,7 @@ import numpy as np
 from search import store
 from search.fingerprint import WINDOW_MARGINS, hamming
 from search.providers.hashindex import HashIndex
-from search.providers.local import ACCEPT_DISTANCE, KEY_RADIUS
+from search.providers.local import ACCEPT_DISTANCE, KEY_RADIUS, VERIFY_DISTANCE
 
 DEFAULT_THRESHOLD = 50.0
 BATCH = 4096  # catalog images looked up at once: vectorised, bounded memory
@@ -51,6 +51,12 @@ def load_rows() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 
 def find_pairs(rows=None, threshold: float = DEFAULT_THRESHOLD, progress=None) -> list[Pair]:
     """Every pair of stored images that match on their hashes with at least `threshold` score."""
+    return search_pairs(rows, threshold, progress)[0]
+
+
+def search_pairs(rows=None, threshold: float = DEFAULT_THRESHOLD, progress=None) -> tuple[list[Pair], list[Pair]]:
+    """(pairs accepted on their hashes, doubtful pairs): the doubtful are near enough that only a full
+    match (query variants, local features, aligned re-hash) can tell; their score is provisional."""
     ids, keys, hashes, valid = rows if rows is not None else load_rows()
     windows = keys.shape[1]
     index = HashIndex(windows)
@@ -61,14 +67,19 @@ def find_pairs(rows=None, threshold: float = DEFAULT_THRESHOLD, progress=None) -
         if progress is not None:
             progress(min(BATCH, len(ids) - start))
     if not found:
-        return []
+        return [], []
     first, second, distance, score = (np.concatenate([part[i] for part in found]) for i in range(4))
-    order = np.lexsort((-score, second, first))  # per pair, the best score first
+    order = np.lexsort((distance, second, first))  # per pair, the closest windows first
     first, second, distance, score = first[order], second[order], distance[order], score[order]
     unique = np.r_[True, (first[1:] != first[:-1]) | (second[1:] != second[:-1])] if len(first) else np.zeros(0, bool)
-    keep = unique & (score >= threshold)
-    return [Pair(int(a), int(b), round(float(s), 1), int(d))
-            for a, b, s, d in zip(first[keep], second[keep], score[keep], distance[keep], strict=True)]  # fmt: skip
+    accepted = unique & (distance <= ACCEPT_DISTANCE) & (score >= threshold)
+    doubtful = unique & (distance > ACCEPT_DISTANCE)
+
+    def pairs(keep: np.ndarray) -> list[Pair]:
+        return [Pair(int(a), int(b), round(float(s), 1), int(d))
+                for a, b, s, d in zip(first[keep], second[keep], score[keep], distance[keep], strict=True)]  # fmt: skip
+
+    return pairs(accepted), pairs(doubtful)
 
 
 def _batch_pairs(index: HashIndex, ids, keys, hashes, valid, start: int, windows: int) -> tuple[np.ndarray, ...]:
@@ -85,7 +96,7 @@ def _batch_pairs(index: HashIndex, ids, keys, hashes, valid, start: int, windows
         candidates.hashes[later],
     )
     distance = hamming(hashes[item, query_window], target_hashes)
-    close = distance <= ACCEPT_DISTANCE
+    close = distance <= VERIFY_DISTANCE
     item, query_window, target, target_window, distance = (
         item[close],
         query_window[close],

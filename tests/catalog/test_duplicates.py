@@ -16,7 +16,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def library(make_item):
-    """Picture 1 three times (original, smaller JPEG, its middle 60% recoloured), picture 2 twice, picture 3 once."""
+    """Picture 1 four times (original, smaller JPEG, its middle 60% recoloured, 12.5% cropped off each side),
+    picture 2 twice, picture 3 once."""
     from PIL import ImageEnhance
 
     one = picture(1200, 900, 1)
@@ -25,6 +26,7 @@ def library(make_item):
         "original": make_item(seed=1, title="Harbour", data=encode(one, "PNG")),
         "small": make_item(seed=1, title="Harbour (web)", data=encode(one.resize((600, 450)), "JPEG", quality=70)),
         "cropped": make_item(seed=1, title="Harbour (cropped)", data=encode(cropped, "JPEG", quality=85)),
+        "trimmed": make_item(seed=1, title="Harbour (trimmed)", data=encode(one.crop((150, 112, 1050, 788)), "JPEG")),
         "mill": make_item(seed=2, title="Mill", data=encode(picture(800, 600, 2), "JPEG", quality=90)),
         "mill copy": make_item(seed=2, title="Mill copy", data=encode(picture(800, 600, 2), "JPEG", quality=60)),
         "alone": make_item(seed=3, title="Alone", data=encode(picture(800, 600, 3), "PNG")),
@@ -34,12 +36,23 @@ def library(make_item):
 def test_copies_are_grouped_with_the_best_member_first(library):
     groups = find_groups()
     assert [[m.title for m in g.members] for g in groups] == [
-        ["Harbour", "Harbour (cropped)", "Harbour (web)"],
+        ["Harbour", "Harbour (trimmed)", "Harbour (cropped)", "Harbour (web)"],
         ["Mill", "Mill copy"],
     ]
     harbour = groups[0]
     assert {(p.first, p.second) for p in harbour.pairs} >= {(library["original"].pk, library["small"].pk)}
     assert all(0 < p.score <= 100 for p in harbour.pairs)
+
+
+def test_a_crop_between_the_hash_windows_is_confirmed_by_a_full_match(library):
+    from search.duplicates import search_pairs
+
+    pair = (library["original"].pk, library["trimmed"].pk)
+    accepted, doubtful = search_pairs()
+    assert pair not in {(p.first, p.second) for p in accepted} and pair in {(p.first, p.second) for p in doubtful}
+    unverified = {(p.first, p.second) for g in find_groups(verify_limit=0) for p in g.pairs}
+    verified = {(p.first, p.second): p.score for g in find_groups() for p in g.pairs}
+    assert pair not in unverified and 50 <= verified[pair] < 100
 
 
 def test_a_higher_threshold_keeps_only_the_closest_copies(library):
@@ -60,10 +73,10 @@ def test_the_command_writes_every_format(library, fmt, tmp_path, capsys):
     assert "Harbour (web)" in text and "Alone" not in text
     if fmt == "json":
         groups = json.loads(text)
-        assert groups[0]["keeper"] == library["original"].pk and len(groups[0]["members"]) == 3
+        assert groups[0]["keeper"] == library["original"].pk and len(groups[0]["members"]) == 4
     if fmt == "csv":
         assert text.splitlines()[0].startswith("group,keeper,id,identifier")
-    assert "2 groups of duplicates among 6 images; 3 could go." in capsys.readouterr().err
+    assert "2 groups of duplicates among 7 images; 4 could go." in capsys.readouterr().err
 
 
 def test_a_bad_threshold_is_refused(db):
@@ -77,12 +90,13 @@ def test_the_admin_page_keeps_one_and_unpublishes_the_others(library, staff_clie
     url = reverse("admin:catalog_catalogimage_duplicates")
     html = staff_client.get(url).content.decode()
     assert html.count('class="dup-group"') == 2 and "Harbour (cropped)" in html
-    members = [library[k].pk for k in ("original", "small", "cropped")]
+    members = [library[k].pk for k in ("original", "small", "cropped", "trimmed")]
     with committed():
         response = staff_client.post(url, {"member": members, "keep": library["small"].pk, "action": "keep"})
     assert response.status_code == 302
     states = dict(CatalogImage.objects.filter(pk__in=members).values_list("title", "status"))
-    assert states == {"Harbour": Status.DRAFT, "Harbour (web)": Status.PUBLISHED, "Harbour (cropped)": Status.DRAFT}
+    assert states == {"Harbour": Status.DRAFT, "Harbour (web)": Status.PUBLISHED, "Harbour (cropped)": Status.DRAFT,
+                      "Harbour (trimmed)": Status.DRAFT}  # fmt: skip
     assert staff_client.get(url).content.decode().count('class="dup-group"') == 1
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from catalog.duplicates import DuplicateGroup, find_groups
+from catalog.duplicates import VERIFY_LIMIT, DuplicateGroup, find_groups
 from search.duplicates import DEFAULT_THRESHOLD
 from search.models import ImageFingerprint
 
@@ -30,15 +30,21 @@ class Command(BaseCommand):
         parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
                             help=f"Lowest match score (0-100) that counts (default {DEFAULT_THRESHOLD:g}; "
                                  "100 is an identical picture).")  # fmt: skip
+        parser.add_argument("--verify-limit", type=int, default=VERIFY_LIMIT,
+                            help="Images whose doubtful pairs (crops between the hash windows, heavy edits) get a "
+                                 f"full match, closest first (default {VERIFY_LIMIT}; 0: hashes only).")  # fmt: skip
         parser.add_argument("--format", choices=["table", "csv", "json"], default="table", help="Output format.")
         parser.add_argument("--output", help="Write to this file instead of standard output.")
 
-    def handle(self, *args, threshold: float, format: str, output: str | None, verbosity: int, **options) -> None:
+    def handle(self, *args, threshold: float, verify_limit: int, format: str, output: str | None, verbosity: int,
+               **options) -> None:  # fmt: skip
         if not 0 <= threshold <= 100:
             raise CommandError("--threshold must be from 0 to 100.")
+        if verify_limit < 0:
+            raise CommandError("--verify-limit must be 0 or more.")
         total = ImageFingerprint.objects.count()
         with tqdm(total=total, desc="looking up", unit="img", disable=verbosity < 1, file=sys.stderr) as bar:
-            groups = find_groups(threshold, progress=bar.update)
+            groups = find_groups(threshold, progress=bar.update, verify_limit=verify_limit)
         text = io.StringIO(newline="")
         {"table": self.table, "csv": self.csv, "json": self.json}[format](groups, text)
         if output:
