@@ -110,6 +110,20 @@ def filter_groups(results: SearchResults | None, params: QueryDict) -> dict[str,
     }
 
 
+# Parts of the query image a keyboard user can pick without drawing a box: label, x, y, w, h.
+REGION_PRESETS = (("Left half", 0, 0, 0.5, 1), ("Right half", 0.5, 0, 0.5, 1), ("Top half", 0, 0, 1, 0.5),
+                  ("Bottom half", 0, 0.5, 1, 0.5), ("Centre", 0.25, 0.25, 0.5, 0.5))  # fmt: skip
+
+
+def region_presets(params: QueryDict) -> list[Option]:
+    current = params.get("region", "")
+    options = []
+    for label, *box in REGION_PRESETS:
+        value = ",".join(f"{v:g}" for v in box)
+        options.append(Option(value, label, None, current == value, url_for(params, region=value)))
+    return options
+
+
 @dataclass(frozen=True)
 class Chip:
     label: str

@@ -98,6 +98,7 @@ def render_search(request: HttpRequest, params: QueryDict, *, image_error: str =
         status = max(status, 400)
     context["groups"] = page.filter_groups(context["results"], params)
     context["chips"] = page.filter_chips(params, context["similar_item"])
+    context["region_presets"] = page.region_presets(params) if token else []
     context["has_filters"] = bool(context["chips"])
     context["urls"] = {
         "remove_image": page.url_for(params, drop=("image", None), region=None),
