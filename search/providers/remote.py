@@ -61,6 +61,10 @@ class MatchEngineClient:
 
     def call(self, name: str, method: str = "GET", **kwargs) -> list:
         """The `result` of one API method; raises ProviderError (permanent for a refusal)."""
+        return self.answer(name, method, **kwargs)[0]
+
+    def answer(self, name: str, method: str = "GET", **kwargs) -> tuple[list, list[str]]:
+        """The `result` and the `error` list of one API method (a "warn" answer has both)."""
         error: ProviderError | None = None
         for attempt in range(self.retries + 1):
             if attempt:
@@ -83,7 +87,7 @@ class MatchEngineClient:
         assert error is not None
         raise error
 
-    def result(self, name: str, response: requests.Response) -> list:
+    def result(self, name: str, response: requests.Response) -> tuple[list, list[str]]:
         try:
             body = response.json()
         except ValueError:
@@ -91,13 +95,13 @@ class MatchEngineClient:
         if not isinstance(body, dict):
             raise ProviderError(f"The image match service at {self.host} answered {name} with something "
                                 f"other than JSON (HTTP {response.status_code}).", permanent=True)  # fmt: skip
-        errors = "; ".join(str(e) for e in body.get("error") or [])
+        errors = [str(e) for e in body.get("error") or []]
         if response.status_code >= 400 or body.get("status") == "fail":
-            raise RemoteRefusal(f"The image match service refused {name}: {errors or response.reason}",
+            raise RemoteRefusal(f"The image match service refused {name}: {'; '.join(errors) or response.reason}",
                                 response.status_code)  # fmt: skip
         if body.get("status") == "warn":
-            log.warning("%s on %s: %s", name, self.host, errors)
-        return body.get("result") or []
+            log.warning("%s on %s: %s", name, self.host, "; ".join(errors))
+        return body.get("result") or [], errors
 
 
 def jpeg(image: Image.Image, side: int = SEND_SIDE) -> bytes:
@@ -147,7 +151,9 @@ class MatchEngineProvider(MatchProvider):
         files = {f"images[{n}]": (f"{image_id}.jpg", jpeg(image), "image/jpeg")
                  for n, (image_id, _, _, image) in enumerate(entries)}  # fmt: skip
         data = {f"filepaths[{n}]": filepath for n, (_, filepath, _, _) in enumerate(entries)}
-        self.client.call("add", "POST", data=data, files=files)
+        _, errors = self.client.answer("add", "POST", data=data, files=files)
+        # A "warn" answer added the rest: what it names stays unrecorded, so --reconcile sends it again.
+        entries = [entry for entry in entries if not any(entry[1] in error for error in errors)]
         with transaction.atomic():
             RemoteImage.objects.filter(filepath__in=list(data.values())).delete()
             RemoteImage.objects.filter(image_id__in=[e[0] for e in entries]).delete()

@@ -124,6 +124,16 @@ def test_a_metadata_edit_sends_nothing(remote, make_item, committed):
     assert rest(remote, "list")["result"] == [item.identifier]
 
 
+def test_a_partly_refused_batch_records_only_what_was_added(remote, make_item):
+    item = make_item(seed=22, data=png(22))
+    RemoteImage.objects.all().delete()
+    refused = "x" * 300  # longer than any filepath the remote accepts
+    get_provider().push([(item.pk, item.identifier, item.sha256, picture(320, 240, 22)),
+                         (999_999, refused, "0" * 64, picture(320, 240, 23))])  # fmt: skip
+    assert list(RemoteImage.objects.values_list("image_id", flat=True)) == [item.pk]
+    assert rest(remote, "list")["result"] == [item.identifier]
+
+
 def test_a_changed_identifier_replaces_the_remote_filepath(remote, make_item, committed):
     item = make_item(seed=11, data=png(11))
     with committed():
