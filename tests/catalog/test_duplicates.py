@@ -131,3 +131,9 @@ def test_an_item_added_elsewhere_shows_the_warning_on_its_admin_page(library, st
     assert "This picture is already in the catalog" in html.decode() and "Mill" in html.decode()
     alone = staff_client.get(reverse("admin:catalog_catalogimage_change", args=[library["alone"].pk])).content
     assert "already in the catalog" not in alone.decode()
+
+
+def test_an_empty_catalog_has_no_duplicates(staff_client, capsys):
+    call_command("find_duplicates", verbosity=0)
+    assert "0 groups of duplicates among 0 images" in capsys.readouterr().err
+    assert "No duplicates found." in staff_client.get(reverse("admin:catalog_catalogimage_duplicates")).content.decode()
