@@ -104,8 +104,8 @@ def dismiss(members: list[CatalogImage], user=None, *, resolved: bool = False) -
     )
 
 
-def copies_of(item: CatalogImage, limit: int = 12) -> tuple[list[tuple[CatalogImage, float]], str]:
-    """Other catalog items that are copies of this picture (any provider, any edit), best first.
+def copies_of(item: CatalogImage, limit: int = 12, among=None) -> tuple[list[tuple[CatalogImage, float]], str]:
+    """Other catalog items (of the queryset `among`, default all) that are copies of this picture, best first.
 
     Returns (items with scores, error message); looked up through the match provider from the
     item's own file and remembered for a few minutes.
@@ -120,5 +120,6 @@ def copies_of(item: CatalogImage, limit: int = 12) -> tuple[list[tuple[CatalogIm
             return [], "Other versions cannot be looked up right now."
         scores = [(m.image_id, m.score) for m in matches if m.image_id != item.pk][:limit]
         cache.set(key, scores, COPIES_SECONDS)
-    found = CatalogImage.objects.select_related("creator").in_bulk([image_id for image_id, _ in scores])
+    among = among if among is not None else CatalogImage.objects.select_related("creator")
+    found = among.in_bulk([image_id for image_id, _ in scores])
     return [(found[image_id], score) for image_id, score in scores if image_id in found], ""

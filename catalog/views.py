@@ -36,9 +36,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def other_versions(request: HttpRequest, item: CatalogImage) -> tuple[list[tuple[CatalogImage, float]], str]:
     """Other versions of this picture that this visitor may see."""
-    copies, error = copies_of(item, VERSIONS_SHOWN)
-    visible = set(visible_items(request).filter(pk__in=[other.pk for other, _ in copies]).values_list("pk", flat=True))
-    return [(other, score) for other, score in copies if other.pk in visible], error
+    return copies_of(item, VERSIONS_SHOWN, among=visible_items(request))
 
 
 @require_GET

@@ -14,7 +14,7 @@ from django_tasks import task
 
 from catalog.models import CatalogImage
 from search import fingerprint as fingerprints
-from search import imaging, store
+from search import service, store
 from search.backends import backend_names, get_search_backend
 from search.errors import SearchError
 from search.models import ImageFingerprint
@@ -28,8 +28,7 @@ def ensure_fingerprint(item: CatalogImage) -> fingerprints.Fingerprint:
     row = ImageFingerprint.objects.filter(image=item, sha256=item.sha256, version=store.VERSION).first()
     if row is not None:
         return store.to_fingerprint(row, item.width, item.height, item.format)
-    with item.image.open("rb") as handle:
-        loaded = imaging.load(handle, draft_size=fingerprints.DECODE_SIZE)
+    loaded = service.load_catalog_file(item)
     result = fingerprints.fingerprint(loaded)
     store.save_fingerprint(item.pk, loaded.sha256, result)
     return result

@@ -9,6 +9,7 @@ from catalog.models import CatalogImage
 from search import service
 from search.errors import SearchError
 from search.models import RemoteImage
+from search.providers.remote import BATCH, SEND_SIDE
 
 log = logging.getLogger(__name__)
 
@@ -17,8 +18,6 @@ Progress = Callable[[int, int], None]  # (items just done, total to do)
 
 def sync(provider, *, progress: Progress | None = None, reconcile: bool = False) -> int:
     """Make the remote hold exactly the catalog; returns how many images the remote reports."""
-    from search.providers.remote import BATCH, SEND_SIDE
-
     progress = progress or (lambda done, total: None)
     remote = provider.remote_filepaths()
     catalog = {identifier: pk for pk, identifier in CatalogImage.objects.values_list("pk", "identifier")}
