@@ -19,4 +19,4 @@ RUN SECRET_KEY=build-only-not-a-secret python manage.py collectstatic --no-input
 USER likeness
 ENV MEDIA_ROOT=/data/media
 EXPOSE 8000
-CMD ["gunicorn", "webapp.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60"]
+CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60"]

@@ -25,8 +25,8 @@ import django  # noqa: E402
 
 django.setup()
 
-from search.fingerprint import LOOKUP, WINDOW_MARGINS  # noqa: E402
-from search.providers import local  # noqa: E402
+from matching.fingerprint import LOOKUP, WINDOW_MARGINS  # noqa: E402
+from matching.providers import local  # noqa: E402
 
 
 def tail(bits: int, threshold: int) -> float:

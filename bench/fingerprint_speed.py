@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/fingerprint_speed.py [--images 8]
 
-Ours: search.imaging.load(draft_size=512) + search.fingerprint (window hashes in every query
+Ours: matching.imaging.load(draft_size=512) + matching.fingerprint (window hashes in every query
 variant, ORB features, palette). Plain: imagehash.phash(Image.open(path)), one 64-bit hash from a
 full decode. Also: our fingerprint from a full decode, to show what the draft decode saves.
 """
@@ -28,7 +28,7 @@ django.setup()
 import imagehash  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from search import fingerprint, imaging  # noqa: E402
+from matching import fingerprint, imaging  # noqa: E402
 from tests.images import picture  # noqa: E402
 
 

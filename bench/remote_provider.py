@@ -26,8 +26,13 @@ from django.core.management import call_command  # noqa: E402
 
 from catalog import ingest  # noqa: E402
 from catalog.models import Status  # noqa: E402
-from search import service  # noqa: E402
-from search.providers import get_provider, reset_providers  # noqa: E402
+from matching.fingerprint import load_image  # noqa: E402
+from matching.providers import (  # noqa: E402
+    get_provider,
+    match_image,
+    reset_providers,
+)
+from search.tasks import catalog_entries  # noqa: E402
 from tests.images import encode, picture  # noqa: E402
 from tests.servers import LikenessInstance  # noqa: E402
 
@@ -40,9 +45,9 @@ def copy_of(seed: int) -> bytes:
 def timed_queries(seeds: list[int], ids: dict[int, int]) -> tuple[list[float], float]:
     latencies, found = [], 0
     for seed in seeds:
-        loaded = service.load_query_image(copy_of(seed))
+        loaded = load_image(copy_of(seed))
         start = time.perf_counter()
-        matches = service.match_image(loaded, limit=10)
+        matches = match_image(loaded, limit=10)
         latencies.append(time.perf_counter() - start)
         found += bool(matches) and matches[0].image_id == ids[seed]
     return latencies, found / len(seeds)
@@ -68,12 +73,12 @@ def main() -> None:
     remote = LikenessInstance(WORKDIR / "remote").start()
     try:
         settings.LIKENESS_MATCH_PROVIDERS = {"default": {
-            "BACKEND": "search.providers.remote", "URL": remote.rest_url, "USER": remote.USER,
+            "BACKEND": "matching.providers.remote", "URL": remote.rest_url, "USER": remote.USER,
             "PASSWORD": remote.PASSWORD, "TIMEOUT": 60,
         }}  # fmt: skip
         reset_providers()
         start = time.perf_counter()
-        held = get_provider().rebuild()
+        held = get_provider().rebuild(catalog_entries)
         push = time.perf_counter() - start
         remote_latency, remote_recall = timed_queries(seeds, ids)
     finally:

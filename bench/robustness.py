@@ -40,8 +40,8 @@ from PIL import Image  # noqa: E402
 from bench import corpus  # noqa: E402
 from catalog import ingest  # noqa: E402
 from catalog.models import Status  # noqa: E402
-from search import fingerprint, imaging  # noqa: E402
-from search.providers import get_provider  # noqa: E402
+from matching import fingerprint, imaging  # noqa: E402
+from matching.providers import get_provider  # noqa: E402
 
 ORIENTATIONS = [
     lambda im: im,
@@ -86,9 +86,8 @@ class Baseline:
         return best, int(distances[best])
 
 
-def query_fingerprint(image: Image.Image) -> fingerprint.Fingerprint:
-    loaded = imaging.load(corpus.encode(image, "JPEG", 90), draft_size=512)
-    return fingerprint.fingerprint(loaded, for_query=True)
+def query_image(image: Image.Image) -> imaging.LoadedImage:
+    return imaging.load(corpus.encode(image, "JPEG", 90), draft_size=512)
 
 
 def run(artworks: int, distractor_count: int) -> dict:
@@ -122,7 +121,7 @@ def run(artworks: int, distractor_count: int) -> dict:
                 unmatchable[edit] = unmatchable.get(edit, 0) + 1
                 continue
             counted += 1
-            matches = provider.match(query_fingerprint(query), limit=5)
+            matches = provider.match(query_image(query), limit=5)
             hits += bool(matches) and id_to_name[matches[0].image_id] == name
             false_matches += [(edit, name, id_to_name[m.image_id]) for m in matches if id_to_name[m.image_id] != name]
             for baseline in baselines:
@@ -135,9 +134,7 @@ def run(artworks: int, distractor_count: int) -> dict:
     distractor_images = corpus.distractors(distractor_count)
     distractor_nearest = {b.name: [] for b in baselines}
     for name, image in distractor_images.items():
-        false_matches += [
-            ("distractor", name, id_to_name[m.image_id]) for m in provider.match(query_fingerprint(image))
-        ]
+        false_matches += [("distractor", name, id_to_name[m.image_id]) for m in provider.match(query_image(image))]
         for baseline in baselines:
             distractor_nearest[baseline.name].append(baseline.nearest(image)[1])
 

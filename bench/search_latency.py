@@ -27,10 +27,10 @@ from django.core.management import call_command  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 
 from catalog.models import CatalogImage, Creator, LicenseType, Orientation, Status  # noqa: E402
+from matching.fingerprint import COLOR_NAMES  # noqa: E402
+from matching.models import ImageColor  # noqa: E402
+from matching.providers import Match  # noqa: E402
 from search.backends import get_search_backend, reset_backends  # noqa: E402
-from search.fingerprint import COLOR_NAMES  # noqa: E402
-from search.models import ImageColor  # noqa: E402
-from search.providers import Match  # noqa: E402
 from search.query import Filters, SearchQuery  # noqa: E402
 
 WORDS = ["harbour", "evening", "meadow", "portrait", "river", "garden", "storm", "winter", "bridge", "market", "city", "night", "forest", "mountain", "sea", "ship", "lady", "village", "church", "field", "flowers", "cathedral", "station"]  # fmt: skip

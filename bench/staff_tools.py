@@ -4,7 +4,7 @@
 
 Import: `import_catalog` into a fresh SQLite catalog with 1 and 2 worker processes, on
 12-megapixel JPEGs (4000x3000, photo-like with grain, quality 90) and small PNGs (640x480).
-Duplicates: `search.duplicates.find_pairs` and grouping over generated fingerprints (random
+Duplicates: `matching.duplicates.find_pairs` and grouping over generated fingerprints (random
 window keys and hashes, as bench/match_latency.py makes them) with 1% planted copies whose keys
 and hashes differ by a few bits, as a recompressed or resized copy's do; reports time and whether
 every planted pair was found.
@@ -29,8 +29,8 @@ from django.core.management import call_command  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from catalog.models import CatalogImage  # noqa: E402
-from search import duplicates  # noqa: E402
-from search.models import ImageFingerprint  # noqa: E402
+from matching import duplicates  # noqa: E402
+from matching.models import ImageFingerprint  # noqa: E402
 from tests.images import encode, picture  # noqa: E402
 
 

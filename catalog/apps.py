@@ -6,4 +6,4 @@ class CatalogConfig(AppConfig):
     verbose_name = "Catalog"
 
     def ready(self) -> None:
-        from catalog import signals  # noqa: F401  (connects the indexing signal handlers)
+        from catalog import signals  # noqa: F401  (deletes a file once its item's delete commits)

@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.db import transaction
 
+from catalog import ingest
 from catalog.models import CatalogImage, DismissedDuplicate, Status
-from search import duplicates, service
-from search.errors import SearchError
+from matching import duplicates
+from matching.errors import LikenessError
+from matching.providers import match_image
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +73,8 @@ def confirmed(doubtful: list[duplicates.Pair], threshold: float, limit: int) -> 
     found = []
     for first in sources[:limit]:
         try:
-            matches = service.match_image(service.load_catalog_file(items[first]), limit=len(targets[first]) + 20)
-        except (SearchError, OSError, KeyError) as exc:
+            matches = match_image(ingest.load_file(items[first]), limit=len(targets[first]) + 20)
+        except (LikenessError, OSError, KeyError) as exc:
             log.warning("doubtful duplicates of item %s not checked: %s", first, exc)
             continue
         for match in matches:
@@ -114,8 +116,8 @@ def copies_of(item: CatalogImage, limit: int = 12, among=None) -> tuple[list[tup
     scores = cache.get(key)
     if scores is None:
         try:
-            matches = service.match_image(service.load_catalog_file(item), limit=limit + 1)
-        except (SearchError, OSError) as exc:
+            matches = match_image(ingest.load_file(item), limit=limit + 1)
+        except (LikenessError, OSError) as exc:
             log.warning("copies of item %s not looked up: %s", item.pk, exc)
             return [], "Other versions cannot be looked up right now."
         scores = [(m.image_id, m.score) for m in matches if m.image_id != item.pk][:limit]

@@ -6,8 +6,8 @@ from django import forms
 
 from catalog import ingest
 from catalog.models import CatalogImage
-from search.errors import ImageError
-from search.imaging import LoadedImage
+from matching.errors import ImageError
+from matching.imaging import LoadedImage
 
 
 class CatalogImageForm(forms.ModelForm):

@@ -25,8 +25,8 @@ from django.db import transaction
 from catalog import ingest
 from catalog.metadata import item_fields
 from catalog.models import CatalogImage, Status
-from search.errors import SearchError
-from search.fingerprint import fingerprint
+from matching.errors import LikenessError
+from matching.fingerprint import fingerprint
 
 IMPORTED, DUPLICATE, PRESENT, FAILED, WOULD_IMPORT = "imported", "duplicate", "present", "failed", "would import"
 SKIPPED_NAMES = ("__MACOSX/", ".")  # zip resource forks and hidden files
@@ -114,7 +114,7 @@ def prepare(data: bytes):
     try:
         loaded = ingest.load_image(data)
         return loaded, fingerprint(loaded)
-    except SearchError as exc:
+    except LikenessError as exc:
         return None, str(exc)
 
 

@@ -7,18 +7,32 @@ from typing import Any, BinaryIO
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from PIL import Image
 
 from catalog.models import CatalogImage, Orientation
-from search import imaging, store
-from search.fingerprint import DECODE_SIZE, Fingerprint, fingerprint
-from search.imaging import LoadedImage
+from matching import fingerprint as fingerprints
+from matching import imaging, store
+from matching.fingerprint import Fingerprint
+from matching.imaging import LoadedImage
 
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "BMP": "bmp", "TIFF": "tif", "WEBP": "webp", "HEIF": "heic"}
 
 
 def load_image(source: bytes | BinaryIO | PurePath | str) -> LoadedImage:
-    """Decode an untrusted image (raises search.errors.ImageError with a readable message)."""
-    return imaging.load(source, draft_size=DECODE_SIZE)
+    """Decode an untrusted image (raises matching.errors.ImageError with a readable message)."""
+    return fingerprints.load_image(source)
+
+
+def load_file(item: CatalogImage) -> LoadedImage:
+    """A catalog item's own file, decoded as ingest and queries decode (for matching it against the catalog)."""
+    with item.image.open("rb") as handle:
+        return fingerprints.load_image(handle)
+
+
+def file_pixels(item: CatalogImage, short_side: int) -> Image.Image:
+    """A catalog item's picture decoded with at least this short side (for providers that send pixels)."""
+    with item.image.open("rb") as handle:
+        return imaging.load(handle, draft_size=short_side).image
 
 
 def attach_image(item: CatalogImage, loaded: LoadedImage, filename: str = "") -> None:
@@ -71,6 +85,18 @@ def replace_image(item: CatalogImage, loaded: LoadedImage, filename: str = "") -
         transaction.on_commit(lambda: storage.delete(old_name))
 
 
-def save_fingerprint(item: CatalogImage, loaded: LoadedImage, fingerprinted: Fingerprint | None = None) -> None:
+def save_fingerprint(item: CatalogImage, loaded: LoadedImage, fingerprinted: Fingerprint | None = None) -> Fingerprint:
     """Fingerprint from the decode ingest already made, so indexing need not read the file again."""
-    store.save_fingerprint(item.pk, loaded.sha256, fingerprinted or fingerprint(loaded))
+    result = fingerprinted or fingerprints.fingerprint(loaded)
+    store.save_fingerprint(item.pk, loaded.sha256, result)
+    # The colour classes as bits on the item, for the colour filter; update(), not save(): no signal, no loop.
+    CatalogImage.objects.filter(pk=item.pk).update(color_mask=result.color_mask)
+    return result
+
+
+def ensure_fingerprint(item: CatalogImage) -> Fingerprint:
+    """The item's stored fingerprint, made from its file first when missing or stale."""
+    stored = store.load_current(item.pk, item.sha256, item.width, item.height, item.format)
+    if stored is not None:
+        return stored
+    return save_fingerprint(item, load_file(item))

@@ -141,7 +141,7 @@ class CatalogImage(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("catalog:item", args=[self.pk])
+        return reverse("page:item", args=[self.pk])
 
     @property
     def year_display(self) -> str:

@@ -26,25 +26,3 @@ def sqlite_has_fts5(app_configs=None, **kwargs):
             id="search.W001",
         )
     ]
-
-
-@register("matching")
-def remote_provider_answers(app_configs=None, **kwargs):
-    """With MATCH_PROVIDER=remote, say at start-up (and in `manage.py check`) whether the remote answers ping."""
-    from django.conf import settings
-
-    configured = getattr(settings, "LIKENESS_MATCH_PROVIDERS", {}).get("default", {})
-    if configured.get("BACKEND") != "search.providers.remote":
-        return []
-    from search.providers import get_provider
-
-    if get_provider().ping():
-        return []
-    return [
-        Warning(
-            f"The image match service at {configured.get('URL')} does not answer ping: image search will answer "
-            "503 and new items wait for indexing until it does.",
-            hint="Check MATCHENGINE_URL, MATCHENGINE_USER and MATCHENGINE_PASSWORD, and that the service is up.",
-            id="search.W002",
-        )
-    ]

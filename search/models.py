@@ -1,58 +1,9 @@
-"""What search stores beside the catalog: fingerprints, colour classes, and the index change log."""
+"""What search stores beside the catalog: the full-text document of each item (PostgreSQL)."""
 
 from __future__ import annotations
 
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-
-from catalog.models import CatalogImage
-
-
-class ImageFingerprint(models.Model):
-    """An image's fingerprint, kept so that every index can be rebuilt without reading files."""
-
-    image = models.OneToOneField(CatalogImage, primary_key=True, on_delete=models.CASCADE, related_name="fingerprint")
-    sha256 = models.CharField(max_length=64, help_text="Content hash of the file the fingerprint was made from.")
-    version = models.PositiveSmallIntegerField(default=1, help_text="Fingerprint algorithm version.")
-    hashes = models.BinaryField(help_text="256-bit window hashes, big-endian uint64 words.")
-    keys = models.BinaryField(help_text="64-bit window keys, big-endian.")
-    valid_windows = models.PositiveSmallIntegerField(help_text="Bit w set when window w had structure to hash.")
-    features = models.BinaryField(help_text="Packed ORB keypoints and descriptors.")
-    palette = models.JSONField(default=list)
-    color_shares = models.JSONField(default=dict)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    def __str__(self) -> str:
-        return f"fingerprint of image {self.image_id}"
-
-
-class ImageColor(models.Model):
-    """A named colour class covering a meaningful share of an image: what the colour filter uses."""
-
-    image = models.ForeignKey(CatalogImage, on_delete=models.CASCADE, related_name="colors")
-    name = models.CharField(max_length=10)
-    share = models.FloatField()
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["image", "name"], name="one_share_per_color")]
-        indexes = [models.Index(fields=["name", "image"])]
-
-    def __str__(self) -> str:
-        return f"{self.name} {self.share:.0%}"
-
-
-class IndexEvent(models.Model):
-    """A change to the local match index, so every process can bring its in-memory copy up to date."""
-
-    ADD, REMOVE = "add", "remove"
-
-    id = models.BigAutoField(primary_key=True)
-    image_id = models.BigIntegerField()
-    operation = models.CharField(max_length=6, choices=[(ADD, "add"), (REMOVE, "remove")])
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    def __str__(self) -> str:
-        return f"{self.operation} {self.image_id}"
 
 
 class TextDocument(models.Model):
@@ -61,24 +12,10 @@ class TextDocument(models.Model):
     On SQLite the backend uses the FTS5 table `search_fts` instead (both made by migration 0003).
     """
 
-    image = models.OneToOneField(CatalogImage, primary_key=True, on_delete=models.CASCADE, related_name="text_document")
+    image = models.OneToOneField(
+        "catalog.CatalogImage", primary_key=True, on_delete=models.CASCADE, related_name="text_document"
+    )
     vector = SearchVectorField(null=True)
 
     def __str__(self) -> str:
         return f"text of image {self.image_id}"
-
-
-class RemoteImage(models.Model):
-    """What the remote match provider holds for a catalog item: the filepath it was added under.
-
-    A plain id, not a foreign key: the row must outlive the item, because removing the image from
-    the remote needs its filepath after the catalog row is gone.
-    """
-
-    image_id = models.BigIntegerField(primary_key=True)
-    filepath = models.CharField(max_length=255, unique=True)
-    sha256 = models.CharField(max_length=64, help_text="Content hash of the file that was sent.")
-    added_at = models.DateTimeField(auto_now=True)
-
-    def __str__(self) -> str:
-        return f"{self.filepath} (item {self.image_id})"

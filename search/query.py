@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from catalog.models import CatalogImage
-from search.imaging import LoadedImage
-from search.providers import Match
+from matching.imaging import LoadedImage
+from matching.providers import Match
 
 SORTS = ("relevance", "newest", "oldest", "largest")
 ORIENTATIONS = ("landscape", "portrait", "square")

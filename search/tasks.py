@@ -1,4 +1,4 @@
-"""Background tasks that keep the match index (and later the search backend) in step with the catalog.
+"""Background tasks that keep the match index and the search backends in step with the catalog.
 
 Tasks carry only primary keys: the database is the source of truth, so a task that runs late, or
 twice, reads the current state and does the right thing.
@@ -6,37 +6,46 @@ twice, reads the current state and does the right thing.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import timedelta
 
 from django.utils import timezone
 from django_tasks import task
 
+from catalog import ingest
 from catalog.models import CatalogImage
-from search import fingerprint as fingerprints
-from search import service, store
+from matching.errors import LikenessError
+from matching.providers import Entry, get_provider
 from search.backends import backend_names, get_search_backend
-from search.errors import SearchError
-from search.models import ImageFingerprint
-from search.providers import get_provider
 
 logger = logging.getLogger(__name__)
 
 
-def ensure_fingerprint(item: CatalogImage) -> fingerprints.Fingerprint:
-    """The item's stored fingerprint, made from its file first when missing or stale."""
-    row = ImageFingerprint.objects.filter(image=item, sha256=item.sha256, version=store.VERSION).first()
-    if row is not None:
-        return store.to_fingerprint(row, item.width, item.height, item.format)
-    loaded = service.load_catalog_file(item)
-    result = fingerprints.fingerprint(loaded)
-    store.save_fingerprint(item.pk, loaded.sha256, result)
-    return result
+def entry(item: CatalogImage) -> Entry:
+    """A catalog item as match providers index it: its file is read only if a provider needs the pixels."""
+    return Entry(
+        image_id=item.pk,
+        name=item.identifier,
+        sha256=item.sha256,
+        fingerprint=lambda: ingest.ensure_fingerprint(item),
+        pixels=lambda short_side: ingest.file_pixels(item, short_side),
+    )
+
+
+def catalog_entries() -> list[Entry]:
+    """Every catalog item as an Entry, in pk order (what a provider's rebuild compares itself with)."""
+    return [entry(item) for item in CatalogImage.objects.order_by("pk").only("pk", "identifier", "sha256", "image")]
 
 
 def index_item(item: CatalogImage) -> None:
-    """Index one item with the match provider (the one code path for tasks and update_index)."""
-    get_provider().add(item.pk, ensure_fingerprint(item))  # a provider that sends pixels reads the file itself
+    """Index one item with the match provider (the one code path for tasks and update_index).
+
+    The fingerprint is made first when missing or stale, whatever the provider: the colour filter
+    and the palette read it too.
+    """
+    fingerprint = ingest.ensure_fingerprint(item)
+    get_provider().add(dataclasses.replace(entry(item), fingerprint=lambda: fingerprint))
 
 
 MAX_ATTEMPTS = 5
@@ -61,7 +70,7 @@ def attempt_all(action: str, image_id: int, steps) -> bool:
     for name, step in steps:
         try:
             step()
-        except SearchError as exc:
+        except LikenessError as exc:
             ok = False
             logger.error("Could not %s item %s in %s: %s", action, image_id, name, exc)
     return ok

@@ -13,7 +13,7 @@ from tests.images import image_bytes
 @pytest.fixture(autouse=True)
 def fresh_providers():
     """Each test starts with providers built anew: their in-memory index follows that test's database."""
-    from search.providers import reset_providers
+    from matching.providers import reset_providers
 
     reset_providers()
     yield

@@ -97,7 +97,7 @@ class LikenessInstance:
         self.process: subprocess.Popen | None = None
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "MATCH"))},
-            "DJANGO_SETTINGS_MODULE": "webapp.settings", "SECRET_KEY": "second-instance-not-a-secret",
+            "DJANGO_SETTINGS_MODULE": "config.settings", "SECRET_KEY": "second-instance-not-a-secret",
             "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1", "DATABASE_URL": f"sqlite:///{root / 'db.sqlite3'}",
             "MEDIA_ROOT": str(root / "media"), "QUERY_IMAGE_DIR": str(root / "queries"), "MATCH_PROVIDER": "local",
             "SEARCH_BACKEND": "database", "TASKS_BACKEND": "immediate", "LOG_LEVEL": "WARNING",
@@ -118,7 +118,7 @@ class LikenessInstance:
             self.manage("createsuperuser", "--no-input", "--username", self.USER, "--email", "m@example.org")
         log = (self.root / "server.log").open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "webapp.wsgi", "--bind", f"127.0.0.1:{self.port}", "--workers", "1",
+            [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{self.port}", "--workers", "1",
              "--threads", "4", "--timeout", "60"],
             env=self.env, cwd=PROJECT, stdout=log, stderr=log,
         )  # fmt: skip

@@ -1,12 +1,12 @@
-"""Search backends, built from LIKENESS_SEARCH_BACKENDS by one loader (see search.registry).
+"""Search backends, built from LIKENESS_SEARCH_BACKENDS by one loader (see matching.registry).
 
 LIKENESS_SEARCH_BACKENDS = {"default": {"BACKEND": "search.backends.database", ...options}}
 """
 
 from __future__ import annotations
 
+from matching.registry import Registry
 from search.backends.base import BaseSearchBackend
-from search.registry import Registry
 
 __all__ = ["BaseSearchBackend", "backend_names", "get_search_backend", "reset_backends"]
 

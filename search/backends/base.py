@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from catalog.models import CatalogImage
-from search.providers import Match
+from matching.providers import Match
 from search.query import SearchQuery, SearchResults
 
 

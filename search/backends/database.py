@@ -10,10 +10,10 @@ from math import inf
 from django.db.models import Case, Count, F, Q, QuerySet, Sum, Value, When
 
 from catalog.models import CatalogImage, LicenseType
+from matching.fingerprint import COLOR_NAMES
+from matching.providers import Match
 from search.backends.base import BaseSearchBackend
 from search.backends.dbtext import TextSearch, terms, text_search_for_vendor
-from search.fingerprint import COLOR_NAMES
-from search.providers import Match
 from search.query import (
     FORMATS,
     ORIENTATIONS,

@@ -18,6 +18,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from catalog.models import CatalogImage
+from search.models import TextDocument
 
 MAX_TERMS = 12
 WEIGHTS = {"title": 10.0, "creator": 5.0, "tags": 3.0, "description": 1.0}
@@ -126,8 +127,6 @@ class PostgresFullText(TextSearch):
     config = "english"
 
     def index(self, items: Iterable[CatalogImage]) -> None:
-        from search.models import TextDocument
-
         for item in items:
             fields = {name: fold(value) for name, value in document(item).items()}
             vector = (
@@ -139,13 +138,9 @@ class PostgresFullText(TextSearch):
             TextDocument.objects.update_or_create(image_id=item.pk, defaults={"vector": vector})
 
     def remove(self, ids: Iterable[int]) -> None:
-        from search.models import TextDocument
-
         TextDocument.objects.filter(image_id__in=list(ids)).delete()
 
     def clear(self) -> None:
-        from search.models import TextDocument
-
         TextDocument.objects.all().delete()
 
     def query(self, text: str) -> PgQuery:

@@ -19,11 +19,11 @@ from elasticsearch import TransportError as ClientTransportError
 from elasticsearch.dsl import Q, Search
 
 from catalog.models import CatalogImage, LicenseType
+from matching.errors import BackendError
+from matching.models import ImageColor
+from matching.providers import Match
 from search.backends.base import BaseSearchBackend
 from search.backends.dbtext import terms
-from search.errors import BackendError
-from search.models import ImageColor
-from search.providers import Match
 from search.query import SIZE_BUCKETS, UNKNOWN_YEAR, FacetValue, Filters, Hit, SearchQuery, SearchResults, century_label
 
 logger = logging.getLogger(__name__)

@@ -45,7 +45,7 @@ def test_copies_are_grouped_with_the_best_member_first(library):
 
 
 def test_a_crop_between_the_hash_windows_is_confirmed_by_a_full_match(library):
-    from search.duplicates import search_pairs
+    from matching.duplicates import search_pairs
 
     pair = (library["original"].pk, library["trimmed"].pk)
     accepted, doubtful = search_pairs()

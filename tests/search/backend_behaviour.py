@@ -7,7 +7,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from catalog.models import CatalogImage, Status
-from search.providers import Match
+from matching.providers import Match
 from search.query import Filters, SearchQuery
 from tests.images import encode, picture
 

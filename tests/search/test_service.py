@@ -4,6 +4,7 @@ import pytest
 from django.http import QueryDict
 from PIL import Image
 
+from matching.fingerprint import load_image
 from search import service
 from search.forms import SearchForm
 from search.query import Filters, SearchQuery
@@ -21,7 +22,7 @@ def items(make_item):
 
 
 def query_image(image: Image.Image):
-    return service.load_query_image(encode(image, "JPEG"))
+    return load_image(encode(image, "JPEG"))
 
 
 def test_an_edited_copy_finds_its_original_first(items):

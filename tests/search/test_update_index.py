@@ -4,8 +4,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from search.models import ImageFingerprint
-from search.providers import get_provider
+from matching.models import ImageFingerprint
+from matching.providers import get_provider
 from search.query import SearchQuery
 from search.service import search
 

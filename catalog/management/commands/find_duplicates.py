@@ -12,8 +12,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from catalog.duplicates import VERIFY_LIMIT, DuplicateGroup, find_groups
-from search.duplicates import DEFAULT_THRESHOLD
-from search.models import ImageFingerprint
+from matching.duplicates import DEFAULT_THRESHOLD
+from matching.models import ImageFingerprint
 
 COLUMNS = ["group", "keeper", "id", "identifier", "title", "width", "height", "format", "file_size", "status"]
 

@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from catalog import demo, ingest
 from catalog.models import CatalogImage, Collection, Creator, Status
-from search.fingerprint import fingerprint
+from matching.fingerprint import fingerprint
 
 
 def prepare(number: int):

@@ -7,11 +7,12 @@ import logging
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from catalog.ingest import ensure_fingerprint
 from catalog.models import CatalogImage
+from matching.errors import LikenessError
+from matching.providers import get_provider
 from search.backends import backend_names, get_search_backend
-from search.errors import SearchError
-from search.providers import get_provider
-from search.tasks import ensure_fingerprint
+from search.tasks import catalog_entries
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +65,8 @@ class Command(BaseCommand):
                 bar.update(done)
 
             try:
-                return get_provider().rebuild(progress, reconcile=reconcile)
-            except SearchError as exc:
+                return get_provider().rebuild(catalog_entries, progress, reconcile=reconcile)
+            except LikenessError as exc:
                 raise CommandError(
                     f"The match index was not rebuilt: {exc} What was sent so far is kept; run "
                     "`update_index --reconcile` again to send only the rest."
@@ -78,7 +79,7 @@ class Command(BaseCommand):
                          disable=quiet):  # fmt: skip
             try:
                 ensure_fingerprint(item)
-            except (SearchError, OSError) as exc:
+            except (LikenessError, OSError) as exc:
                 logger.warning("No fingerprint for item %s: %s", item.pk, exc)
                 failed.append((item.pk, str(exc)))
         return failed

@@ -1,0 +1,32 @@
+"""Match providers, built from LIKENESS_MATCH_PROVIDERS by one loader (see matching.registry).
+
+LIKENESS_MATCH_PROVIDERS = {"default": {"BACKEND": "matching.providers.local", ...options}}
+"""
+
+from __future__ import annotations
+
+from matching.imaging import LoadedImage
+from matching.providers.base import Entry, Match, MatchProvider
+from matching.registry import Registry
+
+__all__ = ["Entry", "Match", "MatchProvider", "compare_images", "get_provider", "match_image", "reset_providers"]
+
+_registry: Registry[MatchProvider] = Registry("LIKENESS_MATCH_PROVIDERS", "Provider", "match provider")
+get_provider = _registry.get
+reset_providers = _registry.reset
+
+
+def match_image(loaded: LoadedImage, *, limit: int = 10, min_score: float = 0, mirrored: bool = True) -> list[Match]:
+    """Catalog images matching a query image, best first; `mirrored=False` leaves out mirror-image copies."""
+    matches = get_provider().match(loaded, limit=limit, min_score=min_score)
+    if not mirrored:
+        matches = [match for match in matches if not match.details.get("mirrored")]
+    return matches
+
+
+def compare_images(first: LoadedImage, second: LoadedImage, *, mirrored: bool = True) -> Match | None:
+    """Whether two images are one picture, by the configured provider; `mirrored=False` refuses mirror images."""
+    found = get_provider().compare(first, second)
+    if found is not None and not mirrored and found.details.get("mirrored"):
+        return None
+    return found

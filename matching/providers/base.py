@@ -1,0 +1,87 @@
+"""The match provider interface: reverse-image matching behind one small API.
+
+Callers hand a provider what they have, decoded images and `Entry`s describing catalog images, and
+each provider derives what it needs: the local provider fingerprints, the remote one sends pixels.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PIL import Image
+
+from matching.fingerprint import Fingerprint
+from matching.imaging import LoadedImage
+
+Progress = Callable[[int, int], None]  # (items just done, total to do)
+
+
+@dataclass(frozen=True)
+class Match:
+    """One catalog image that the provider considers a copy of the query."""
+
+    image_id: int
+    score: float  # 0-100: 100 for an identical image, lower the more the copy was changed
+    query_overlap: float = 100.0  # percent of the query image that shows the catalog image
+    target_overlap: float = 100.0  # percent of the catalog image that the query shows
+    details: dict[str, Any] = field(default_factory=dict)  # how the provider decided (method, distances)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A catalog image as a provider indexes it; the costly parts are read only when a provider asks.
+
+    `name` is the image's stable identifier (a remote provider's filepath), `sha256` the content
+    hash of its file, `fingerprint()` its stored fingerprint, `pixels(short_side)` its picture
+    decoded with at least that short side.
+    """
+
+    image_id: int
+    name: str
+    sha256: str
+    fingerprint: Callable[[], Fingerprint]
+    pixels: Callable[[int], Image.Image]
+
+
+class MatchProvider(ABC):
+    """Reverse-image matching: what looks like the query, with a match decision of its own."""
+
+    def __init__(self, **options: Any) -> None:
+        self.options = options
+
+    @abstractmethod
+    def add(self, entry: Entry) -> None:
+        """Index (or re-index) a catalog image."""
+
+    @abstractmethod
+    def remove(self, image_id: int) -> None:
+        """Forget a catalog image; unknown ids are ignored."""
+
+    @abstractmethod
+    def match(self, query: LoadedImage, *, limit: int = 10, min_score: float = 0) -> list[Match]:
+        """Catalog images that match the decoded query image, best first."""
+
+    @abstractmethod
+    def compare(self, first: LoadedImage, second: LoadedImage) -> Match | None:
+        """Whether two decoded images match (image_id 0), and how well; None when they do not."""
+
+    @abstractmethod
+    def count(self) -> int:
+        """How many catalog images are indexed."""
+
+    def ping(self) -> bool:
+        """Whether the provider can answer now."""
+        return True
+
+    def rebuild(
+        self, entries: Callable[[], Iterable[Entry]], progress: Progress | None = None, *, reconcile: bool = False
+    ) -> int:
+        """Make the index hold exactly the catalog (`entries()` lists it); returns how many are indexed.
+
+        `progress(done, total)` is called as work advances; `reconcile` asks to send only what is
+        missing or changed, for providers where sending is costly.
+        """
+        raise NotImplementedError(f"{type(self).__name__} cannot rebuild its index.")

@@ -1,0 +1,100 @@
+"""Saving and loading fingerprints in the database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import numpy as np
+from django.db import transaction
+
+from matching.fingerprint import COLOR_CLASS_MIN_SHARE, WINDOW_MARGINS, Fingerprint, PaletteColor
+from matching.models import ImageColor, ImageFingerprint
+
+VERSION = 1
+
+
+def _valid_bits(valid: np.ndarray) -> int:
+    return int(sum(1 << index for index, flag in enumerate(valid) if flag))
+
+
+@transaction.atomic
+def save_fingerprint(image_id: int, sha256: str, fingerprint: Fingerprint) -> None:
+    """Store an image's fingerprint and its colour classes (replacing what was there)."""
+    upright = fingerprint.upright()
+    ImageFingerprint.objects.update_or_create(
+        image_id=image_id,
+        defaults={
+            "sha256": sha256,
+            "version": VERSION,
+            "hashes": upright.hashes[0].astype(">u8").tobytes(),
+            "keys": upright.keys[0].astype(">u8").tobytes(),
+            "valid_windows": _valid_bits(upright.valid),
+            "features": upright.features,
+            "palette": [[color.hex, color.share, color.name] for color in upright.palette],
+            "color_shares": upright.color_shares,
+        },
+    )
+    ImageColor.objects.filter(image_id=image_id).delete()
+    ImageColor.objects.bulk_create(
+        ImageColor(image_id=image_id, name=name, share=share)
+        for name, share in upright.color_shares.items()
+        if share >= COLOR_CLASS_MIN_SHARE
+    )
+
+
+def to_fingerprint(row: ImageFingerprint, width: int = 0, height: int = 0, fmt: str = "") -> Fingerprint:
+    windows = len(WINDOW_MARGINS)
+    return Fingerprint(
+        width=width,
+        height=height,
+        format=fmt,
+        hashes=np.frombuffer(bytes(row.hashes), ">u8").astype(np.uint64).reshape(1, windows, 4),
+        keys=np.frombuffer(bytes(row.keys), ">u8").astype(np.uint64).reshape(1, windows),
+        valid=np.array([bool(row.valid_windows >> w & 1) for w in range(windows)]),
+        features=bytes(row.features),
+        palette=tuple(PaletteColor(*entry) for entry in row.palette),
+        color_shares=dict(row.color_shares),
+    )
+
+
+def load_current(image_id: int, sha256: str, width: int = 0, height: int = 0, fmt: str = "") -> Fingerprint | None:
+    """The stored fingerprint of this very file (same content hash) made by this algorithm version, if any."""
+    row = ImageFingerprint.objects.filter(image_id=image_id, sha256=sha256, version=VERSION).first()
+    return None if row is None else to_fingerprint(row, width, height, fmt)
+
+
+def load_fingerprint(image_id: int) -> Fingerprint | None:
+    row = ImageFingerprint.objects.select_related("image").filter(image_id=image_id).first()
+    if row is None:
+        return None
+    return to_fingerprint(row, row.image.width, row.image.height, row.image.format)
+
+
+def load_features(image_ids: Iterable[int]) -> dict[int, bytes]:
+    rows = ImageFingerprint.objects.filter(image_id__in=list(image_ids)).values_list("image_id", "features")
+    return {image_id: bytes(features) for image_id, features in rows}
+
+
+def iter_index_rows(
+    chunk_size: int = 5000, ids: list[int] | None = None
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """Stored window hashes (all, or of `ids`) in pk order, as arrays for the hash index, chunk by chunk."""
+    windows = len(WINDOW_MARGINS)
+    queryset = ImageFingerprint.objects.all() if ids is None else ImageFingerprint.objects.filter(image_id__in=ids)
+    if ids is not None and not ids:
+        return
+    last = 0
+    while True:
+        rows = list(
+            queryset.filter(image_id__gt=last)
+            .order_by("image_id")
+            .values_list("image_id", "keys", "hashes", "valid_windows")[:chunk_size]
+        )
+        if not rows:
+            return
+        ids = np.array([row[0] for row in rows], dtype=np.int64)
+        keys = np.frombuffer(b"".join(bytes(row[1]) for row in rows), ">u8").astype(np.uint64).reshape(-1, windows)
+        hashes = np.frombuffer(b"".join(bytes(row[2]) for row in rows), ">u8").astype(np.uint64)
+        valid = np.array([[bool(row[3] >> w & 1) for w in range(windows)] for row in rows], dtype=bool)
+        yield ids, keys, hashes.reshape(-1, windows, 4), valid
+        last = rows[-1][0]

@@ -1,0 +1,28 @@
+"""Keep the indexes in step with the catalog: schedule indexing after the transaction that changed an item.
+
+Connected in SearchConfig.ready() (as Wagtail's search and django-elasticsearch-dsl connect theirs):
+the catalog's models know nothing of the indexes that follow them.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from catalog.models import CatalogImage
+from search.tasks import index_image, remove_image
+
+
+@receiver(post_save, sender=CatalogImage, dispatch_uid="catalog_index_on_save")
+def index_on_save(sender, instance: CatalogImage, raw: bool = False, **kwargs) -> None:
+    if raw:  # loading fixtures: update_index builds the index afterwards
+        return
+    image_id = instance.pk
+    transaction.on_commit(lambda: index_image.enqueue(image_id))
+
+
+@receiver(post_delete, sender=CatalogImage, dispatch_uid="catalog_remove_on_delete")
+def remove_on_delete(sender, instance: CatalogImage, **kwargs) -> None:
+    image_id = instance.pk
+    transaction.on_commit(lambda: remove_image.enqueue(image_id))

@@ -1,0 +1,93 @@
+import numpy as np
+import pytest
+from PIL import Image, ImageOps
+
+from matching import fingerprint as fp
+from matching import imaging
+from tests.images import encode, image_bytes, picture
+
+
+def fingerprint_of(image: Image.Image, fmt: str = "PNG", **options) -> fp.Fingerprint:
+    return fp.fingerprint(imaging.load(encode(image, fmt, **options), draft_size=512), for_query=True)
+
+
+def test_the_same_file_always_gives_the_same_fingerprint():
+    data = image_bytes("JPEG", 640, 480, seed=4)
+    first = fp.fingerprint(imaging.load(data))
+    second = fp.fingerprint(imaging.load(data))
+    assert np.array_equal(first.hashes, second.hashes) and np.array_equal(first.keys, second.keys)
+    assert first.features == second.features and first.palette == second.palette
+
+
+def test_recompressed_copies_stay_close_and_other_images_stay_far():
+    original = fingerprint_of(picture(640, 480, seed=4))
+    copy = fingerprint_of(picture(640, 480, seed=4), "JPEG", quality=30)
+    other = fingerprint_of(picture(640, 480, seed=5))
+    assert fp.hamming(original.hashes[0, 0], copy.hashes[0, 0]) <= 16
+    assert fp.hamming(original.hashes[0, 0], other.hashes[0, 0]) >= 70
+
+
+@pytest.mark.parametrize(
+    ("transpose", "orientation"),
+    [
+        (Image.Transpose.ROTATE_90, 1),
+        (Image.Transpose.ROTATE_180, 2),
+        (Image.Transpose.ROTATE_270, 3),
+        (Image.Transpose.FLIP_LEFT_RIGHT, 4),
+        (Image.Transpose.TRANSVERSE, 5),
+    ],
+)
+def test_query_orientations_line_up_with_rotated_and_mirrored_copies(transpose, orientation):
+    image = picture(480, 360, seed=8)
+    turned = fingerprint_of(image.transpose(transpose))
+    original = fingerprint_of(image)
+    # The copy's upright hash is the original's hash in that orientation (and in no other).
+    distances = [int(fp.hamming(turned.hashes[0, 0], original.hashes[o, 0])) for o in range(8)]
+    assert distances[orientation] <= 8, distances
+    assert sorted(distances)[1] > 40, distances
+
+
+def test_draft_decoding_barely_changes_the_hashes():
+    data = image_bytes("JPEG", 3000, 2000, seed=3)
+    full = fp.fingerprint(imaging.load(data))
+    draft = fp.fingerprint(imaging.load(data, draft_size=512))
+    assert fp.hamming(full.hashes[0], draft.hashes[0]).max() <= 16
+
+
+def test_flat_windows_are_marked_unusable():
+    flat = fingerprint_of(Image.new("RGB", (300, 200), (120, 40, 40)))
+    assert not flat.valid.any()
+    assert fingerprint_of(picture(300, 200)).valid.all()
+
+
+def test_palette_names_the_colours_and_their_shares():
+    image = Image.new("RGB", (200, 100), (220, 30, 30))
+    image.paste((30, 60, 200), (0, 0, 50, 100))  # a quarter blue, the rest red
+    result = fingerprint_of(image)
+    assert result.color_shares["red"] == pytest.approx(0.75, abs=0.02)
+    assert result.color_shares["blue"] == pytest.approx(0.25, abs=0.02)
+    assert result.color_classes == ["red", "blue"]
+    assert len(result.palette) <= fp.PALETTE_SIZE
+    assert result.palette[0].name == "red" and result.palette[0].hex.startswith("#")
+    assert sum(color.share for color in result.palette) == pytest.approx(1.0, abs=0.01)
+
+
+def test_a_speck_of_colour_is_not_a_colour_class():
+    image = Image.new("RGB", (200, 200), (250, 250, 250))
+    image.paste((30, 160, 60), (0, 0, 20, 20))  # 1% green
+    result = fingerprint_of(image)
+    assert "green" in result.color_shares and "green" not in result.color_classes
+
+
+def test_greyscale_images_are_grey_black_and_white_only():
+    result = fingerprint_of(ImageOps.grayscale(picture(200, 200)).convert("RGB"))
+    assert set(result.color_shares) <= {"black", "grey", "white"}
+
+
+def test_local_features_survive_packing():
+    result = fingerprint_of(picture(640, 480, seed=2))
+    points, descriptors, size = fp.unpack_features(result.features)
+    assert len(points) > 50 and descriptors.shape == (len(points), 32)
+    assert size == (512, 384)
+    assert (points >= 0).all() and (points <= 1).all()
+    assert fp.unpack_features(fp.pack_features(points, descriptors, size))[1].tobytes() == descriptors.tobytes()

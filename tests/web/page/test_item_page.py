@@ -1,0 +1,51 @@
+import pytest
+from django.urls import reverse
+
+from catalog.models import Status
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_page_lists_published_items_only(client, make_item):
+    make_item(seed=1, title="Shown Harbour")
+    make_item(seed=2, title="Hidden Draft", status=Status.DRAFT)
+    html = client.get("/").content.decode()
+    assert "Shown Harbour" in html and "Hidden Draft" not in html
+
+
+def test_item_page_shows_licence_details(client, make_item):
+    item = make_item(title="Evening Harbour", license_type="rights-managed", price="250.00", usage_terms="One use.")
+    html = client.get(item.get_absolute_url()).content.decode()
+    assert "Rights-managed" in html and "250.00 EUR" in html and "One use." in html
+
+
+def test_drafts_are_not_found_by_the_public(client, make_item):
+    item = make_item(status=Status.DRAFT)
+    assert client.get(item.get_absolute_url()).status_code == 404
+    assert client.get(reverse("page:thumbnail", args=[item.pk, "small"])).status_code == 404
+
+
+def test_thumbnails_are_made_once_and_small(client, make_item, settings):
+    from PIL import Image
+
+    item = make_item(width=1600, height=1200)
+    response = client.get(reverse("page:thumbnail", args=[item.pk, "small"]))
+    assert response.status_code == 302
+    path = settings.MEDIA_ROOT / response["Location"].removeprefix(settings.MEDIA_URL)
+    thumb = Image.open(path)
+    assert thumb.format == "JPEG" and max(thumb.size) == 240
+    assert client.get(response["Location"]).status_code == 200
+    first_mtime = path.stat().st_mtime_ns
+    client.get(reverse("page:thumbnail", args=[item.pk, "small"]))
+    assert path.stat().st_mtime_ns == first_mtime
+
+
+def test_unknown_thumbnail_sizes_are_refused(client, make_item):
+    item = make_item()
+    assert client.get(reverse("page:thumbnail", args=[item.pk, "huge"])).status_code == 404
+
+
+def test_a_missing_original_is_a_404_not_a_500(client, make_item):
+    item = make_item()
+    item.image.storage.delete(item.image.name)
+    assert client.get(reverse("page:thumbnail", args=[item.pk, "small"])).status_code == 404

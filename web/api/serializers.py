@@ -1,0 +1,167 @@
+"""What the partner API shows of catalog items and search results, and what it accepts for catalog sync."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from catalog.models import CatalogImage, Collection, Creator, LicenseType, Status
+from catalog.years import parse_year
+
+
+class LicenseSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=LicenseType.choices, source="license_type")
+    price = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+    currency = serializers.CharField()
+    terms = serializers.CharField(source="usage_terms")
+
+
+class ColorSerializer(serializers.Serializer):
+    hex = serializers.CharField()
+    name = serializers.CharField()
+    share = serializers.FloatField()
+
+
+class ItemSerializer(serializers.ModelSerializer):
+    """A catalog item as partners see it."""
+
+    creator = serializers.CharField(source="creator.name", default=None, read_only=True, allow_null=True)
+    collection = serializers.CharField(source="collection.name", default=None, read_only=True, allow_null=True)
+    year = serializers.IntegerField(read_only=True, allow_null=True)
+    year_display = serializers.CharField(read_only=True)
+    tags = serializers.ListField(child=serializers.CharField(), source="tag_list", read_only=True)
+    license = serializers.SerializerMethodField()
+    colors = serializers.SerializerMethodField()
+    image_url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+    detail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CatalogImage
+        fields = [
+            "id", "identifier", "title", "creator", "year", "year_display", "description", "tags", "license",
+            "collection", "status", "width", "height", "format", "colors", "image_url", "thumbnail_url", "detail_url",
+            "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(LicenseSerializer)
+    def get_license(self, item: CatalogImage) -> dict:
+        return LicenseSerializer(item).data
+
+    @extend_schema_field(ColorSerializer(many=True))
+    def get_colors(self, item: CatalogImage) -> list[dict]:
+        fingerprint = getattr(item, "fingerprint", None)
+        palette = fingerprint.palette if fingerprint is not None else []
+        return [{"hex": hex_, "share": share, "name": name} for hex_, share, name in palette]
+
+    def _absolute(self, path: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+    def get_image_url(self, item: CatalogImage) -> str:
+        return self._absolute(item.image.url)
+
+    def get_thumbnail_url(self, item: CatalogImage) -> str:
+        return self._absolute(reverse("page:thumbnail", args=[item.pk, "medium"]))
+
+    def get_detail_url(self, item: CatalogImage) -> str:
+        return self._absolute(reverse("api:item-detail", args=[item.pk]))
+
+
+class ItemWriteSerializer(serializers.Serializer):
+    """Catalog sync: metadata, and an image as a multipart file or a URL (required when creating)."""
+
+    image = serializers.FileField(required=False, help_text="The image file (multipart).")
+    image_url = serializers.URLField(required=False, help_text="Or an http(s) URL to fetch the image from.")
+    identifier = serializers.CharField(max_length=255, required=False)
+    title = serializers.CharField(max_length=300)
+    creator = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    year = serializers.CharField(required=False, allow_blank=True, help_text='e.g. 1890, "c. 1890", "1890s".')
+    description = serializers.CharField(required=False, allow_blank=True)
+    tags = serializers.CharField(required=False, allow_blank=True, help_text="Comma-separated.")
+    collection = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    license_type = serializers.ChoiceField(choices=LicenseType.choices, required=False)
+    price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, required=False, allow_null=True)
+    currency = serializers.RegexField(r"^[A-Z]{3}$", required=False)
+    usage_terms = serializers.CharField(required=False, allow_blank=True)
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+
+    def validate_year(self, value: str):
+        try:
+            return parse_year(value)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+    def validate_identifier(self, value: str) -> str:
+        existing = CatalogImage.objects.filter(identifier=value)
+        if self.instance is not None:
+            existing = existing.exclude(pk=self.instance.pk)
+        if existing.exists():
+            raise serializers.ValidationError("An item with this identifier exists already.")
+        return value
+
+    def validate(self, data: dict) -> dict:
+        if data.get("image") and data.get("image_url"):
+            raise serializers.ValidationError({"image": "Give image or image_url, not both."})
+        if self.instance is None and not (data.get("image") or data.get("image_url")):
+            raise serializers.ValidationError({"image": "An image (file) or image_url is required."})
+        return data
+
+    def metadata(self) -> dict:
+        """Model field values from the validated data (creator and collection by name)."""
+        data = dict(self.validated_data)
+        data.pop("image", None)
+        data.pop("image_url", None)
+        if "year" in data:
+            data["year"], data["year_approximate"] = data["year"]
+        if "creator" in data:
+            name = data.pop("creator").strip()
+            data["creator"] = Creator.objects.get_or_create(name=name)[0] if name else None
+        if "collection" in data:
+            name = data.pop("collection").strip()
+            data["collection"] = Collection.objects.get_or_create(name=name)[0] if name else None
+        return data
+
+
+class MatchSerializer(serializers.Serializer):
+    method = serializers.CharField()
+    query_overlap_percent = serializers.FloatField()
+    target_overlap_percent = serializers.FloatField()
+    orientation = serializers.IntegerField()
+    mirrored = serializers.BooleanField()
+
+
+class SearchHitSerializer(ItemSerializer):
+    score = serializers.FloatField()
+    similarity = serializers.FloatField(allow_null=True)
+    match = MatchSerializer(allow_null=True)
+
+    class Meta(ItemSerializer.Meta):
+        fields = [*ItemSerializer.Meta.fields, "score", "similarity", "match"]
+        read_only_fields = fields
+
+
+class FacetValueSerializer(serializers.Serializer):
+    value = serializers.CharField()
+    count = serializers.IntegerField()
+    label = serializers.CharField()
+
+
+class FacetsSerializer(serializers.Serializer):
+    color = FacetValueSerializer(many=True)
+    format = FacetValueSerializer(many=True)
+    orientation = FacetValueSerializer(many=True)
+    size = FacetValueSerializer(many=True)
+    century = FacetValueSerializer(many=True)
+    license = FacetValueSerializer(many=True)
+
+
+class SearchResponseSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    unknown_year_excluded = serializers.IntegerField()
+    results = SearchHitSerializer(many=True)
+    facets = FacetsSerializer()
