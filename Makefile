@@ -1,6 +1,6 @@
 # Likeness: two commands on a fresh machine.
 #   make run   set up .venv, migrate, load the demo catalog, serve http://127.0.0.1:8000
-#   make test  set up .venv with dev tools, lint, and run the whole test suite
+#   make test  set up .venv with dev tools, lint (ruff, import layers), and run the whole test suite
 
 PYTHON ?= python3
 VENV := .venv
@@ -36,11 +36,13 @@ run: install
 test: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
