@@ -20,45 +20,15 @@ from catalog.models import CatalogImage
 from matching.checks import remote_provider_answers
 from matching.fingerprint import load_image
 from matching.models import RemoteImage
-from matching.providers import compare_images, get_provider, match_image, reset_providers
+from matching.providers import compare_images, get_provider, match_image
 from search import service
 from search.query import Filters, SearchQuery
 from tests.conftest import upload
 from tests.images import encode, picture
-from tests.servers import LikenessInstance, SilentPort
+from tests.matching.remote import rest, use_remote
+from tests.servers import SilentPort
 
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("remote-likeness")]
-
-
-@pytest.fixture(scope="module")
-def second_likeness(tmp_path_factory):
-    instance = LikenessInstance(tmp_path_factory.mktemp("second-likeness")).start()
-    yield instance
-    instance.stop()
-
-
-def use_remote(settings, url: str, timeout: float = 10.0) -> None:
-    settings.LIKENESS_MATCH_PROVIDERS = {"default": {
-        "BACKEND": "matching.providers.remote", "URL": url, "USER": LikenessInstance.USER,
-        "PASSWORD": LikenessInstance.PASSWORD, "TIMEOUT": timeout, "RETRIES": 1, "BACKOFF": 0.05,
-    }}  # fmt: skip
-    reset_providers()
-
-
-def rest(instance: LikenessInstance, name: str, method: str = "get", **kwargs) -> dict:
-    response = requests.request(method, instance.rest_url + name + "/", auth=(instance.USER, instance.PASSWORD),
-                                timeout=30, **kwargs)  # fmt: skip
-    return response.json()
-
-
-@pytest.fixture
-def remote(settings, second_likeness):
-    """The remote provider, pointing at an emptied second Likeness."""
-    held = rest(second_likeness, "list", params={"limit": 1000})["result"]
-    if held:
-        rest(second_likeness, "delete", "delete", params={f"filepaths[{n}]": f for n, f in enumerate(held)})
-    use_remote(settings, second_likeness.rest_url)
-    return second_likeness
 
 
 def png(seed: int, width: int = 640, height: int = 480) -> bytes:
