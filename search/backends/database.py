@@ -14,6 +14,7 @@ from matching.fingerprint import COLOR_NAMES
 from matching.providers import Match
 from search.backends.base import BaseSearchBackend
 from search.backends.dbtext import TextSearch, terms, text_search_for_vendor
+from search.facets import facet_values
 from search.query import (
     FORMATS,
     ORIENTATIONS,
@@ -180,31 +181,15 @@ class DatabaseSearchBackend(BaseSearchBackend):
         for i, name in enumerate(COLOR_NAMES):
             totals[f"color:{name}"] >>= i  # summed bit values back to counts
 
-        def values(prefix: str, labels: dict | None = None, ordered: bool = True) -> list[FacetValue]:
-            found = [(key.split(":", 1)[1], n) for key, n in totals.items() if key.startswith(prefix + ":") and n]
-            if ordered:
-                found.sort(key=lambda kv: (-kv[1], kv[0]))
-            return [FacetValue(value, n, (labels or {}).get(value, value)) for value, n in found]
+        def counts(prefix: str) -> list[tuple[str, int]]:
+            return [(key.split(":", 1)[1], n) for key, n in totals.items() if key.startswith(prefix + ":")]
 
-        license_labels = dict(LicenseType.choices)
-        size_labels = {value: label for value, label, *_ in SIZE_BUCKETS}
-        centuries = sorted((start, n) for start, n in ages.items() if start is not None and n)
         facets = {
-            "color": values("color"),
-            "format": values("format"),
-            "orientation": values("orientation"),
-            "size": values("size", size_labels, ordered=False),
-            "license": values("license", license_labels),
+            name: facet_values(name, counts(name)) for name in ("color", "format", "orientation", "size", "license")
         }
-        facets["century"] = [FacetValue(value, n, label) for (value, label), n in
-                             ((century_label(start), n) for start, n in centuries)]  # fmt: skip
-        if ages.get(None):
-            facets["century"].append(FacetValue(UNKNOWN_YEAR, ages[None], "Unknown year"))
+        ages_by_value = [(UNKNOWN_YEAR if start is None else century_label(start)[0], n) for start, n in ages.items()]
+        facets["century"] = facet_values("century", ages_by_value)
         return facets, sum(ages.values())
-
-
-def _by_count(counter: Counter) -> list[FacetValue]:
-    return [FacetValue(value, n, value) for value, n in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
 SearchBackend = DatabaseSearchBackend

@@ -18,12 +18,13 @@ from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
 from elasticsearch import TransportError as ClientTransportError
 from elasticsearch.dsl import Q, Search
 
-from catalog.models import CatalogImage, LicenseType
+from catalog.models import CatalogImage
 from matching.errors import BackendError
 from matching.models import ImageColor
 from matching.providers import Match
 from search.backends.base import BaseSearchBackend
 from search.backends.dbtext import terms
+from search.facets import facet_values
 from search.query import SIZE_BUCKETS, UNKNOWN_YEAR, FacetValue, Filters, Hit, SearchQuery, SearchResults, century_label
 
 logger = logging.getLogger(__name__)
@@ -268,25 +269,10 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
         return hits
 
     def _facets(self, response) -> dict[str, list[FacetValue]]:
-        licenses = dict(LicenseType.choices)
-        sizes = {value: label for value, label, *_ in SIZE_BUCKETS}
-        facets = {}
-        for name in self.facet_fields:
-            buckets = [(b.key, b.doc_count) for b in getattr(response.aggregations, name).buckets]
-            if name == "size":
-                order = list(sizes)
-                facets[name] = [FacetValue(v, n, sizes[v]) for v, n in sorted(buckets, key=lambda b: order.index(b[0]))]
-            elif name == "century":
-                facets[name] = sorted(
-                    (FacetValue(v, n, _century_label(v)) for v, n in buckets),
-                    key=lambda f: (f.value == UNKNOWN_YEAR, int(f.value.split("-")[0]) if f.value[0].isdigit() else 0),
-                )
-            else:
-                labels = licenses if name == "license" else {}
-                facets[name] = [
-                    FacetValue(v, n, labels.get(v, v)) for v, n in sorted(buckets, key=lambda b: (-b[1], b[0]))
-                ]
-        return facets
+        return {
+            name: facet_values(name, ((b.key, b.doc_count) for b in getattr(response.aggregations, name).buckets))
+            for name in self.facet_fields
+        }
 
     def _unknown_years(self, query: SearchQuery, image_scores) -> int:
         no_age = dataclasses.replace(query.filters, year_from=None, year_to=None)
@@ -298,13 +284,6 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
             Q("bool", filter=clauses, must=must, must_not=[Q("exists", field="year")])
         )
         return self._call(search.count)
-
-
-def _century_label(value: str) -> str:
-    if value == UNKNOWN_YEAR:
-        return "Unknown year"
-    start = int(value.split("-")[0])
-    return century_label(start)[1]
 
 
 SearchBackend = ElasticsearchSearchBackend
