@@ -37,22 +37,32 @@ class SearchForm(forms.Form):
     """GET parameters: q, color, min_width, min_height, min_megapixels, orientation, format, year_from,
     year_to, license, sort, page, page_size, similar_to (and region for image queries)."""
 
-    q = forms.CharField(required=False, max_length=500, strip=True)
-    color = forms.MultipleChoiceField(required=False, choices=[(c, c) for c in COLOR_NAMES])
+    q = forms.CharField(
+        required=False, max_length=500, strip=True, help_text="Words to look for (title, creator, tags, description)."
+    )
+    color = forms.MultipleChoiceField(
+        required=False, choices=[(c, c) for c in COLOR_NAMES], help_text="Named colour classes, all required."
+    )
     min_width = forms.IntegerField(required=False, min_value=1, max_value=100_000)
     min_height = forms.IntegerField(required=False, min_value=1, max_value=100_000)
     min_megapixels = forms.FloatField(required=False, min_value=0, max_value=10_000)
     orientation = forms.ChoiceField(required=False, choices=[("", "any")] + [(o, o) for o in ORIENTATIONS])
-    format = UpperMultipleChoiceField(required=False, choices=[(f, f) for f in FORMATS])
+    format = UpperMultipleChoiceField(
+        required=False, choices=[(f, f) for f in FORMATS], help_text="File formats, any of them (case-insensitive)."
+    )
     year_from = forms.IntegerField(required=False, min_value=MIN_YEAR, max_value=MAX_YEAR)
     year_to = forms.IntegerField(required=False, min_value=MIN_YEAR, max_value=MAX_YEAR)
     license = forms.MultipleChoiceField(required=False, choices=LicenseType.choices)
     sort = forms.ChoiceField(required=False, choices=[(s, s) for s in SORTS])
     page = forms.IntegerField(required=False, min_value=1, max_value=10_000)
     page_size = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
-    similar_to = forms.IntegerField(required=False, min_value=1)
-    region = forms.CharField(required=False)
-    added_since = forms.DateTimeField(required=False)  # honoured for staff only
+    similar_to = forms.IntegerField(
+        required=False, min_value=1, help_text="Find items that look like this catalog item."
+    )
+    region = forms.CharField(
+        required=False, help_text="x,y,w,h in relative coordinates: search this part of the query image."
+    )
+    added_since = forms.DateTimeField(required=False, help_text="Items added since then (staff only).")
 
     def clean_region(self):
         value = self.cleaned_data["region"]

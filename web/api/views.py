@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import QueryDict
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -23,24 +23,10 @@ from matching.fingerprint import load_image
 from search import service
 from search.forms import SearchForm
 from search.query import SearchResults
+from web.api.schema import search_parameters
 from web.api.serializers import ItemSerializer, ItemWriteSerializer, SearchResponseSerializer
 
-SEARCH_PARAMETERS = [
-    OpenApiParameter("q", str, description="Words to look for (title, creator, tags, description)."),
-    OpenApiParameter("color", str, many=True, description="Named colour classes, all required."),
-    OpenApiParameter("min_width", int),
-    OpenApiParameter("min_height", int),
-    OpenApiParameter("min_megapixels", float),
-    OpenApiParameter("orientation", str, enum=["landscape", "portrait", "square"]),
-    OpenApiParameter("format", str, many=True),
-    OpenApiParameter("year_from", int),
-    OpenApiParameter("year_to", int),
-    OpenApiParameter("license", str, many=True, enum=["royalty-free", "rights-managed", "editorial"]),
-    OpenApiParameter("sort", str, enum=["relevance", "newest", "oldest", "largest"]),
-    OpenApiParameter("page", int),
-    OpenApiParameter("page_size", int),
-    OpenApiParameter("similar_to", int, description="Find items that look like this catalog item."),
-]
+SEARCH_PARAMETERS = search_parameters()
 
 
 class SearchThrottle(ScopedRateThrottle):
