@@ -47,3 +47,14 @@ def test_the_api_never_fails_and_keeps_to_its_schema(db, keep_test_connection, s
             case.call_and_validate(checks=CHECKS, headers=headers)
 
         run()
+
+
+def test_the_schema_lists_every_search_parameter_the_form_accepts(client):
+    from search.forms import SearchForm
+    from search.query import ORIENTATIONS
+
+    operation = client.get("/api/v1/schema/?format=json").json()["paths"]["/api/v1/search/"]["get"]
+    listed = {parameter["name"]: parameter["schema"] for parameter in operation["parameters"]}
+    assert set(listed) == set(SearchForm.base_fields)
+    assert sorted(listed["orientation"]["enum"]) == sorted(ORIENTATIONS)
+    assert listed["color"]["type"] == "array" and listed["min_megapixels"]["type"] == "number"
