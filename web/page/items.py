@@ -26,7 +26,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     palette = getattr(getattr(item, "fingerprint", None), "palette", None) or []
     colors = [{"hex": hex_, "percent": round(share * 100), "name": name} for hex_, share, name in palette]
     context = {"item": item, "versions": versions, "versions_error": versions_error, "palette": colors}
-    return render(request, "catalog/item.html", context)
+    return render(request, "page/item.html", context)
 
 
 def other_versions(request: HttpRequest, item: CatalogImage) -> tuple[list[tuple[CatalogImage, float]], str]:

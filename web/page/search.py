@@ -114,7 +114,7 @@ def render_search(request: HttpRequest, params: QueryDict, *, image_error: str =
     if results is not None:
         context["previous_url"] = page.url_for(params, page=results.page - 1) if results.has_previous else ""
         context["next_url"] = page.url_for(params, page=results.page + 1) if results.has_next else ""
-    return render(request, "search/page.html", context, status=status)
+    return render(request, "page/search.html", context, status=status)
 
 
 def run_search(query: SearchQuery) -> tuple[SearchResults | None, str]:
