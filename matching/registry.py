@@ -13,6 +13,7 @@ from typing import Generic, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
 T = TypeVar("T")
@@ -22,6 +23,8 @@ class Registry(Generic[T]):
     def __init__(self, setting: str, alias: str, kind: str) -> None:
         self.setting, self.alias, self.kind = setting, alias, kind
         self._built: dict[str, T] = {}
+        # A changed setting (override_settings, the test `settings` fixture) builds components anew.
+        setting_changed.connect(self._setting_changed, weak=False)
 
     def load_class(self, path: str) -> type[T]:
         try:
@@ -49,3 +52,7 @@ class Registry(Generic[T]):
     def reset(self) -> None:
         """Forget what was built (after the setting changed)."""
         self._built.clear()
+
+    def _setting_changed(self, setting: str, **kwargs) -> None:
+        if setting == self.setting:
+            self.reset()
