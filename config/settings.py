@@ -247,6 +247,14 @@ LIKENESS = {
     # Untrusted images: refused above these limits, before any full decode.
     "MAX_UPLOAD_BYTES": DATA_UPLOAD_MAX_MEMORY_SIZE,
     "MAX_PIXELS": envint("LIKENESS_MAX_PIXELS", 100_000_000),
+    # One request may bring at most this many query images (files and URLs together), and at most
+    # this many pixels in all of them: a few large images cannot tie up a worker.
+    "MAX_QUERY_IMAGES": envint("LIKENESS_MAX_QUERY_IMAGES", 5),
+    "MAX_REQUEST_PIXELS": envint("LIKENESS_MAX_REQUEST_PIXELS", 150_000_000),
+    # A /rest/add/ batch (staff and partners with the API permission) may carry this many images.
+    "MAX_BATCH_IMAGES": envint("LIKENESS_MAX_BATCH_IMAGES", 100),
+    # Fetching an image URL: the whole download, redirects included, must end within this many seconds.
+    "FETCH_SECONDS": envint("LIKENESS_FETCH_SECONDS", 8),
     # Query images dropped on the search page are kept this long, so a region re-search needs no re-upload.
     "QUERY_IMAGE_SECONDS": envint("LIKENESS_QUERY_IMAGE_SECONDS", 3600),
 }

@@ -1,80 +1,197 @@
-"""Fetch an image by http(s) URL for `imaging.load`, refusing private addresses and oversize bodies."""
+"""Fetch an image by http(s) URL without letting the URL reach anything but a public web server.
+
+Three rules close server-side request forgery:
+
+1. The URL must mean one thing. Refused: anything but http(s), user-info (`user@host`),
+   backslashes, white space and control characters, and any URL whose scheme, host or port
+   Python's `urlsplit` and urllib3's `parse_url` (what requests uses) read differently.
+2. Every address the host resolves to must be public; an IPv6 address that embeds an IPv4 one
+   (mapped, 6to4, Teredo, NAT64, IPv4-compatible) is judged by the IPv4 address it carries.
+3. The connection goes to the address that was checked (the host name only goes into the `Host`
+   header and TLS), so DNS cannot answer differently between the check and the connection.
+
+Every redirect is checked the same way, and the whole download, redirects included, has one
+deadline (`LIKENESS["FETCH_SECONDS"]`), so a server that drips bytes cannot hold a worker.
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+import time
+from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-import requests
+import certifi
+import urllib3
 from django.conf import settings
+from requests.utils import requote_uri
+from urllib3.exceptions import HTTPError, LocationParseError
 
 from matching.errors import ImageFetchError, ImageTooLarge
 
-FETCH_TIMEOUT = (3.05, 10)  # connect, read (seconds)
-FETCH_MAX_REDIRECTS = 5
-FETCH_CHUNK = 64 * 1024
+CONNECT_TIMEOUT = 3.05
+MAX_REDIRECTS = 5
+CHUNK = 64 * 1024
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a checked URL leads: the address to connect to, and what to say once connected."""
+
+    scheme: str
+    host: str  # the host name as sent in Host and TLS (IDNA, lower case)
+    port: int
+    path: str  # path and query, percent-encoded
+    address: str  # the checked IP address the connection goes to
+
+    @property
+    def host_header(self) -> str:
+        default = 443 if self.scheme == "https" else 80
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return host if self.port == default else f"{host}:{self.port}"
 
 
 def fetch_url(url: str, max_bytes: int) -> bytes:
-    """Download an image over http(s), refusing private addresses at every redirect."""
-    with requests.Session() as session:
-        for _ in range(FETCH_MAX_REDIRECTS + 1):
-            check_url(url)
-            try:
-                response = session.get(
-                    url, stream=True, timeout=FETCH_TIMEOUT, allow_redirects=False, headers={"Accept": "image/*"}
-                )
-            except requests.Timeout as exc:
-                raise ImageFetchError(f"Fetching {url} timed out.") from exc
-            except requests.RequestException as exc:
-                raise ImageFetchError(f"Could not connect to {urlsplit(url).hostname}.") from exc
-            with response:
-                if response.is_redirect:
-                    url = urljoin(url, response.headers.get("Location", ""))
-                    continue
-                if response.status_code != 200:
-                    raise ImageFetchError(f"Fetching {url} failed: the server answered {response.status_code}.")
-                content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-                if content_type and not (
-                    content_type.startswith("image/") or content_type in ("application/pdf", "application/octet-stream")
-                ):
-                    raise ImageFetchError(f"{url} is not an image (the server says {content_type}).")
-                return _read_capped(response, max_bytes)
-    raise ImageFetchError(f"Fetching {url} was redirected more than {FETCH_MAX_REDIRECTS} times.")
+    """Download an image over http(s), checking every hop; raises ImageFetchError or ImageTooLarge."""
+    seconds = settings.LIKENESS.get("FETCH_SECONDS", 8)
+    deadline = time.monotonic() + seconds
+    for _ in range(MAX_REDIRECTS + 1):
+        target = check_url(url)
+        response = _open(target, deadline, seconds)
+        try:
+            if response.status in (301, 302, 303, 307, 308):
+                url = urljoin(url, response.headers.get("Location", ""))
+                continue
+            if response.status != 200:
+                raise ImageFetchError(f"Fetching {url} failed: the server answered {response.status}.")
+            content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            if content_type and not (
+                content_type.startswith("image/") or content_type in ("application/pdf", "application/octet-stream")
+            ):
+                raise ImageFetchError(f"{url} is not an image (the server says {content_type}).")
+            return _read(response, max_bytes, deadline, seconds)
+        finally:
+            response.release_conn()
+    raise ImageFetchError(f"Fetching {url} was redirected more than {MAX_REDIRECTS} times.")
 
 
-def _read_capped(response: requests.Response, max_bytes: int) -> bytes:
+def check_url(url: str) -> Target:
+    """Where `url` leads, or ImageFetchError when it is malformed, ambiguous or not public."""
+    scheme, host, port, path = parse(url)
+    return Target(scheme, host, port, path, resolve(host, port))
+
+
+def parse(url: str) -> tuple[str, str, int, str]:
+    """(scheme, host, port, path and query) of an unambiguous http(s) URL."""
+    if not isinstance(url, str) or any(ord(ch) <= 0x20 or ord(ch) == 0x7F for ch in url) or "\\" in url:
+        raise ImageFetchError("The image URL has spaces, backslashes or control characters; refused.")
+    try:
+        parts = urlsplit(url)
+        other = urllib3.util.parse_url(url)
+        port = parts.port
+    except (ValueError, LocationParseError):
+        raise ImageFetchError("The image URL cannot be read.") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ImageFetchError("Only http:// and https:// image URLs are accepted.")
+    if "@" in parts.netloc or other.auth:
+        raise ImageFetchError("Image URLs with a user name or password (user@host) are refused.")
+    try:
+        host = parts.hostname.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        raise ImageFetchError(f"The host name {parts.hostname!r} is not valid.") from None
+    scheme = parts.scheme.lower()
+    port = port or (443 if scheme == "https" else 80)
+    other_port = other.port or (443 if (other.scheme or "").lower() == "https" else 80)
+    if ((other.scheme or "").lower(), (other.host or "").strip("[]").lower(), other_port) != (scheme, host, port):
+        raise ImageFetchError("The image URL can be read in more than one way; refused.")
+    path = requote_uri(parts.path or "/") + (f"?{requote_uri(parts.query)}" if parts.query else "")
+    return scheme, host, port, path
+
+
+def resolve(host: str, port: int) -> str:
+    """The address to connect to; every address the name has must be public (unless tests allow loopback)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise ImageFetchError(f"The host {host} cannot be resolved.") from exc
+    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    if not addresses:
+        raise ImageFetchError(f"The host {host} cannot be resolved.")
+    if not settings.LIKENESS.get("ALLOW_PRIVATE_URLS") and not all(map(is_public, addresses)):
+        raise ImageFetchError(f"The host {host} is on a private or reserved network; refused.")
+    return str(addresses[0])
+
+
+def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether an address is on the public internet, judging an IPv6 address by any IPv4 one inside it."""
+    if address.version == 6:
+        embedded = embedded_ipv4(address)
+        if embedded is not None:
+            return is_public(embedded)
+    return address.is_global and not address.is_multicast
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries (mapped, 6to4, Teredo client, NAT64, IPv4-compatible), if any."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    if address in NAT64 or (address in IPV4_COMPATIBLE and int(address) > 1):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
+def _open(target: Target, deadline: float, seconds: float) -> urllib3.BaseHTTPResponse:
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise ImageFetchError(f"Fetching the image took longer than {seconds:g} s.")
+    timeout = urllib3.Timeout(connect=min(CONNECT_TIMEOUT, remaining), read=remaining)
+    if target.scheme == "https":
+        pool = urllib3.HTTPSConnectionPool(
+            target.address, target.port, timeout=timeout, retries=False, server_hostname=target.host,
+            assert_hostname=target.host, cert_reqs="CERT_REQUIRED", ca_certs=certifi.where(),
+        )  # fmt: skip
+    else:
+        pool = urllib3.HTTPConnectionPool(target.address, target.port, timeout=timeout, retries=False)
+    headers = {"Host": target.host_header, "Accept": "image/*", "User-Agent": "Likeness"}
+    try:
+        return pool.urlopen("GET", target.path, headers=headers, redirect=False, retries=False, preload_content=False)
+    except urllib3.exceptions.NewConnectionError as exc:  # refused, unreachable (a subclass of the timeout)
+        raise ImageFetchError(f"Could not connect to {target.host}.") from exc
+    except urllib3.exceptions.TimeoutError as exc:
+        raise ImageFetchError(f"Fetching the image from {target.host} timed out.") from exc
+    except HTTPError as exc:
+        raise ImageFetchError(f"Could not connect to {target.host}.") from exc
+
+
+def _read(response: urllib3.BaseHTTPResponse, max_bytes: int, deadline: float, seconds: float) -> bytes:
+    """The body, refused past `max_bytes` and cut off at the deadline however slowly it arrives."""
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise ImageTooLarge.over(max_bytes)
     body = bytearray()
     try:
-        for chunk in response.iter_content(FETCH_CHUNK):
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ImageFetchError(f"Fetching the image took longer than {seconds:g} s.")
+            sock = getattr(response.connection, "sock", None)
+            if sock is not None:
+                sock.settimeout(remaining)  # each read may wait only for what is left of the deadline
+            chunk = response.read1(CHUNK) if hasattr(response, "read1") else response.read(CHUNK)
+            if not chunk:
+                break
             body.extend(chunk)
             if len(body) > max_bytes:
                 raise ImageTooLarge.over(max_bytes)
-    except requests.RequestException as exc:
+    except (HTTPError, OSError) as exc:
         raise ImageFetchError("The image download was interrupted or timed out.") from exc
     if not body:
         raise ImageFetchError("The URL returned no data.")
     return bytes(body)
-
-
-def check_url(url: str) -> None:
-    """Refuse anything but http(s) to a public address (no SSRF into the private network)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ImageFetchError("Only http:// and https:// image URLs are accepted.")
-    if settings.LIKENESS.get("ALLOW_PRIVATE_URLS"):
-        return  # set only by the test settings, to fetch from a loopback server
-    try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise ImageFetchError(f"The host {parts.hostname} cannot be resolved.") from exc
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if address.version == 6 and address.ipv4_mapped:
-            address = address.ipv4_mapped  # ::ffff:127.0.0.1 is loopback too
-        if not address.is_global or address.is_multicast:
-            raise ImageFetchError(f"The host {parts.hostname} is on a private or reserved network; refused.")

@@ -21,10 +21,12 @@ class LoopbackServer:
 
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
-        routes = self.routes
+        self.requests: list[tuple[str, str]] = []  # (path, Host header) of every request, in order
+        routes, seen = self.routes, self.requests
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                seen.append((self.path, self.headers.get("Host", "")))
                 route = routes.get(self.path)
                 if route is None:
                     self.send_error(404)
@@ -36,7 +38,7 @@ class LoopbackServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def base_url(self) -> str:
@@ -70,6 +72,42 @@ class LoopbackServer:
             time.sleep(seconds)
             handler.send_response(200)
             handler.end_headers()
+
+        self.routes[path] = route
+        return self.url(path)
+
+    def drip(self, path: str, interval: float = 0.2, limit: float = 30.0) -> str:
+        """A 200 whose body arrives one byte every `interval` seconds (for at most `limit` seconds)."""
+
+        def route(handler: BaseHTTPRequestHandler) -> None:
+            handler.send_response(200)
+            handler.send_header("Content-Type", "image/png")
+            handler.end_headers()
+            stop = time.monotonic() + limit
+            while time.monotonic() < stop:
+                try:
+                    handler.wfile.write(b"\x89")
+                    handler.wfile.flush()
+                except OSError:  # the client gave up: what the test wants
+                    return
+                time.sleep(interval)
+
+        self.routes[path] = route
+        return self.url(path)
+
+    def endless(self, path: str, limit_bytes: int = 200 * 1024 * 1024) -> str:
+        """A 200 with no Content-Length whose body never ends (until the client leaves, or `limit_bytes`)."""
+
+        def route(handler: BaseHTTPRequestHandler) -> None:
+            handler.send_response(200)
+            handler.send_header("Content-Type", "image/jpeg")
+            handler.end_headers()
+            chunk = b"\xff" * 65536
+            for _ in range(limit_bytes // len(chunk)):
+                try:
+                    handler.wfile.write(chunk)
+                except OSError:
+                    return
 
         self.routes[path] = route
         return self.url(path)
@@ -115,7 +153,7 @@ class LikenessInstance:
     def start(self) -> LikenessInstance:
         if not (self.root / "db.sqlite3").exists():
             self.manage("migrate", "--no-input")
-            self.manage("createsuperuser", "--no-input", "--username", self.USER, "--email", "m@example.org")
+            self.manage("createsuperuser", "--no-input", "--username", self.USER, "--email", "m@likeness.test")
         log = (self.root / "server.log").open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{self.port}", "--workers", "1",

@@ -14,7 +14,7 @@ from config.env import envbool, envint, envlist
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
     "SECRET_KEY": "x" * 60 + "production-like-secret-for-this-test",
-    "ALLOWED_HOSTS": "likeness.example.org",
+    "ALLOWED_HOSTS": "likeness.test",
     "SECURE_SSL_REDIRECT": "1",
     "SECURE_HSTS_SECONDS": "31536000",
     "SECURE_HSTS_PRELOAD": "1",
@@ -72,11 +72,11 @@ def test_media_goes_to_s3_when_a_bucket_is_configured():
         's.STORAGES["default"]',
         DEBUG="1",
         AWS_STORAGE_BUCKET_NAME="catalog-media",
-        AWS_S3_ENDPOINT_URL="http://s3.local",
+        AWS_S3_ENDPOINT_URL="http://s3.invalid",
     )
     assert storage["BACKEND"] == "storages.backends.s3.S3Storage"
     assert storage["OPTIONS"]["bucket_name"] == "catalog-media"
-    assert storage["OPTIONS"]["endpoint_url"] == "http://s3.local"
+    assert storage["OPTIONS"]["endpoint_url"] == "http://s3.invalid"
     assert settings_value('s.STORAGES["default"]["BACKEND"]', DEBUG="1").endswith("FileSystemStorage")
 
 

@@ -263,7 +263,7 @@ def test_compare_an_upload_with_an_indexed_filepath(api, collection):
     [
         ("search", {}, 400, "exactly one of image"),
         ("search", {"filepath": "nope.png"}, 404, "No image with filepath"),
-        ("search", {"url": "ftp://example.org/x.png"}, 400, "http"),
+        ("search", {"url": "ftp://files.test/x.png"}, 400, "http"),
         ("search", {"filepath": "x", "min_score": "high"}, 400, "min_score must be a number"),
         ("search", {"filepath": "x", "check_horizontal_flip": "maybe"}, 400, "true or false"),
         ("add", {}, 400, "Give image"),
