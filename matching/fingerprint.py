@@ -115,9 +115,9 @@ class Fingerprint:
         )
 
 
-def load_image(source) -> LoadedImage:
+def load_image(source, *, max_pixels: int | None = None) -> LoadedImage:
     """Decode an untrusted image (upload, bytes, Path or URL) at the size fingerprinting needs; raises ImageError."""
-    return imaging.load(source, draft_size=DECODE_SIZE)
+    return imaging.load(source, draft_size=DECODE_SIZE, max_pixels=max_pixels)
 
 
 def fingerprint(loaded: LoadedImage, *, for_query: bool = False) -> Fingerprint:

@@ -59,17 +59,22 @@ def limits() -> dict:
     return settings.LIKENESS
 
 
-def load(source: bytes | BinaryIO | Path | str, *, draft_size: int | None = None) -> LoadedImage:
+def load(
+    source: bytes | BinaryIO | Path | str, *, draft_size: int | None = None, max_pixels: int | None = None
+) -> LoadedImage:
     """Decode an image from bytes, a binary file, a `Path`, or an http(s) URL given as `str`.
 
     Plain strings are always URLs, never file paths, so user input cannot name a local file.
-    With `draft_size`, JPEGs are decoded at a reduced scale whose short side is still at least
-    `draft_size` pixels: enough for hashing, several times cheaper than a full decode.
+    With `draft_size`, the decoded picture is kept only as large as needed for a short side of at
+    least `draft_size` pixels: JPEGs are decoded at that scale (several times cheaper than a full
+    decode), other formats are reduced right after decoding, so a large decode is not kept.
+    `max_pixels` lowers the pixel limit (what is left of a request's budget).
     """
     data = read_source(source)
+    limit = min(limits()["MAX_PIXELS"], max_pixels) if max_pixels is not None else limits()["MAX_PIXELS"]
     if data.startswith(PDF_MAGIC):
-        return _load_pdf(data)
-    return _load_raster(data, draft_size)
+        return _load_pdf(data, limit)
+    return _load_raster(data, draft_size, limit)
 
 
 def read_source(source: bytes | BinaryIO | Path | str) -> bytes:
@@ -96,13 +101,13 @@ def read_source(source: bytes | BinaryIO | Path | str) -> bytes:
     return data
 
 
-def _load_raster(data: bytes, draft_size: int | None) -> LoadedImage:
+def _load_raster(data: bytes, draft_size: int | None, max_pixels: int) -> LoadedImage:
     try:
         with warnings.catch_warnings():
             # Our own pixel limit is checked from the header below, before any decoding.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=PILLOW_FORMATS)
-            _check_pixels(image.width, image.height)
+            _check_pixels(image.width, image.height, max_pixels)
             fmt = FORMAT_ALIASES.get(image.format, image.format)
             orientation = image.getexif().get(0x0112, 1)
             width, height = (image.height, image.width) if orientation in (5, 6, 7, 8) else image.size
@@ -110,7 +115,7 @@ def _load_raster(data: bytes, draft_size: int | None) -> LoadedImage:
                 image.draft("RGB", (draft_size, draft_size))
             image.seek(0)  # first frame of a GIF, first page of a TIFF
             image.load()
-            image = ImageOps.exif_transpose(image)
+            image = _reduce(to_rgb(ImageOps.exif_transpose(image)), draft_size)
     except Image.DecompressionBombError as exc:
         raise ImageTooLarge("The image has too many pixels to be decoded safely.") from exc
     except Image.UnidentifiedImageError as exc:
@@ -121,7 +126,7 @@ def _load_raster(data: bytes, draft_size: int | None) -> LoadedImage:
     except (OSError, SyntaxError, ValueError, EOFError, struct.error) as exc:
         raise CorruptImage("The image file is truncated or corrupt and cannot be decoded.") from exc
     return LoadedImage(
-        image=to_rgb(image),
+        image=image,
         format=fmt,
         width=width,
         height=height,
@@ -130,13 +135,20 @@ def _load_raster(data: bytes, draft_size: int | None) -> LoadedImage:
     )
 
 
-def _check_pixels(width: int, height: int) -> None:
-    max_pixels = limits()["MAX_PIXELS"]
+def _check_pixels(width: int, height: int, max_pixels: int) -> None:
     if width * height > max_pixels:
-        raise ImageTooLarge(f"The image is {width}x{height} pixels; the limit is {max_pixels / 1e6:.0f} megapixels.")
+        raise ImageTooLarge(f"The image is {width}x{height} pixels; the limit is {max_pixels / 1e6:g} megapixels.")
+    if width < 1 or height < 1:
+        raise CorruptImage("The image has no pixels.")
 
 
-def _load_pdf(data: bytes) -> LoadedImage:
+def _reduce(image: Image.Image, draft_size: int | None) -> Image.Image:
+    """The picture reduced by a whole factor while its short side stays at least `draft_size`."""
+    factor = min(image.size) // draft_size if draft_size else 1
+    return image.reduce(factor) if factor >= 2 else image
+
+
+def _load_pdf(data: bytes, max_pixels: int) -> LoadedImage:
     """Render the first page of a PDF at up to PDF_RENDER_LONG_SIDE pixels on its long side."""
     try:
         document = pypdfium2.PdfDocument(data)
@@ -146,7 +158,7 @@ def _load_pdf(data: bytes) -> LoadedImage:
             page = document[0]
             page_width, page_height = page.get_size()
             scale = PDF_RENDER_LONG_SIDE / max(page_width, page_height, 1)
-            _check_pixels(int(page_width * scale), int(page_height * scale))
+            _check_pixels(round(page_width * scale), round(page_height * scale), max_pixels)
             image = page.render(scale=scale).to_pil()
         finally:
             document.close()

@@ -18,8 +18,8 @@ from rest_framework.views import APIView
 from catalog import ingest
 from catalog.models import CatalogImage
 from catalog.visibility import sees_drafts, visible_items
+from matching.budget import ImageBudget
 from matching.errors import LikenessError, http_status
-from matching.fingerprint import load_image
 from search import service
 from search.forms import SearchForm
 from search.query import SearchResults
@@ -48,12 +48,15 @@ class PartnerPermission(permissions.BasePermission):
         return user.is_staff or user.has_perm(self.perms.get(request.method, "-"))
 
 
-def as_querydict(data) -> QueryDict:
-    if isinstance(data, QueryDict):
-        return data.copy()
+def form_fields(request: Request) -> QueryDict:
+    """The request's form fields without its files (copying uploads would copy, or fail to pickle, their data)."""
     result = QueryDict(mutable=True)
-    for key, value in dict(data).items():
-        result.setlist(key, value if isinstance(value, list) else [value])
+    data = request.data
+    for key in data:
+        if key in request.FILES:
+            continue
+        values = data.getlist(key) if hasattr(data, "getlist") else data[key]
+        result.setlist(key, values if isinstance(values, list) else [values])
     return result
 
 
@@ -137,11 +140,9 @@ class SearchView(PartnerView, APIView):
         responses=SearchResponseSerializer, operation_id="search_by_image",
     )  # fmt: skip
     def post(self, request: Request) -> Response:
-        data = as_querydict(request.data)  # an empty body parses to a plain dict
-        images = [load_image(upload) for upload in request.FILES.getlist("image")]
-        images += [load_image(url) for url in data.getlist("url") if url]
-        for name in ("image", "url"):
-            data.pop(name, None)
+        data = form_fields(request)
+        sources = [*request.FILES.getlist("image"), *(url for url in data.pop("url", []) if url)]
+        images = ImageBudget().load_all(sources)  # a few images, and a bounded number of pixels in all
         return self.results_response(request, self.run_search(request, data, images))
 
 

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import CatalogImage
 from catalog.visibility import sees_drafts
+from matching.budget import ImageBudget
 from matching.errors import InvalidQuery, LikenessError, ProviderError, http_status
-from matching.fingerprint import load_image
 from matching.imaging import LoadedImage
 from search import service
 from search.forms import SearchForm
@@ -62,10 +62,10 @@ def upload_query_image(request: HttpRequest) -> HttpResponse:
 
 def read_upload(request: HttpRequest) -> LoadedImage:
     if "image" in request.FILES:
-        return load_image(request.FILES["image"])
+        return ImageBudget().load(request.FILES["image"])
     url = request.POST.get("url", "").strip()
     if url:
-        return load_image(url)
+        return ImageBudget().load(url)
     raise InvalidQuery("Choose an image file, drop one on the page, or paste the address of an image.")
 
 

@@ -6,8 +6,8 @@ from django.http import QueryDict
 
 from catalog import ingest
 from catalog.models import CatalogImage
+from matching.budget import ImageBudget
 from matching.errors import InvalidQuery, NotFound
-from matching.fingerprint import load_image
 from matching.imaging import LoadedImage
 
 TRUE = {"1", "true", "yes", "on"}
@@ -84,14 +84,14 @@ def query_source(params: Params, suffix: str = "") -> str:
     return given[0]
 
 
-def query_image(params: Params, field: str) -> LoadedImage:
-    """Load the query image named by `field` (from query_source)."""
+def query_image(params: Params, field: str, budget: ImageBudget) -> LoadedImage:
+    """Load the query image named by `field` (from query_source) within the request's budget."""
     if field.startswith("image"):
         if field not in params.files:
             raise InvalidQuery(f"{field} must be a file upload (multipart/form-data).")
-        return load_image(params.files[field])
+        return budget.load(params.files[field])
     if field.startswith("url"):
-        return load_image(params.get(field))
+        return budget.load(params.get(field))
     item = CatalogImage.objects.filter(identifier=params.get(field)).first()
     if item is None:
         raise NotFound(f"No image with filepath {params.get(field)!r} in the collection.")

@@ -9,6 +9,7 @@ import json
 import logging
 from pathlib import PurePosixPath
 
+from django.conf import settings
 from django.db import transaction
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
@@ -21,6 +22,7 @@ from rest_framework.views import APIView
 
 from catalog import ingest
 from catalog.models import CatalogImage, Status
+from matching.budget import ImageBudget
 from matching.errors import InvalidQuery, LikenessError, http_status
 from matching.providers import Match, compare_images, get_provider, match_image
 from web.auth import CachedBasicAuthentication
@@ -132,6 +134,8 @@ class AddView(MatchEngineView):
         sources = images or urls
         if not sources:
             raise InvalidQuery("Give image (a file) or url, or the batch form images[n] or urls[n] with filepaths[n].")
+        if len(sources) > settings.LIKENESS["MAX_BATCH_IMAGES"]:
+            raise InvalidQuery(f"At most {settings.LIKENESS['MAX_BATCH_IMAGES']} images per add request.")
         entries = []
         for number, field in sources.items():
             filepath = params.get(filepaths[number]) if number in filepaths else None
@@ -217,7 +221,7 @@ class SearchView(MatchEngineView):
         offset = params.integer("offset", 0)
         limit = params.integer("limit", 10, low=0, high=MAX_RESULTS)
         mirrored = params.boolean("check_horizontal_flip", False)
-        loaded = query_image(params, query_source(params))
+        loaded = query_image(params, query_source(params), ImageBudget())
         matches = match_image(loaded, limit=offset + limit, min_score=min_score, mirrored=mirrored)
         page = matches[offset : offset + limit]
         identifiers = dict(
@@ -237,7 +241,8 @@ class CompareView(MatchEngineView):
         min_score = params.number("min_score", 0)
         mirrored = params.boolean("check_horizontal_flip", False)
         fields = query_source(params, "1"), query_source(params, "2")
-        first, second = query_image(params, fields[0]), query_image(params, fields[1])
+        budget = ImageBudget()
+        first, second = query_image(params, fields[0], budget), query_image(params, fields[1], budget)
         found = compare_images(first, second, mirrored=mirrored)
         if found is None or found.score < min_score:
             return envelope("compare", [])
