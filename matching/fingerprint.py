@@ -218,6 +218,7 @@ def feature_image(gray: np.ndarray) -> np.ndarray:
 
 
 _orb = None
+MIN_FEATURE_SIDE = 16
 
 
 def detect(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
@@ -225,7 +226,8 @@ def detect(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
     global _orb
     if _orb is None:  # built once per process: creating ORB is slower than running it on 512 px
         _orb = cv2.ORB_create(nfeatures=MAX_FEATURES, fastThreshold=10, edgeThreshold=15, patchSize=15)
-    keypoints, descriptors = _orb.detectAndCompute(gray, None)
+    # A sliver (a side of a few pixels) has no corners to find, and ORB's pyramid cannot shrink it.
+    keypoints, descriptors = _orb.detectAndCompute(gray, None) if min(gray.shape) >= MIN_FEATURE_SIDE else ((), None)
     if descriptors is None or not keypoints:
         return np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), gray.shape[::-1]
     points = np.array([kp.pt for kp in keypoints], dtype=np.float32)

@@ -41,8 +41,10 @@ def crop(loaded: LoadedImage, region: tuple[float, float, float, float] | None) 
         return loaded
     x, y, w, h = region
     image = loaded.image
-    box = (round(x * image.width), round(y * image.height), round((x + w) * image.width), round((y + h) * image.height))
-    part = image.crop(box)
+    left, top = min(round(x * image.width), image.width - 1), min(round(y * image.height), image.height - 1)
+    right = max(left + 1, round((x + w) * image.width))  # at least one pixel, however small the region
+    bottom = max(top + 1, round((y + h) * image.height))
+    part = image.crop((left, top, right, bottom))
     return dataclasses.replace(
         loaded, image=part, width=max(1, round(w * loaded.width)), height=max(1, round(h * loaded.height))
     )
