@@ -104,13 +104,17 @@ class CatalogImageAdmin(admin.ModelAdmin):
         return f"{item.width}×{item.height}"
 
     def save_model(self, request: HttpRequest, obj: CatalogImage, form: CatalogImageForm, change: bool) -> None:
-        if form.loaded is not None:
-            ingest.record_facts(obj, form.loaded)
-        super().save_model(request, obj, form, change)
-        if form.loaded is not None:
-            ingest.save_fingerprint(obj, form.loaded)
-            if not change:  # saved either way; staff hear at once that the picture was already here
-                warn_about_copies(request, obj)
+        """A new file goes through ingest like every other path: stored name from its format, the old one removed."""
+        if form.loaded is None:
+            super().save_model(request, obj, form, change)
+            return
+        filename = form.cleaned_data["image"].name
+        if change:
+            obj.image = CatalogImage.objects.only("image").get(pk=obj.pk).image.name  # the stored file, replaced
+            ingest.replace_image(obj, form.loaded, filename)
+        else:
+            ingest.save_new(obj, form.loaded, filename)
+            warn_about_copies(request, obj)  # saved either way; staff hear at once that the picture was here
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
         if request.method == "GET":

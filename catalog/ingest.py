@@ -15,8 +15,6 @@ from matching import imaging, store
 from matching.fingerprint import Fingerprint
 from matching.imaging import LoadedImage
 
-EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "BMP": "bmp", "TIFF": "tif", "WEBP": "webp", "HEIF": "heic"}
-
 
 def load_image(source: bytes | BinaryIO | PurePath | str) -> LoadedImage:
     """Decode an untrusted image (raises matching.errors.ImageError with a readable message)."""
@@ -36,11 +34,9 @@ def file_pixels(item: CatalogImage, short_side: int) -> Image.Image:
 
 
 def attach_image(item: CatalogImage, loaded: LoadedImage, filename: str = "") -> None:
-    """Put the file on the item (saved to storage with the item) and record its technical facts."""
-    extension = EXTENSIONS.get(loaded.format, loaded.format.lower())
-    stem = PurePath(filename).stem or "image"
-    item.image.save(f"{stem}.{extension}", ContentFile(loaded.data), save=False)
+    """Put the file on the item and record its technical facts (the stored name comes from the format)."""
     record_facts(item, loaded)
+    item.image.save(PurePath(filename).name or "image", ContentFile(loaded.data), save=False)
 
 
 def record_facts(item: CatalogImage, loaded: LoadedImage) -> None:
@@ -52,7 +48,6 @@ def record_facts(item: CatalogImage, loaded: LoadedImage) -> None:
     item.sha256 = loaded.sha256
 
 
-@transaction.atomic
 def create_item(
     loaded: LoadedImage, *, filename: str = "", fingerprinted: Fingerprint | None = None, **fields: Any
 ) -> CatalogImage:
@@ -60,7 +55,14 @@ def create_item(
 
     `fingerprinted` is the image's fingerprint when a worker process has already made it.
     """
-    item = CatalogImage(**fields)
+    return save_new(CatalogImage(**fields), loaded, filename, fingerprinted)
+
+
+@transaction.atomic
+def save_new(
+    item: CatalogImage, loaded: LoadedImage, filename: str = "", fingerprinted: Fingerprint | None = None
+) -> CatalogImage:
+    """Save a new item (its metadata set, e.g. by the admin form) with its decoded image and fingerprint."""
     record_facts(item, loaded)
     item.full_clean(exclude=["image"])  # metadata errors surface before any file is written
     attach_image(item, loaded, filename)

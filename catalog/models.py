@@ -67,9 +67,18 @@ class CatalogImageQuerySet(models.QuerySet):
         return self.filter(status=Status.PUBLISHED)
 
 
+# The extension a stored original gets, by the format its content decoded as (never the client's name).
+EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "BMP": "bmp", "TIFF": "tif", "WEBP": "webp", "HEIF": "heic",
+              "PDF": "pdf"}  # fmt: skip
+
+
 def upload_path(instance: CatalogImage, filename: str) -> str:
-    """Store originals under a random name, so titles and user file names never clash."""
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    """A random name with the extension of the decoded format: an upload named x.html is stored as .jpg.
+
+    The client's file name plays no part, so a file can never be served as HTML, SVG or script
+    whatever it was called; a file whose format was not recorded is stored as .bin.
+    """
+    extension = EXTENSIONS.get(instance.format, "bin")
     return f"catalog/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}.{extension}"
 
 

@@ -3,7 +3,8 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
+
+from web.media import serve_media
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -15,4 +16,4 @@ urlpatterns = [
 if settings.SERVE_MEDIA:
     # Uploaded catalog files on the local file system; S3 deployments serve media themselves.
     media_prefix = settings.MEDIA_URL.lstrip("/")
-    urlpatterns.append(re_path(rf"^{media_prefix}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}))
+    urlpatterns.append(re_path(rf"^{media_prefix}(?P<path>.*)$", serve_media))
