@@ -68,10 +68,16 @@ class SearchForm(forms.Form):
         value = self.cleaned_data["region"]
         return parse_region(value) if value else None
 
+    def __init__(self, data=None, *, drafts: bool = False, staff: bool = False, **kwargs) -> None:
+        """`drafts`: the caller may see drafts (catalog.visibility); `staff`: added_since is honoured."""
+        super().__init__(data, **kwargs)
+        self.drafts, self.staff = drafts, staff
+
     def clean_similar_to(self):
         value = self.cleaned_data["similar_to"]
-        if value is not None and not CatalogImage.objects.filter(pk=value).exists():
-            raise ValidationError(f"There is no catalog item {value}.")
+        items = CatalogImage.objects.all() if self.drafts else CatalogImage.objects.published()
+        if value is not None and not items.filter(pk=value).exists():
+            raise ValidationError(f"There is no catalog item {value}.")  # a draft is not there for this caller
         return value
 
     def clean(self):
@@ -84,8 +90,8 @@ class SearchForm(forms.Form):
             self.add_error("year_to", "year_to must not be before year_from.")
         return data
 
-    def to_query(self, *, images=(), staff: bool = False, drafts: bool = False) -> SearchQuery:
-        """The validated SearchQuery (call after is_valid()); `staff` honours added_since, `drafts` shows drafts."""
+    def to_query(self, *, images=()) -> SearchQuery:
+        """The validated SearchQuery (call after is_valid())."""
         data = self.cleaned_data
         filters = Filters(
             colors=tuple(data["color"]),
@@ -97,8 +103,8 @@ class SearchForm(forms.Form):
             year_from=data["year_from"],
             year_to=data["year_to"],
             licenses=tuple(data["license"]),
-            added_since=data["added_since"] if staff else None,
-            include_drafts=drafts,
+            added_since=data["added_since"] if self.staff else None,
+            include_drafts=self.drafts,
         )
         return SearchQuery(
             text=data["q"],

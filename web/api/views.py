@@ -78,11 +78,11 @@ class PartnerView:
         return super().handle_exception(exc)
 
     def run_search(self, request: Request, data: QueryDict, images=()) -> SearchResults:
-        form = SearchForm(data)
+        staff = bool(request.user and request.user.is_staff)
+        form = SearchForm(data, drafts=sees_drafts(request.user), staff=staff)
         if not form.is_valid():
             raise exceptions.ValidationError({field: list(errors) for field, errors in form.errors.items()})
-        staff = bool(request.user and request.user.is_staff)
-        return service.search(form.to_query(images=images, staff=staff, drafts=sees_drafts(request.user)))
+        return service.search(form.to_query(images=images))
 
     def page_url(self, request: Request, page: int | None) -> str | None:
         if page is None:

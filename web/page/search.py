@@ -12,7 +12,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import CatalogImage
-from catalog.visibility import sees_drafts
+from catalog.visibility import sees_drafts, visible_items
 from matching.budget import ImageBudget
 from matching.errors import InvalidQuery, LikenessError, ProviderError, http_status
 from matching.imaging import LoadedImage
@@ -80,7 +80,7 @@ def query_image(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def render_search(request: HttpRequest, params: QueryDict, *, image_error: str = "", status: int = 200) -> HttpResponse:
-    form = SearchForm(params)
+    form = SearchForm(params, drafts=sees_drafts(request.user))
     token = params.get("image", "")
     query_image = query_images.fetch(token) if token else None
     if token and query_image is None:
@@ -88,13 +88,13 @@ def render_search(request: HttpRequest, params: QueryDict, *, image_error: str =
     context = {"form": form, "params": params, "token": token, "query_image": query_image, "notice": "",
                "image_error": image_error, "results": None, "cards": [], "similar_item": None}  # fmt: skip
     if form.is_valid():
-        query = form.to_query(images=[query_image] if query_image else [], drafts=sees_drafts(request.user))
+        query = form.to_query(images=[query_image] if query_image else [])
         try:
             context["results"], context["notice"] = run_search(query)
         except LikenessError as exc:
             context["notice"], status = str(exc), http_status(exc)
         if query.similar_to is not None:
-            context["similar_item"] = CatalogImage.objects.filter(pk=query.similar_to).first()
+            context["similar_item"] = visible_items(request.user).filter(pk=query.similar_to).first()
         if context["results"] is not None:
             pixels = query_pixels(query, query_image, context["similar_item"])
             context["cards"] = page.cards(context["results"], pixels)
