@@ -57,7 +57,7 @@ class SearchForm(forms.Form):
     page = forms.IntegerField(required=False, min_value=1, max_value=10_000)
     page_size = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
     similar_to = forms.IntegerField(
-        required=False, min_value=1, help_text="Find items that look like this catalog item."
+        required=False, min_value=1, max_value=2**63 - 1, help_text="Find items that look like this catalog item."
     )
     region = forms.CharField(
         required=False, help_text="x,y,w,h in relative coordinates: search this part of the query image."

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import QueryDict
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, permissions, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
@@ -64,11 +66,27 @@ def search_error_response(exc: LikenessError) -> Response:
     return Response({"detail": str(exc)}, status=http_status(exc))
 
 
+class NoFormatOverride:
+    """DRF's settings, except that no query parameter switches the output format."""
+
+    URL_FORMAT_OVERRIDE = None
+
+    def __getattr__(self, name: str):
+        return getattr(api_settings, name)
+
+
+class FormatIsAFilter(DefaultContentNegotiation):
+    """`format` is the search filter by file format here (as on the page), never DRF's output switch."""
+
+    settings = NoFormatOverride()
+
+
 class PartnerView:
     """Shared: throttles, permissions, errors from search as JSON with the right status."""
 
     permission_classes = [PartnerPermission]
     throttle_classes = [AnonRateThrottle, ScopedRateThrottle]
+    content_negotiation_class = FormatIsAFilter
 
     def handle_exception(self, exc):
         if isinstance(exc, LikenessError):
@@ -159,7 +177,7 @@ class ItemViewSet(PartnerView, viewsets.ViewSet):
     schema = PagedSearchSchema()
     parser_classes = [MultiPartParser, FormParser]
     queryset = CatalogImage.objects.none()  # only tells the schema generator the type of {id}
-    lookup_value_regex = r"[0-9]+"
+    lookup_value_regex = r"[0-9]{1,18}"  # never more than a 64-bit id holds
 
     def get_throttles(self):
         self.throttle_scope = "search" if self.request.method in permissions.SAFE_METHODS else "writes"
@@ -202,8 +220,14 @@ class ItemViewSet(PartnerView, viewsets.ViewSet):
         writer.is_valid(raise_exception=True)
         loaded = ingest.load_image(writer.validated_data.get("image") or writer.validated_data["image_url"])
         fields = writer.metadata()
-        item = ingest.create_item(loaded, filename=getattr(writer.validated_data.get("image"), "name", ""), **fields)
-        item = self.visible(request).get(pk=item.pk)
+        try:
+            item = ingest.create_item(
+                loaded, filename=getattr(writer.validated_data.get("image"), "name", ""), **fields
+            )
+        except IntegrityError:  # another request took the identifier between validation and the insert
+            raise exceptions.ValidationError({"identifier": ["An item with this identifier exists already."]}) from None
+        # Whoever created the item sees it, drafts included (an add-only partner sees no other drafts).
+        item = CatalogImage.objects.select_related("creator", "collection", "fingerprint").get(pk=item.pk)
         return Response(ItemSerializer(item, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ItemWriteSerializer, responses=ItemSerializer)

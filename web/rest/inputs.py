@@ -10,6 +10,7 @@ from matching.budget import ImageBudget
 from matching.errors import InvalidQuery, NotFound
 from matching.imaging import LoadedImage
 
+MAX_INTEGER = 2**31 - 1  # no count, offset or limit is larger; bigger numbers would overflow the database
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off"}
 
@@ -24,13 +25,16 @@ class Params:
         for source in (self.data, self.query):
             if name in source:
                 value = source.get(name)
-                return value if isinstance(value, str) else str(value)
+                value = value if isinstance(value, str) else str(value)
+                if "\x00" in value:
+                    raise InvalidQuery(f"{name} contains a NUL character.")
+                return value
         return None
 
     def has(self, name: str) -> bool:
         return name in self.files or self.get(name) not in (None, "")
 
-    def integer(self, name: str, default: int, low: int = 0, high: int | None = None) -> int:
+    def integer(self, name: str, default: int, low: int = 0, high: int = MAX_INTEGER) -> int:
         raw = self.get(name)
         if raw in (None, ""):
             return default
@@ -38,9 +42,8 @@ class Params:
             value = int(raw)
         except ValueError:
             raise InvalidQuery(f"{name} must be a whole number; got {raw!r}.") from None
-        if value < low or (high is not None and value > high):
-            limit = f"from {low} to {high}" if high is not None else f"{low} or more"
-            raise InvalidQuery(f"{name} must be {limit}; got {value}.")
+        if not low <= value <= high:
+            raise InvalidQuery(f"{name} must be from {low} to {high}; got {raw[:32]}.")
         return value
 
     def number(self, name: str, default: float, low: float = 0, high: float = 100) -> float:

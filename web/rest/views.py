@@ -10,7 +10,7 @@ import logging
 from pathlib import PurePosixPath
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -76,6 +76,17 @@ class MatchEngineView(APIView):
         raise exc
 
 
+def has_nul(value) -> bool:
+    """Whether a JSON value holds a NUL character in any string or key."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(key) or has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(map(has_nul, value))
+    return False
+
+
 def match_result(match: Match, filepath: str | None = None) -> dict:
     row = {
         "score": match.score,
@@ -115,6 +126,8 @@ class AddView(MatchEngineView):
             raise InvalidQuery(f"metadata must be JSON: {exc.msg} at position {exc.pos}.") from None
         if not isinstance(metadata, dict):
             raise InvalidQuery("metadata must be a JSON object.")
+        if has_nul(metadata):  # PostgreSQL's JSON cannot hold NUL, and no metadata needs it
+            raise InvalidQuery("metadata must not contain NUL characters.")
         return metadata
 
     @staticmethod
@@ -147,21 +160,31 @@ class AddView(MatchEngineView):
             entries.append((field, filepath))
         return entries
 
-    @staticmethod
-    def _add(source, filepath: str, metadata: dict) -> CatalogImage:
+    @classmethod
+    def _add(cls, source, filepath: str, metadata: dict) -> CatalogImage:
         if len(filepath) > 255:
             raise InvalidQuery("filepath is longer than 255 characters.")
+        if "\x00" in filepath:
+            raise InvalidQuery("filepath must not contain NUL characters.")
         loaded = ingest.load_image(source)
-        with transaction.atomic():
-            existing = CatalogImage.objects.select_for_update().filter(identifier=filepath).first()
-            if existing is not None:
-                ingest.replace_image(existing, loaded, PurePosixPath(filepath).name)
-                return existing
-            title = str(metadata.get("title") or PurePosixPath(filepath).stem or filepath)[:300]
-            return ingest.create_item(
-                loaded, filename=PurePosixPath(filepath).name, identifier=filepath, title=title,
-                status=Status.DRAFT, source_metadata=metadata,
-            )  # fmt: skip
+        try:
+            return cls._add_or_replace(loaded, filepath, metadata)
+        except IntegrityError:
+            # Another request added this filepath since we looked: overwrite it, as MatchEngine does.
+            return cls._add_or_replace(loaded, filepath, metadata)
+
+    @staticmethod
+    @transaction.atomic
+    def _add_or_replace(loaded, filepath: str, metadata: dict) -> CatalogImage:
+        existing = CatalogImage.objects.select_for_update().filter(identifier=filepath).first()
+        if existing is not None:
+            ingest.replace_image(existing, loaded, PurePosixPath(filepath).name)
+            return existing
+        title = str(metadata.get("title") or PurePosixPath(filepath).stem or filepath)[:300]
+        return ingest.create_item(
+            loaded, filename=PurePosixPath(filepath).name, identifier=filepath, title=title,
+            status=Status.DRAFT, source_metadata=metadata,
+        )  # fmt: skip
 
 
 class DeleteView(MatchEngineView):
