@@ -4,7 +4,8 @@ import os
 import tempfile
 
 os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret")
-os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="likeness-test-media-"))
+# A media folder per process (each xdist worker too), so tests can see exactly what they stored.
+os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="likeness-test-media-")
 os.environ.setdefault("QUERY_IMAGE_DIR", tempfile.mkdtemp(prefix="likeness-test-queries-"))
 
 from config.settings import *  # noqa: F403
