@@ -1,0 +1,75 @@
+"""Concurrent writers of one identifier, on PostgreSQL where they really run at once (real threads,
+one database connection each): each race ends with one item, one stored file and a clean answer for both."""
+
+import threading
+
+import pytest
+from django.db import connection
+from django.test import Client
+from rest_framework.authtoken.models import Token
+
+from catalog.models import CatalogImage
+from tests.conftest import upload
+from tests.hostile import media_files
+from tests.images import encode, picture
+
+ROUNDS = 15
+
+
+@pytest.fixture
+def postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers; this race needs PostgreSQL (CI runs the suite on both).")
+
+
+def race(send) -> list[int]:
+    """Run `send(n)` in two threads that start together; their status codes."""
+    barrier, statuses = threading.Barrier(2), []
+
+    def run(n: int) -> None:
+        try:
+            barrier.wait()
+            statuses.append(send(n))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(statuses)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_rest_adds_of_one_filepath_overwrite_as_matchengine_does(postgresql_only, staff_user):
+    header = {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=staff_user).key}"}
+    files = media_files()  # what earlier tests of this process left
+    for round_ in range(ROUNDS):
+        filepath = f"race/{round_}.png"
+
+        def send(n: int, filepath=filepath) -> int:
+            data = {"image": upload("r.png", encode(picture(160, 120, 100 + n), "PNG"), "image/png"),
+                    "filepath": filepath}  # fmt: skip
+            return Client().post("/rest/add/", data, **header).status_code
+
+        assert race(send) == [200, 200]
+        assert CatalogImage.objects.filter(identifier=filepath).count() == 1
+    assert len(media_files() - files) == CatalogImage.objects.count() == ROUNDS  # no file of a loser is left
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_partner_creates_of_one_identifier_give_one_item_and_a_400(postgresql_only, staff_user):
+    header = {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=staff_user).key}"}
+    files = media_files()  # what earlier tests of this process left
+    for round_ in range(ROUNDS):
+        identifier = f"race-{round_}"
+
+        def send(n: int, identifier=identifier) -> int:
+            data = {"image": upload("r.png", encode(picture(160, 120, 200 + n), "PNG"), "image/png"),
+                    "title": "Race", "identifier": identifier}  # fmt: skip
+            return Client().post("/api/v1/items/", data, **header).status_code
+
+        assert race(send) == [201, 400]
+        assert CatalogImage.objects.filter(identifier=identifier).count() == 1
+    assert len(media_files() - files) == CatalogImage.objects.count() == ROUNDS  # no file of a loser is left
