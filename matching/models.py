@@ -50,13 +50,17 @@ class ImageColor(models.Model):
 
 
 class IndexEvent(models.Model):
-    """A change to the local match index, so every process can bring its in-memory copy up to date."""
+    """A change to the catalog's images, so every process can bring its in-memory index up to date.
 
-    ADD, REMOVE = "add", "remove"
+    Written in the same transaction as the change it records (see search.signals), so a process that
+    dies after the commit cannot leave the others unaware; "reload" asks every process to reload.
+    """
+
+    ADD, REMOVE, RELOAD = "add", "remove", "reload"
 
     id = models.BigAutoField(primary_key=True)
     image_id = models.BigIntegerField()
-    operation = models.CharField(max_length=6, choices=[(ADD, "add"), (REMOVE, "remove")])
+    operation = models.CharField(max_length=6, choices=[(ADD, "add"), (REMOVE, "remove"), (RELOAD, "reload")])
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -8,7 +8,7 @@ import numpy as np
 from django.db import transaction
 
 from matching.fingerprint import COLOR_CLASS_MIN_SHARE, WINDOW_MARGINS, Fingerprint, PaletteColor
-from matching.models import ImageColor, ImageFingerprint
+from matching.models import ImageColor, ImageFingerprint, IndexEvent
 
 VERSION = 1
 
@@ -40,6 +40,16 @@ def save_fingerprint(image_id: int, sha256: str, fingerprint: Fingerprint) -> No
         for name, share in upright.color_shares.items()
         if share >= COLOR_CLASS_MIN_SHARE
     )
+
+
+def record_change(image_id: int, operation: str) -> None:
+    """Log that an image was added (or changed) or removed; call it inside the transaction that does it."""
+    IndexEvent.objects.create(image_id=image_id, operation=operation)
+
+
+def record_reload() -> None:
+    """Ask every process to reload its index from the stored fingerprints (after update_index)."""
+    IndexEvent.objects.create(image_id=0, operation=IndexEvent.RELOAD)
 
 
 def to_fingerprint(row: ImageFingerprint, width: int = 0, height: int = 0, fmt: str = "") -> Fingerprint:

@@ -1,4 +1,4 @@
-"""Keep the indexes in step with the catalog: schedule indexing after the transaction that changed an item.
+"""Keep the indexes in step with the catalog: log the change in its transaction, index after it commits.
 
 Connected in SearchConfig.ready() (as Wagtail's search and django-elasticsearch-dsl connect theirs):
 the catalog's models know nothing of the indexes that follow them.
@@ -11,6 +11,8 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from catalog.models import CatalogImage
+from matching import store
+from matching.models import IndexEvent
 from search.tasks import index_image, remove_image
 
 
@@ -19,10 +21,12 @@ def index_on_save(sender, instance: CatalogImage, raw: bool = False, **kwargs) -
     if raw:  # loading fixtures: update_index builds the index afterwards
         return
     image_id = instance.pk
+    store.record_change(image_id, IndexEvent.ADD)  # commits with the change, or not at all
     transaction.on_commit(lambda: index_image.enqueue(image_id))
 
 
 @receiver(post_delete, sender=CatalogImage, dispatch_uid="catalog_remove_on_delete")
 def remove_on_delete(sender, instance: CatalogImage, **kwargs) -> None:
     image_id = instance.pk
+    store.record_change(image_id, IndexEvent.REMOVE)
     transaction.on_commit(lambda: remove_image.enqueue(image_id))

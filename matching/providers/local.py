@@ -11,8 +11,10 @@ decides:
   affine transform with enough inliers (crops between windows, small rotations);
 - anything else: not a match.
 
-The in-memory index follows the database: every add and remove writes an IndexEvent, and each
-process replays the events it has not seen before it answers, so several web workers stay correct.
+The in-memory index follows the database: every change to the catalog's images is logged as an
+IndexEvent in the same transaction as the change (search.signals), and each process replays the
+events it has not seen before it answers, so several web workers stay correct even when the worker
+that made a change dies before indexing it. `update_index` logs a reload that every process obeys.
 """
 
 from __future__ import annotations
@@ -56,20 +58,19 @@ class LocalHashProvider(MatchProvider):
 
     # --- keeping the index in step with the database --------------------------------------------
 
+    # The change itself was logged as an IndexEvent in the transaction that made it (store.record_change):
+    # add and remove only bring this process's copy up to date at once, without waiting for its next sync.
+
     def add(self, entry: Entry) -> None:
         self.add_fingerprint(entry.image_id, entry.fingerprint())
 
     def add_fingerprint(self, image_id: int, fingerprint: Fingerprint) -> None:
-        event = IndexEvent.objects.create(image_id=image_id, operation=IndexEvent.ADD)
         with self._lock:
             self._apply_add(image_id, fingerprint)
-            self._applied.append(event.id)
 
     def remove(self, image_id: int) -> None:
-        event = IndexEvent.objects.create(image_id=image_id, operation=IndexEvent.REMOVE)
         with self._lock:
             self.index.remove(image_id)
-            self._applied.append(event.id)
 
     def _apply_add(self, image_id: int, fingerprint: Fingerprint) -> None:
         upright = fingerprint.upright()
@@ -87,8 +88,8 @@ class LocalHashProvider(MatchProvider):
                 .values_list("id", "image_id", "operation")[: REPLAY_LIMIT + LOOKBACK]
             )
             fresh = [event for event in events if event[0] not in self._applied]
-            if len(fresh) > REPLAY_LIMIT:
-                self.reload()
+            if len(fresh) > REPLAY_LIMIT or any(event[2] == IndexEvent.RELOAD for event in fresh):
+                self.reload()  # many changes, or update_index asked every process to start afresh
                 return
             final = {image_id: operation for _, image_id, operation in fresh}  # the last word per image
             for image_id, operation in final.items():
@@ -123,7 +124,11 @@ class LocalHashProvider(MatchProvider):
         return len(self.index)
 
     def rebuild(self, entries=None, progress=None, *, reconcile: bool = False) -> int:
-        """Reload from the stored fingerprints (which also prunes the change log); `entries` is not needed."""
+        """Reload from the stored fingerprints here, and have every other process reload on its next answer.
+
+        (`entries` is not needed: the stored fingerprints are the catalog's.)
+        """
+        store.record_reload()
         self.reload()
         return len(self.index)
 
