@@ -80,8 +80,12 @@ def replace_image(item: CatalogImage, loaded: LoadedImage, filename: str = "") -
     """Give an existing item a new file; the old file is deleted once the change has committed."""
     old_name = item.image.name
     attach_image(item, loaded, filename)
-    item.save()
-    save_fingerprint(item, loaded)
+    try:
+        item.save()
+        save_fingerprint(item, loaded)
+    except Exception:
+        item.image.storage.delete(item.image.name)  # the new file goes; the row still names the old one
+        raise
     if old_name and old_name != item.image.name:
         storage = item.image.storage
         transaction.on_commit(lambda: storage.delete(old_name))

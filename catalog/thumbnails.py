@@ -28,7 +28,9 @@ def thumbnail_url(item: CatalogImage, size: str) -> str:
     url = cache.get(cache_key)
     if url is None:
         if not default_storage.exists(name):
-            default_storage.save(name, ContentFile(render_thumbnail(item, SIZES[size])))
+            saved = default_storage.save(name, ContentFile(render_thumbnail(item, SIZES[size])))
+            if saved != name:  # another request made the same thumbnail meanwhile: keep one copy
+                default_storage.delete(saved)
         url = default_storage.url(name)
         cache.set(cache_key, url, 3600)
     return url

@@ -1,0 +1,82 @@
+"""Files no row references: the safety net command, and the paths that must not leave any."""
+
+import io
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.core.management import call_command
+
+from catalog import ingest, thumbnails
+from catalog.models import CatalogImage
+from tests.hostile import media_files
+from tests.images import image_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def stray(name: str, age_minutes: float) -> Path:
+    path = Path(settings.MEDIA_ROOT) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"left behind")
+    old = time.time() - age_minutes * 60
+    os.utime(path, (old, old))
+    return path
+
+
+def run(*args) -> str:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("collect_orphan_files", *args, stdout=out, stderr=err)
+    return out.getvalue() + err.getvalue()
+
+
+def test_orphans_are_listed_then_removed_and_everything_referenced_stays(make_item):
+    item = make_item(seed=1)
+    thumbnails.thumbnail_url(item, "small")
+    orphan = stray("catalog/zz/crashed-ingest.jpg", 120)
+    orphan_thumb = stray(f"thumbnails/small/00/{'0' * 64}.jpg", 120)
+    fresh = stray("catalog/zz/in-flight.jpg", 1)  # its transaction may still commit
+    listed = run("--dry-run")
+    assert "crashed-ingest.jpg" in listed and "0" * 64 in listed and "in-flight" not in listed
+    assert orphan.exists() and orphan_thumb.exists()
+    assert "Removed 2 files" in run()
+    assert not orphan.exists() and not orphan_thumb.exists() and fresh.exists()
+    assert default_storage.exists(item.image.name)
+    assert default_storage.exists(thumbnails.thumbnail_name(item, "small"))
+
+
+def test_racing_first_requests_for_a_thumbnail_keep_one_file(make_item, monkeypatch):
+    item = make_item(seed=2)
+    render, barrier = thumbnails.render_thumbnail, threading.Barrier(3)
+
+    def render_together(*args):
+        barrier.wait(timeout=10)  # every request has seen "no thumbnail yet" before any writes one
+        return render(*args)
+
+    monkeypatch.setattr(thumbnails, "render_thumbnail", render_together)
+    monkeypatch.setattr(thumbnails.cache, "get", lambda key: None)
+    threads = [threading.Thread(target=thumbnails.thumbnail_url, args=(item, "medium")) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    folder = (Path(settings.MEDIA_ROOT) / thumbnails.thumbnail_name(item, "medium")).parent
+    assert [path.name for path in folder.iterdir()] == [f"{item.sha256}.jpg"]
+
+
+def test_a_replacement_that_cannot_be_saved_leaves_no_new_file(make_item, monkeypatch):
+    item = make_item(seed=3)
+    before = media_files()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(ingest, "save_fingerprint", broken)
+    with pytest.raises(RuntimeError):
+        ingest.replace_image(item, ingest.load_image(image_bytes("PNG", 100, 80, 4)), "new.png")
+    assert media_files() == before
+    assert CatalogImage.objects.get(pk=item.pk).sha256 == item.sha256
