@@ -123,8 +123,8 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
             raise BackendError("SEARCH_BACKEND=elasticsearch needs ELASTICSEARCH_URL, e.g. http://localhost:9200.")
         self.alias = INDEX
         self.refresh = REFRESH
-        self.client = Elasticsearch(list(URLS), request_timeout=10, retry_on_timeout=True, max_retries=2,
-                                    **(OPTIONS or {}))  # fmt: skip
+        options = {"request_timeout": 10, "retry_on_timeout": True, "max_retries": 2, **(OPTIONS or {})}
+        self.client = Elasticsearch(list(URLS), **options)
         self._building: str | None = None
         self._alias_ready = False
 
@@ -139,14 +139,42 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
         if self._alias_ready:
             return
         if not self.client.indices.exists_alias(name=self.alias):
-            name = self._new_index()
-            self.client.indices.put_alias(index=name, name=self.alias)
+            self._recreate_alias()
         self._alias_ready = True
+
+    def _recreate_alias(self) -> None:
+        """Point the alias at a new, empty index with our mappings.
+
+        The alias goes missing when Elasticsearch restarts empty. Writes never create an index
+        (`require_alias`), but an older client may have: an index named like the alias, with
+        dynamic mappings, is removed in the same atomic alias change.
+        """
+        name = self._new_index()
+        actions = [{"add": {"index": name, "alias": self.alias}}]
+        if self.client.indices.exists(index=self.alias) and not self.client.indices.exists_alias(name=self.alias):
+            actions.insert(0, {"remove_index": {"index": self.alias}})
+        self.client.indices.update_aliases(actions=actions)
+        logger.error(
+            "The Elasticsearch alias %s was missing (the cluster restarted empty?) and now points at a new "
+            "empty index; run `manage.py update_index` to index the catalog again.",
+            self.alias,
+        )
+
+    def _with_alias(self, action, *args, **kwargs):
+        """Run a read or write on the alias; if the alias has gone, recreate it once and try again."""
+        try:
+            return self._call(action, *args, **kwargs)
+        except BackendError as exc:
+            if not _alias_missing(exc.__cause__):
+                raise
+        self._alias_ready = False
+        self._call(self._ensure_alias)
+        return self._call(action, *args, **kwargs)
 
     def _call(self, action, *args, **kwargs):
         try:
             return action(*args, **kwargs)
-        except (ClientTransportError, ApiError) as exc:
+        except (ClientTransportError, ApiError, helpers.BulkIndexError) as exc:
             raise BackendError(f"Elasticsearch failed: {exc}") from exc
 
     def _alias_indices(self) -> list[str]:
@@ -171,12 +199,16 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
             {"_index": target, "_id": str(item.pk), "_source": to_document(item, colors.get(item.pk, []))}
             for item in items
         )
-        refresh = self.refresh if self._building is None else False
-        self._call(helpers.bulk, self.client, actions, refresh=refresh)
+        if self._building is not None:
+            self._call(helpers.bulk, self.client, actions, refresh=False)
+            return
+        # require_alias: a write never creates an index with dynamic mappings when the alias is gone.
+        actions = list(actions)
+        self._with_alias(helpers.bulk, self.client, actions, refresh=self.refresh, require_alias=True)
 
     def remove(self, ids: Iterable[int]) -> None:
-        actions = ({"_op_type": "delete", "_index": self.alias, "_id": str(pk)} for pk in ids)
-        self._call(helpers.bulk, self.client, actions, refresh=self.refresh, raise_on_error=False)
+        actions = [{"_op_type": "delete", "_index": self.alias, "_id": str(pk)} for pk in ids]
+        self._call(helpers.bulk, self.client, actions, refresh=self.refresh, raise_on_error=False, require_alias=True)
 
     def clear(self) -> None:
         """Start a rebuild: documents go to a new index until finish_rebuild swaps the alias to it."""
@@ -189,6 +221,9 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
         self._call(self.client.indices.refresh, index=new)
         old = self._call(self._alias_indices)
         actions = [{"remove": {"index": name, "alias": self.alias}} for name in old]
+        if not old and self._call(self.client.indices.exists, index=self.alias):
+            # An index named like the alias (auto-created by a write during an outage): replaced atomically.
+            actions.append({"remove_index": {"index": self.alias}})
         self._call(self.client.indices.update_aliases, actions=[*actions, {"add": {"index": new, "alias": self.alias}}])
         for name in old:
             self._call(self.client.indices.delete, index=name, ignore_unavailable=True)
@@ -234,7 +269,7 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
         for name, field in self.facet_fields.items():
             search.aggs.bucket(name, "terms", field=field, size=100)
         search = search[query.offset : query.offset + query.page_size].source(False)
-        response = self._call(search.execute)
+        response = self._with_alias(search.execute)
         hits = self._hits(response, query, image_scores, words)
         unknown = self._unknown_years(query, image_scores) if query.filters.filters_age else 0
         total = response.hits.total.value
@@ -284,6 +319,13 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
             Q("bool", filter=clauses, must=must, must_not=[Q("exists", field="year")])
         )
         return self._call(search.count)
+
+
+def _alias_missing(error: BaseException | None) -> bool:
+    """Whether an Elasticsearch error says the index or alias we wrote to or read from does not exist."""
+    if isinstance(error, helpers.BulkIndexError):
+        return any("index_not_found" in str(row) for row in error.errors)
+    return isinstance(error, NotFoundError) and "index_not_found" in str(error)
 
 
 SearchBackend = ElasticsearchSearchBackend
