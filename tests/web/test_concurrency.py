@@ -41,35 +41,30 @@ def race(send) -> list[int]:
     return sorted(statuses)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_rest_adds_of_one_filepath_overwrite_as_matchengine_does(postgresql_only, staff_user):
-    header = {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=staff_user).key}"}
-    files = media_files()  # what earlier tests of this process left
-    for round_ in range(ROUNDS):
-        filepath = f"race/{round_}.png"
-
-        def send(n: int, filepath=filepath) -> int:
-            data = {"image": upload("r.png", encode(picture(160, 120, 100 + n), "PNG"), "image/png"),
-                    "filepath": filepath}  # fmt: skip
-            return Client().post("/rest/add/", data, **header).status_code
-
-        assert race(send) == [200, 200]
-        assert CatalogImage.objects.filter(identifier=filepath).count() == 1
-    assert len(media_files() - files) == CatalogImage.objects.count() == ROUNDS  # no file of a loser is left
-
-
-@pytest.mark.django_db(transaction=True)
-def test_two_partner_creates_of_one_identifier_give_one_item_and_a_400(postgresql_only, staff_user):
-    header = {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=staff_user).key}"}
+def race_rounds(user, path: str, fields, expected: list[int]) -> None:
+    """ROUNDS races of two requests to `path` for one identifier each; every race ends with one item,
+    the answers `expected`, and no file of a loser left in storage."""
+    header = {"HTTP_AUTHORIZATION": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
     files = media_files()  # what earlier tests of this process left
     for round_ in range(ROUNDS):
         identifier = f"race-{round_}"
 
         def send(n: int, identifier=identifier) -> int:
-            data = {"image": upload("r.png", encode(picture(160, 120, 200 + n), "PNG"), "image/png"),
-                    "title": "Race", "identifier": identifier}  # fmt: skip
-            return Client().post("/api/v1/items/", data, **header).status_code
+            data = {"image": upload("r.png", encode(picture(160, 120, 100 + n), "PNG"), "image/png"),
+                    **fields(identifier)}  # fmt: skip
+            return Client().post(path, data, **header).status_code
 
-        assert race(send) == [201, 400]
+        assert race(send) == expected
         assert CatalogImage.objects.filter(identifier=identifier).count() == 1
-    assert len(media_files() - files) == CatalogImage.objects.count() == ROUNDS  # no file of a loser is left
+    assert len(media_files() - files) == CatalogImage.objects.count() == ROUNDS
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_rest_adds_of_one_filepath_overwrite_as_matchengine_does(postgresql_only, staff_user):
+    race_rounds(staff_user, "/rest/add/", lambda identifier: {"filepath": identifier}, [200, 200])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_partner_creates_of_one_identifier_give_one_item_and_a_400(postgresql_only, staff_user):
+    fields = lambda identifier: {"title": "Race", "identifier": identifier}  # noqa: E731
+    race_rounds(staff_user, "/api/v1/items/", fields, [201, 400])
