@@ -59,11 +59,14 @@ def test_racing_first_requests_for_a_thumbnail_keep_one_file(make_item, monkeypa
 
     monkeypatch.setattr(thumbnails, "render_thumbnail", render_together)
     monkeypatch.setattr(thumbnails.cache, "get", lambda key: None)
-    threads = [threading.Thread(target=thumbnails.thumbnail_url, args=(item, "medium")) for _ in range(3)]
+    urls, copies = [], [CatalogImage.objects.get(pk=item.pk) for _ in range(3)]  # one instance per request
+    threads = [threading.Thread(target=lambda copy: urls.append(thumbnails.thumbnail_url(copy, "medium")), args=(c,))
+               for c in copies]  # fmt: skip
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    assert len(urls) == 3 and len(set(urls)) == 1  # every request answered, with the one thumbnail
     folder = (Path(settings.MEDIA_ROOT) / thumbnails.thumbnail_name(item, "medium")).parent
     assert [path.name for path in folder.iterdir()] == [f"{item.sha256}.jpg"]
 
