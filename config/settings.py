@@ -255,6 +255,8 @@ LIKENESS = {
     "MAX_BATCH_IMAGES": envint("LIKENESS_MAX_BATCH_IMAGES", 100),
     # Fetching an image URL: the whole download, redirects included, must end within this many seconds.
     "FETCH_SECONDS": envint("LIKENESS_FETCH_SECONDS", 8),
+    # Where the look-alike model's ONNX graph is kept once built from the packaged weights.
+    "MODEL_DIR": os.environ.get("LIKENESS_MODEL_DIR") or str(BASE_DIR / "var" / "models"),
     # Query images dropped on the search page are kept this long, so a region re-search needs no re-upload.
     "QUERY_IMAGE_SECONDS": envint("LIKENESS_QUERY_IMAGE_SECONDS", 3600),
 }

