@@ -12,6 +12,7 @@ from PIL import Image
 from catalog.models import CatalogImage, Orientation
 from matching import fingerprint as fingerprints
 from matching import imaging, store
+from matching.embeddings.model import embed_image
 from matching.fingerprint import Fingerprint
 from matching.imaging import LoadedImage
 
@@ -101,8 +102,11 @@ def save_fingerprint(item: CatalogImage, loaded: LoadedImage, fingerprinted: Fin
 
 
 def ensure_fingerprint(item: CatalogImage) -> Fingerprint:
-    """The item's stored fingerprint, made from its file first when missing or stale."""
+    """The item's stored fingerprint, made from its file first when missing or stale (its embedding too)."""
     stored = store.load_current(item.pk, item.sha256, item.width, item.height, item.format)
-    if stored is not None:
-        return stored
-    return save_fingerprint(item, load_file(item))
+    if stored is None:
+        return save_fingerprint(item, load_file(item))
+    if not store.has_embedding(item.pk):  # a catalog fingerprinted before look-alike search existed
+        vector, classes = embed_image(load_file(item).image)
+        store.save_embedding(item.pk, vector, classes)
+    return stored

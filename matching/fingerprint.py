@@ -21,6 +21,7 @@ is not conclusive (rotations by a few degrees, crops that fall between windows).
 
 from __future__ import annotations
 
+import dataclasses
 import struct
 from dataclasses import dataclass, field
 
@@ -29,6 +30,7 @@ import numpy as np
 from PIL import Image
 
 from matching import imaging
+from matching.embeddings.model import embed_image
 from matching.imaging import LoadedImage
 
 # Centred windows, as the fraction cut from each side.
@@ -86,6 +88,10 @@ class Fingerprint:
     palette: tuple[PaletteColor, ...] = ()
     color_shares: dict[str, float] = field(default_factory=dict)
     pixels: np.ndarray | None = field(repr=False, default=None)  # queries only: the grey image features came from
+    # What the picture looks like (look-alike search): a unit 1280-float embedding, and its most likely
+    # ImageNet classes as (class, probability). Catalog images get them at ingest; queries when asked.
+    embedding: np.ndarray | None = field(repr=False, default=None)
+    classes: tuple[tuple[int, float], ...] = ()
 
     @property
     def color_classes(self) -> list[str]:
@@ -100,19 +106,7 @@ class Fingerprint:
 
     def upright(self) -> Fingerprint:
         """The fingerprint as the index stores it: orientation 0 only, no mirrored features."""
-        return Fingerprint(
-            self.width,
-            self.height,
-            self.format,
-            self.hashes[:1],
-            self.keys[:1],
-            self.valid,
-            self.features,
-            b"",
-            self.palette,
-            self.color_shares,
-            None,
-        )
+        return dataclasses.replace(self, hashes=self.hashes[:1], keys=self.keys[:1], mirrored_features=b"", pixels=None)
 
 
 def load_image(source, *, max_pixels: int | None = None) -> LoadedImage:
@@ -120,8 +114,11 @@ def load_image(source, *, max_pixels: int | None = None) -> LoadedImage:
     return imaging.load(source, draft_size=DECODE_SIZE, max_pixels=max_pixels)
 
 
-def fingerprint(loaded: LoadedImage, *, for_query: bool = False) -> Fingerprint:
-    """Fingerprint a decoded image; `for_query` adds all variants, mirrored features and a grey copy."""
+def fingerprint(loaded: LoadedImage, *, for_query: bool = False, embed: bool | None = None) -> Fingerprint:
+    """Fingerprint a decoded image; `for_query` adds all variants, mirrored features and a grey copy.
+
+    `embed` (default: for catalog images, not for queries) adds the look-alike embedding and classes.
+    """
     rgb = np.asarray(loaded.image.convert("RGB"))
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     hashes, keys, valid = window_hashes(gray, VARIANTS if for_query else VARIANTS[:1])
@@ -129,6 +126,7 @@ def fingerprint(loaded: LoadedImage, *, for_query: bool = False) -> Fingerprint:
     features = pack_features(*detect(small))
     mirrored = pack_features(*detect(np.ascontiguousarray(small[:, ::-1]))) if for_query else b""
     palette, shares = colors(rgb)
+    embedding, classes = embed_image(loaded.image) if (not for_query if embed is None else embed) else (None, ())
     return Fingerprint(
         width=loaded.width,
         height=loaded.height,
@@ -141,6 +139,8 @@ def fingerprint(loaded: LoadedImage, *, for_query: bool = False) -> Fingerprint:
         palette=palette,
         color_shares=shares,
         pixels=small if for_query else None,
+        embedding=embedding,
+        classes=classes,
     )
 
 

@@ -49,6 +49,18 @@ class ImageColor(models.Model):
         return f"{self.name} {self.share:.0%}"
 
 
+class ImageEmbedding(models.Model):
+    """What a picture looks like, for look-alike search: its embedding (float16) and most likely classes."""
+
+    image = models.OneToOneField(CATALOG_IMAGE, primary_key=True, on_delete=models.CASCADE, related_name="embedding")
+    version = models.PositiveSmallIntegerField(default=1, help_text="Embedding model version.")
+    vector = models.BinaryField(help_text="Unit-length embedding, little-endian float16.")
+    classes = models.JSONField(default=list, help_text="Most likely ImageNet classes: [[class, probability], ...].")
+
+    def __str__(self) -> str:
+        return f"embedding of image {self.image_id}"
+
+
 class IndexEvent(models.Model):
     """A change to the catalog's images, so every process can bring its in-memory index up to date.
 

@@ -8,9 +8,10 @@ import numpy as np
 from django.db import transaction
 
 from matching.fingerprint import COLOR_CLASS_MIN_SHARE, WINDOW_MARGINS, Fingerprint, PaletteColor
-from matching.models import ImageColor, ImageFingerprint, IndexEvent
+from matching.models import ImageColor, ImageEmbedding, ImageFingerprint, IndexEvent
 
 VERSION = 1
+EMBEDDING_VERSION = 1
 
 
 def _valid_bits(valid: np.ndarray) -> int:
@@ -40,6 +41,40 @@ def save_fingerprint(image_id: int, sha256: str, fingerprint: Fingerprint) -> No
         for name, share in upright.color_shares.items()
         if share >= COLOR_CLASS_MIN_SHARE
     )
+    if fingerprint.embedding is not None:
+        save_embedding(image_id, fingerprint.embedding, fingerprint.classes)
+
+
+def save_embedding(image_id: int, vector: np.ndarray, classes) -> None:
+    """Store an image's look-alike embedding (as float16) and its most likely classes."""
+    ImageEmbedding.objects.update_or_create(
+        image_id=image_id,
+        defaults={"version": EMBEDDING_VERSION, "vector": vector.astype("<f2").tobytes(),
+                  "classes": [list(pair) for pair in classes]},
+    )  # fmt: skip
+
+
+def has_embedding(image_id: int) -> bool:
+    return ImageEmbedding.objects.filter(image_id=image_id, version=EMBEDDING_VERSION).exists()
+
+
+def iter_embeddings(chunk_size: int = 5000, ids: list[int] | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Stored embeddings (all, or of `ids`) in pk order as (ids, float32 vectors), chunk by chunk."""
+    queryset = ImageEmbedding.objects.filter(version=EMBEDDING_VERSION)
+    if ids is not None:
+        if not ids:
+            return
+        queryset = queryset.filter(image_id__in=ids)
+    last = 0
+    while True:
+        rows = list(
+            queryset.filter(image_id__gt=last).order_by("image_id").values_list("image_id", "vector")[:chunk_size]
+        )
+        if not rows:
+            return
+        vectors = np.frombuffer(b"".join(bytes(row[1]) for row in rows), "<f2").astype(np.float32)
+        yield np.array([row[0] for row in rows], dtype=np.int64), vectors.reshape(len(rows), -1)
+        last = rows[-1][0]
 
 
 def record_change(image_id: int, operation: str) -> None:

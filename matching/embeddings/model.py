@@ -77,14 +77,16 @@ class Embedder:
 
 
 def preprocess(image: Image.Image) -> np.ndarray:
-    """The picture as the network's input: short side scaled to 224, centre square, (3, 224, 224) floats."""
+    """The picture as the network's input: its centre square scaled to 224 x 224, as (3, 224, 224) floats.
+
+    Cropping before scaling keeps the work bounded whatever the shape (a 1 x 50,000 sliver included).
+    """
     image = image.convert("RGB")
-    scale = SIZE / min(image.size)
-    size = (max(SIZE, round(image.width * scale)), max(SIZE, round(image.height * scale)))
-    image = image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
-    left, top = (image.width - SIZE) // 2, (image.height - SIZE) // 2
-    pixels = np.asarray(image.crop((left, top, left + SIZE, top + SIZE)), dtype=np.float32)
-    return ((pixels - MEAN) / STD).transpose(2, 0, 1)
+    side = min(image.size)
+    left, top = (image.width - side) // 2, (image.height - side) // 2
+    square = image.crop((left, top, left + side, top + side))
+    square = square.resize((SIZE, SIZE), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    return ((np.asarray(square, dtype=np.float32) - MEAN) / STD).transpose(2, 0, 1)
 
 
 _embedder: Embedder | None = None
@@ -102,3 +104,13 @@ def embedder() -> Embedder:
 
 def embed(image: Image.Image) -> Embedding:
     return embedder().embed(image)
+
+
+TOP_CLASSES = 5  # the most likely ImageNet classes kept per image (for suggested tags)
+
+
+def embed_image(image: Image.Image) -> tuple[np.ndarray, tuple[tuple[int, float], ...]]:
+    """The picture's unit embedding and its TOP_CLASSES most likely classes with their probabilities."""
+    found = embed(image)
+    top = np.argsort(-found.probabilities)[:TOP_CLASSES]
+    return found.vector, tuple((int(c), round(float(found.probabilities[c]), 4)) for c in top)

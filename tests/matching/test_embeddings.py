@@ -90,3 +90,10 @@ def test_a_checkpoint_that_is_not_a_tensor_dictionary_is_refused(tmp_path):
     path.write_bytes(b"PK\x03\x04" + struct.pack("<q", 1))
     with pytest.raises(checkpoint.UnsafeCheckpoint):
         checkpoint.load_state_dict(path)
+
+
+def test_a_sliver_is_cropped_before_it_is_scaled():
+    from PIL import Image
+
+    pixels = model.preprocess(Image.new("RGB", (1, 50_000), (200, 10, 10)))  # never a 224 x 11,200,000 detour
+    assert pixels.shape == (3, 224, 224)

@@ -42,3 +42,14 @@ def test_unknown_backend_and_bad_chunk_size_are_errors():
         call_command("update_index", backend="solr", verbosity=0)
     with pytest.raises(CommandError, match="chunk-size"):
         call_command("update_index", chunk_size=0, verbosity=0)
+
+
+def test_it_adds_the_look_alike_embedding_to_items_fingerprinted_before_it_existed(make_item):
+    from matching.models import ImageEmbedding
+
+    items = [make_item(seed=n) for n in range(2)]
+    assert ImageEmbedding.objects.count() == 2  # made at ingest, from the same decode
+    ImageEmbedding.objects.filter(pk=items[1].pk).delete()
+    call_command("update_index", verbosity=0, stdout=io.StringIO())
+    assert ImageEmbedding.objects.count() == 2
+    assert len(bytes(ImageEmbedding.objects.get(pk=items[1].pk).vector)) == 1280 * 2
