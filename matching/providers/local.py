@@ -19,18 +19,12 @@ that made a change dies before indexing it. `update_index` logs a reload that ev
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
-from datetime import timedelta
-
 import numpy as np
-from django.utils import timezone
 
 from matching import store
 from matching.fingerprint import LOOKUP, NARROW, VARIANTS, WINDOW_MARGINS, Fingerprint, fingerprint, hamming
+from matching.follower import EventFollower
 from matching.imaging import LoadedImage
-from matching.models import IndexEvent
 from matching.providers.base import Entry, Match, MatchProvider
 from matching.providers.hashindex import HashIndex
 from matching.verify import aligned_distance, verify
@@ -40,21 +34,15 @@ VERIFY_DISTANCE = 100
 KEY_RADIUS = 10
 VERIFY_LIMIT = 8
 ALIGNED_DISTANCE = 64  # after verification, the aligned window must hash this close (random: ~128)
-RELOAD_AFTER = 6 * 3600  # seconds; a full reload bounds how long any missed event can matter
-REPLAY_LIMIT = 20_000  # more events than this: reload instead of replaying
-LOOKBACK = 64  # events are re-read this far back, for ids committed out of order
 
 
-class LocalHashProvider(MatchProvider):
+class LocalHashProvider(EventFollower, MatchProvider):
     def __init__(self, **options) -> None:
-        super().__init__(**options)
+        MatchProvider.__init__(self, **options)
+        EventFollower.__init__(self)
         self.accept_distance = options.get("ACCEPT_DISTANCE", ACCEPT_DISTANCE)
         self.verify_distance = options.get("VERIFY_DISTANCE", VERIFY_DISTANCE)
         self.index = HashIndex(len(WINDOW_MARGINS))
-        self._lock = threading.RLock()
-        self._last_event: int | None = None
-        self._applied: deque[int] = deque(maxlen=LOOKBACK * 4)
-        self._loaded_at = 0.0
 
     # --- keeping the index in step with the database --------------------------------------------
 
@@ -76,48 +64,20 @@ class LocalHashProvider(MatchProvider):
         upright = fingerprint.upright()
         self.index.add(image_id, upright.keys[0], upright.hashes[0], upright.valid)
 
-    def sync(self) -> None:
-        """Bring the in-memory index up to date with the database."""
-        with self._lock:
-            if self._last_event is None or time.monotonic() - self._loaded_at > RELOAD_AFTER:
-                self.reload()
-                return
-            events = list(
-                IndexEvent.objects.filter(id__gt=self._last_event - LOOKBACK)
-                .order_by("id")
-                .values_list("id", "image_id", "operation")[: REPLAY_LIMIT + LOOKBACK]
-            )
-            fresh = [event for event in events if event[0] not in self._applied]
-            if len(fresh) > REPLAY_LIMIT or any(event[2] == IndexEvent.RELOAD for event in fresh):
-                self.reload()  # many changes, or update_index asked every process to start afresh
-                return
-            final = {image_id: operation for _, image_id, operation in fresh}  # the last word per image
-            for image_id, operation in final.items():
-                if operation == IndexEvent.REMOVE:
-                    self.index.remove(image_id)
-            added = [image_id for image_id, operation in final.items() if operation == IndexEvent.ADD]
-            for ids, keys, hashes, valid in store.iter_index_rows(ids=added):
-                for position, image_id in enumerate(ids.tolist()):
-                    self.index.add(image_id, keys[position], hashes[position], valid[position])
-            for event_id, _, _ in fresh:
-                self._applied.append(event_id)
-            if events:
-                self._last_event = max(self._last_event, events[-1][0])
+    def load_all(self) -> None:
+        parts = list(store.iter_index_rows())
+        index = HashIndex(len(WINDOW_MARGINS))  # starts empty
+        if parts:
+            index.build(*(np.concatenate([part[i] for part in parts]) for i in range(4)))
+        self.index = index
 
-    def reload(self) -> None:
-        """Rebuild the in-memory index from every stored fingerprint."""
-        with self._lock:
-            # Every process reloads within RELOAD_AFTER, so older change events can go.
-            IndexEvent.objects.filter(created_at__lt=timezone.now() - timedelta(seconds=2 * RELOAD_AFTER)).delete()
-            last = IndexEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
-            parts = list(store.iter_index_rows())
-            index = HashIndex(len(WINDOW_MARGINS))  # starts empty
-            if parts:
-                index.build(*(np.concatenate([part[i] for part in parts]) for i in range(4)))
-            self.index = index
-            self._last_event = last
-            self._applied.clear()
-            self._loaded_at = time.monotonic()
+    def load_ids(self, ids: list[int]) -> None:
+        for image_ids, keys, hashes, valid in store.iter_index_rows(ids=ids):
+            for position, image_id in enumerate(image_ids.tolist()):
+                self.index.add(image_id, keys[position], hashes[position], valid[position])
+
+    def drop_id(self, image_id: int) -> None:
+        self.index.remove(image_id)
 
     def count(self) -> int:
         self.sync()
