@@ -58,6 +58,12 @@ def has_embedding(image_id: int) -> bool:
     return ImageEmbedding.objects.filter(image_id=image_id, version=EMBEDDING_VERSION).exists()
 
 
+def load_embedding(image_id: int) -> np.ndarray | None:
+    """An image's stored embedding as float32, or None when it has none (yet)."""
+    row = ImageEmbedding.objects.filter(image_id=image_id, version=EMBEDDING_VERSION).values_list("vector").first()
+    return None if row is None else np.frombuffer(bytes(row[0]), "<f2").astype(np.float32)
+
+
 def iter_embeddings(chunk_size: int = 5000, ids: list[int] | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Stored embeddings (all, or of `ids`) in pk order as (ids, float32 vectors), chunk by chunk."""
     queryset = ImageEmbedding.objects.filter(version=EMBEDDING_VERSION)

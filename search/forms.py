@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from catalog.models import CatalogImage, LicenseType
 from catalog.years import MAX_YEAR, MIN_YEAR
 from matching.fingerprint import COLOR_NAMES
-from search.query import FORMATS, ORIENTATIONS, SORTS, Filters, SearchQuery
+from search.query import FORMATS, KINDS, ORIENTATIONS, SORTS, Filters, SearchQuery
 
 MAX_PAGE_SIZE = 100
 
@@ -58,6 +58,11 @@ class SearchForm(forms.Form):
     page_size = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
     similar_to = forms.IntegerField(
         required=False, min_value=1, max_value=2**63 - 1, help_text="Find items that look like this catalog item."
+    )
+    kind = forms.ChoiceField(
+        required=False,
+        choices=[("", "both")] + [(k, k) for k in KINDS],
+        help_text="Image searches: copy (the same picture, edited or not) or similar (pictures that look like it).",
     )
     region = forms.CharField(
         required=False, help_text="x,y,w,h in relative coordinates: search this part of the query image."
@@ -115,4 +120,5 @@ class SearchForm(forms.Form):
             sort=data["sort"] or "relevance",
             page=data["page"] or 1,
             page_size=data["page_size"] or 24,
+            kind=data["kind"] or None,
         )

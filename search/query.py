@@ -10,6 +10,7 @@ from matching.imaging import LoadedImage
 from matching.providers import Match
 
 SORTS = ("relevance", "newest", "oldest", "largest")
+KINDS = ("copy", "similar")
 ORIENTATIONS = ("landscape", "portrait", "square")
 FORMATS = ("JPEG", "PNG", "GIF", "BMP", "TIFF", "WEBP", "HEIF", "PDF")
 # Size facet buckets by megapixels: (value, label, lower bound inclusive, upper bound exclusive).
@@ -56,6 +57,7 @@ class SearchQuery:
     sort: str = "relevance"
     page: int = 1
     page_size: int = 24
+    kind: str | None = None  # image searches: "copy" or "similar" only; None for both
 
     @property
     def has_image(self) -> bool:

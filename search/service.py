@@ -6,33 +6,57 @@ import dataclasses
 
 from catalog import ingest
 from catalog.models import CatalogImage
+from matching import store
+from matching.embeddings.model import embed
 from matching.imaging import LoadedImage
-from matching.providers import Match, match_image
+from matching.lookalike import get_index
+from matching.providers import COPY, SIMILAR, Match, match_image
 from search.backends import get_search_backend
 from search.query import SearchQuery, SearchResults
 
 MAX_CANDIDATES = 500  # image matches handed to the backend per query image
+MAX_LOOKALIKES = 100  # look-alikes handed to the backend per query image
 
 
 def search(query: SearchQuery) -> SearchResults:
-    """Words, images and filters in, one ranked list with facets out."""
+    """Words, images and filters in, one ranked list with facets out: copies first, then look-alikes."""
     image_scores = image_candidates(query) if query.has_image else None
     return get_search_backend().search(query, image_scores)
 
 
 def image_candidates(query: SearchQuery) -> dict[int, Match]:
-    """Catalog items that look like any of the query images (best score per item wins)."""
+    """Catalog items that are copies of any query image, or look like one (best per item; a copy wins)."""
     sources = [crop(loaded, query.region) for loaded in query.images]
-    if query.similar_to is not None:
-        sources.append(crop(ingest.load_file(CatalogImage.objects.get(pk=query.similar_to)), query.region))
+    item = CatalogImage.objects.get(pk=query.similar_to) if query.similar_to is not None else None
+    stored = store.load_embedding(item.pk) if item is not None and query.region is None else None
+    if item is not None and (query.kind != SIMILAR or stored is None):  # the stored embedding needs no decode
+        sources.append(crop(ingest.load_file(item), query.region))
     best: dict[int, Match] = {}
-    for loaded in sources:
-        for found in match_image(loaded, limit=MAX_CANDIDATES):
-            if found.image_id != query.similar_to and (
-                found.image_id not in best or found.score > best[found.image_id].score
-            ):
-                best[found.image_id] = found
+    if query.kind in (None, COPY):
+        for loaded in sources:
+            for found in match_image(loaded, limit=MAX_CANDIDATES):
+                keep(best, found)
+    if query.kind in (None, SIMILAR):
+        vectors = [embed(loaded.image).vector for loaded in sources[: len(query.images)]]
+        if item is not None:
+            vectors.append(stored if stored is not None else embed(sources[-1].image).vector)
+        for vector in vectors:
+            for image_id, similarity in get_index().nearest(vector, limit=MAX_LOOKALIKES):
+                keep(best, lookalike(image_id, similarity))
+    best.pop(query.similar_to, None)
     return best
+
+
+def keep(best: dict[int, Match], found: Match) -> None:
+    """Keep the better of two matches of one item: a copy over a look-alike, then the higher score."""
+    current = best.get(found.image_id)
+    if current is None or (found.kind == COPY, found.score) > (current.kind == COPY, current.score):
+        best[found.image_id] = found
+
+
+def lookalike(image_id: int, similarity: float) -> Match:
+    return Match(image_id, round(100 * similarity, 1), 0.0, 0.0, {"method": "embedding", "similarity": similarity},
+                 kind=SIMILAR)  # fmt: skip
 
 
 def crop(loaded: LoadedImage, region: tuple[float, float, float, float] | None) -> LoadedImage:

@@ -13,11 +13,14 @@ from tests.images import image_bytes
 @pytest.fixture(autouse=True)
 def fresh_providers():
     """Each test starts with providers built anew: their in-memory index follows that test's database."""
+    from matching.lookalike import reset_index
     from matching.providers import reset_providers
 
     reset_providers()
+    reset_index()
     yield
     reset_providers()
+    reset_index()
 
 
 @pytest.fixture(autouse=True)

@@ -6,10 +6,20 @@ LIKENESS_MATCH_PROVIDERS = {"default": {"BACKEND": "matching.providers.local", .
 from __future__ import annotations
 
 from matching.imaging import LoadedImage
-from matching.providers.base import Entry, Match, MatchProvider
+from matching.providers.base import COPY, SIMILAR, Entry, Match, MatchProvider
 from matching.registry import Registry
 
-__all__ = ["Entry", "Match", "MatchProvider", "compare_images", "get_provider", "match_image", "reset_providers"]
+__all__ = [
+    "COPY",
+    "SIMILAR",
+    "Entry",
+    "Match",
+    "MatchProvider",
+    "compare_images",
+    "get_provider",
+    "match_image",
+    "reset_providers",
+]
 
 _registry: Registry[MatchProvider] = Registry("LIKENESS_MATCH_PROVIDERS", "Provider", "match provider")
 get_provider = _registry.get

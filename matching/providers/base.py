@@ -19,15 +19,19 @@ from matching.imaging import LoadedImage
 Progress = Callable[[int, int], None]  # (items just done, total to do)
 
 
+COPY, SIMILAR = "copy", "similar"
+
+
 @dataclass(frozen=True)
 class Match:
-    """One catalog image that the provider considers a copy of the query."""
+    """One catalog image that is a copy of the query (a provider's decision), or looks like it."""
 
     image_id: int
-    score: float  # 0-100: 100 for an identical image, lower the more the copy was changed
+    score: float  # 0-100: 100 for an identical image, lower the more the copy was changed (or the less alike)
     query_overlap: float = 100.0  # percent of the query image that shows the catalog image
     target_overlap: float = 100.0  # percent of the catalog image that the query shows
     details: dict[str, Any] = field(default_factory=dict)  # how the provider decided (method, distances)
+    kind: str = COPY  # COPY: the same picture, edited or not; SIMILAR: another picture that looks like it
 
 
 @dataclass(frozen=True)

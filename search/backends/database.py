@@ -11,7 +11,7 @@ from django.db.models import Case, Count, F, Q, QuerySet, Sum, Value, When
 
 from catalog.models import CatalogImage, LicenseType
 from matching.fingerprint import COLOR_NAMES
-from matching.providers import Match
+from matching.providers import COPY, Match
 from search.backends.base import BaseSearchBackend
 from search.backends.dbtext import TextSearch, terms, text_search_for_vendor
 from search.facets import facet_values
@@ -136,7 +136,8 @@ class DatabaseSearchBackend(BaseSearchBackend):
         elif query.sort == "largest":
             ids.sort(key=lambda pk: (-facts[pk][1], -image_scores[pk].score))
         else:
-            ids.sort(key=lambda pk: (pk not in text_ids, -image_scores[pk].score, pk))
+            # Copies first, then look-alikes; in each, those that also match the words first.
+            ids.sort(key=lambda pk: (image_scores[pk].kind != COPY, pk not in text_ids, -image_scores[pk].score, pk))
         page_ids = ids[query.offset : query.offset + query.page_size]
         items = CatalogImage.objects.select_related("creator", "collection").in_bulk(page_ids)
         hits = []

@@ -21,7 +21,7 @@ from elasticsearch.dsl import Q, Search
 from catalog.models import CatalogImage
 from matching.errors import BackendError
 from matching.models import ImageColor
-from matching.providers import Match
+from matching.providers import COPY, Match
 from search.backends.base import BaseSearchBackend
 from search.backends.dbtext import terms
 from search.facets import facet_values
@@ -65,6 +65,7 @@ SETTINGS = {
 }
 FIELDS = ["title^4", "creator^3", "tags^2", "description"]
 TEXT_BONUS = 1000.0  # an image match that also matches the words ranks above every one that does not
+COPY_BONUS = 10 * TEXT_BONUS  # copies rank above every look-alike, words or not
 
 
 def to_document(item: CatalogImage, colors: list[str]) -> dict:
@@ -257,7 +258,8 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
         if image_scores is not None:
             bonus = [Q("constant_score", filter=self.text_query(query.text), boost=TEXT_BONUS)] if words else []
             functions = [
-                {"filter": Q("ids", values=[str(pk)]), "weight": max(m.score, 0.01)} for pk, m in image_scores.items()
+                {"filter": Q("ids", values=[str(pk)]), "weight": max(m.score, 0.01) + copy_bonus(m)}
+                for pk, m in image_scores.items()
             ]
             base = Q("bool", filter=clauses, should=bonus)
             search = search.query("function_score", query=base, functions=functions, score_mode="sum", boost_mode="sum")
@@ -295,10 +297,9 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
                 continue  # deleted since it was indexed: update_index will tidy up
             if image_scores is not None:
                 match = image_scores[pk]
-                matched_words = words and (score or 0) >= TEXT_BONUS
-                hits.append(
-                    Hit(items[pk], float(score or match.score), 1.0 if matched_words else None, match.score, match)
-                )
+                score = (score or match.score) - copy_bonus(match)
+                matched_words = words and score >= TEXT_BONUS
+                hits.append(Hit(items[pk], float(score), 1.0 if matched_words else None, match.score, match))
             else:
                 hits.append(Hit(items[pk], float(score or 0), float(score) if words and score else None))
         return hits
@@ -319,6 +320,10 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
             Q("bool", filter=clauses, must=must, must_not=[Q("exists", field="year")])
         )
         return self._call(search.count)
+
+
+def copy_bonus(match: Match) -> float:
+    return COPY_BONUS if match.kind == COPY else 0.0
 
 
 def _alias_missing(error: BaseException | None) -> bool:

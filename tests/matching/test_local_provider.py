@@ -157,8 +157,8 @@ def test_a_reload_prunes_change_events_every_process_has_outlived(catalog):
 
     from django.utils import timezone
 
-    from matching.models import IndexEvent
     from matching.follower import RELOAD_AFTER
+    from matching.models import IndexEvent
 
     old = timezone.now() - timedelta(seconds=3 * RELOAD_AFTER)
     IndexEvent.objects.filter(pk__in=list(IndexEvent.objects.values_list("pk", flat=True)[:4])).update(created_at=old)

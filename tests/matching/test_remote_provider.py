@@ -57,11 +57,11 @@ def test_an_edited_copy_finds_its_item_with_filters_applied(remote, make_item):
     old = make_item(seed=5, data=png(5), title="Old Harbour", year=1890)
     make_item(seed=6, data=png(6), title="New Harbour", year=1990)
     query = load_image(edited(5))
-    results = service.search(SearchQuery(images=(query,)))
+    results = service.search(SearchQuery(images=(query,), kind="copy"))
     assert [hit.item.pk for hit in results.hits] == [old.pk]
     match = results.hits[0].match
     assert match.details["method"] == "remote" and 0 < match.score <= 100 and match.target_overlap < 100
-    assert service.search(SearchQuery(images=(query,), filters=Filters(year_from=1900))).total == 0
+    assert service.search(SearchQuery(images=(query,), filters=Filters(year_from=1900), kind="copy")).total == 0
 
 
 def test_the_partner_api_searches_through_the_remote(remote, make_item, client):

@@ -27,13 +27,14 @@ def query_image(image: Image.Image):
 
 def test_an_edited_copy_finds_its_original_first(items):
     copy = picture(640, 480, 2).crop((60, 40, 600, 440)).resize((320, 240))
-    results = service.search(SearchQuery(images=(query_image(copy),)))
+    results = service.search(SearchQuery(images=(query_image(copy),), kind="copy"))
     assert [hit.item.pk for hit in results.hits] == [items[1].pk]
     assert 0 < results.hits[0].similarity <= 100 and results.hits[0].match.target_overlap < 100
 
 
 def test_several_query_images_find_items_that_look_like_any(items):
-    results = service.search(SearchQuery(images=(query_image(picture(640, 480, 1)), query_image(picture(640, 480, 3)))))
+    images = (query_image(picture(640, 480, 1)), query_image(picture(640, 480, 3)))
+    results = service.search(SearchQuery(images=images, kind="copy"))
     assert {hit.item.pk for hit in results.hits} == {items[0].pk, items[2].pk}
 
 
@@ -49,7 +50,7 @@ def test_a_region_of_the_query_image_is_searched(items):
     collage = Image.new("RGB", (1280, 480))
     collage.paste(picture(640, 480, 1), (0, 0))
     collage.paste(picture(640, 480, 3), (640, 0))
-    results = service.search(SearchQuery(images=(query_image(collage),), region=(0.5, 0.0, 0.5, 1.0)))
+    results = service.search(SearchQuery(images=(query_image(collage),), region=(0.5, 0.0, 0.5, 1.0), kind="copy"))
     assert [hit.item.pk for hit in results.hits] == [items[2].pk]
 
 
@@ -57,7 +58,7 @@ def test_similar_to_finds_other_versions_but_not_the_item_itself(items, make_ite
     version = make_item(
         seed=1, title="Harbour at Dusk (scan)", data=encode(picture(640, 480, 1).resize((500, 375)), "JPEG")
     )
-    results = service.search(SearchQuery(similar_to=items[0].pk))
+    results = service.search(SearchQuery(similar_to=items[0].pk, kind="copy"))
     assert [hit.item.pk for hit in results.hits] == [version.pk]
 
 

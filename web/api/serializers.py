@@ -126,6 +126,9 @@ class ItemWriteSerializer(serializers.Serializer):
 
 
 class MatchSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=["copy", "similar"], help_text="copy: the same picture; similar: looks like it"
+    )
     method = serializers.CharField()
     query_overlap_percent = serializers.FloatField()
     target_overlap_percent = serializers.FloatField()

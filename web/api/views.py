@@ -119,6 +119,7 @@ class PartnerView:
             row["match"] = None
             if hit.match is not None:
                 row["match"] = {
+                    "kind": hit.match.kind,
                     "method": hit.match.details.get("method", ""),
                     "query_overlap_percent": hit.match.query_overlap,
                     "target_overlap_percent": hit.match.target_overlap,

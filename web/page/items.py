@@ -12,11 +12,16 @@ from django.views.decorators.http import require_GET
 from catalog.duplicates import copies_of
 from catalog.models import CatalogImage
 from catalog.thumbnails import SIZES, thumbnail_url
-from catalog.visibility import visible_items
+from catalog.visibility import sees_drafts, visible_items
+from matching.errors import LikenessError
+from matching.providers import SIMILAR
+from search import service
+from search.query import Filters, SearchQuery
 
 log = logging.getLogger(__name__)
 
 VERSIONS_SHOWN = 12
+SIMILAR_SHOWN = 12
 
 
 @require_GET
@@ -25,13 +30,27 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     versions, versions_error = other_versions(request, item)
     palette = getattr(getattr(item, "fingerprint", None), "palette", None) or []
     colors = [{"hex": hex_, "percent": round(share * 100), "name": name} for hex_, share, name in palette]
-    context = {"item": item, "versions": versions, "versions_error": versions_error, "palette": colors}
+    similar = similar_pictures(request, item, {other.pk for other, _ in versions})
+    context = {"item": item, "versions": versions, "versions_error": versions_error, "palette": colors,
+               "similar": similar}  # fmt: skip
     return render(request, "page/item.html", context)
 
 
 def other_versions(request: HttpRequest, item: CatalogImage) -> tuple[list[tuple[CatalogImage, float]], str]:
     """Other versions of this picture that this visitor may see."""
     return copies_of(item, VERSIONS_SHOWN, among=visible_items(request.user))
+
+
+def similar_pictures(request: HttpRequest, item: CatalogImage, versions: set[int]) -> list[CatalogImage]:
+    """Other pictures in the catalog that look like this one (not its versions), most alike first."""
+    filters = Filters(include_drafts=sees_drafts(request.user))
+    query = SearchQuery(similar_to=item.pk, kind=SIMILAR, filters=filters, page_size=SIMILAR_SHOWN + len(versions))
+    try:
+        hits = service.search(query).hits
+    except LikenessError as exc:
+        log.warning("look-alikes of item %s not looked up: %s", item.pk, exc)
+        return []
+    return [hit.item for hit in hits if hit.item.pk not in versions][:SIMILAR_SHOWN]
 
 
 @require_GET

@@ -12,6 +12,7 @@ from django.http import QueryDict
 
 from catalog.models import CatalogImage, LicenseType
 from matching.fingerprint import COLOR_NAMES
+from matching.providers import COPY, SIMILAR
 from search.query import ORIENTATIONS, SIZE_BUCKETS, Hit, SearchResults
 
 # How a named colour class is drawn as a swatch.
@@ -164,8 +165,8 @@ class Card:
 
 
 def similarity_badge(hit: Hit) -> str:
-    if hit.similarity is None:
-        return ""
+    if hit.similarity is None or (hit.match is not None and hit.match.kind == SIMILAR):
+        return ""  # words-only hits, and look-alikes (their group says what they are)
     whole = hit.match is None or (hit.match.query_overlap >= 99 and hit.match.target_overlap >= 99)
     if hit.similarity >= IDENTICAL_SCORE and whole:
         return "identical"
@@ -175,6 +176,23 @@ def similarity_badge(hit: Hit) -> str:
 def cards(results: SearchResults, query_pixels: int | None) -> list[Card]:
     """Hits with their badge, and whether they are larger than the query image."""
     return [Card(hit, similarity_badge(hit), larger(hit, query_pixels)) for hit in results.hits]
+
+
+@dataclass(frozen=True)
+class Group:
+    key: str  # "copies", "similar", or "" for a words-only search
+    heading: str
+    cards: list[Card]
+
+
+def groups(cards: list[Card]) -> list[Group]:
+    """The page's cards as "Copies of your picture" then "Similar pictures" (one plain group for words)."""
+    copies = [card for card in cards if card.hit.match is not None and card.hit.match.kind == COPY]
+    similar = [card for card in cards if card.hit.match is not None and card.hit.match.kind == SIMILAR]
+    if not copies and not similar:
+        return [Group("", "", cards)] if cards else []
+    found = [Group("copies", "Copies of your picture", copies), Group("similar", "Similar pictures", similar)]
+    return [group for group in found if group.cards]
 
 
 def larger(hit: Hit, query_pixels: int | None) -> bool:

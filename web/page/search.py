@@ -98,6 +98,7 @@ def render_search(request: HttpRequest, params: QueryDict, *, image_error: str =
         if context["results"] is not None:
             pixels = query_pixels(query, query_image, context["similar_item"])
             context["cards"] = page.cards(context["results"], pixels)
+            context["groups_of_cards"] = page.groups(context["cards"])
     else:
         status = max(status, 400)
     context["groups"] = page.filter_groups(context["results"], params)

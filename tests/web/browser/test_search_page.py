@@ -51,8 +51,9 @@ def gallery(make_item):
     return items
 
 
-def titles(page) -> list[str]:
-    return page.locator("#hits .card .title").all_inner_texts()
+def titles(page, group: str = "copies") -> list[str]:
+    """Titles of one group of an image search ("copies", shown first, or "similar"); all hits of a words search."""
+    return page.locator(f"#hits-{group} .card .title" if group else "#hits .card .title").all_inner_texts()
 
 
 def b64(data: bytes) -> str:
@@ -109,7 +110,7 @@ def test_words_and_an_image_from_the_keyboard_picker_combine(page, gallery, tmp_
     assert found[0] == "Harbour Study (print)" and set(found) <= {"Harbour Study (print)", "Harbour at Dawn"}
     page.click(".query-chip .chip-remove")
     page.wait_for_url(re.compile(r"^(?!.*image=)"))
-    assert titles(page) == ["Harbour Study (print)"]
+    assert titles(page, group="") == ["Harbour Study (print)"]  # words only: one plain list
 
 
 def test_a_colour_swatch_narrows_results_and_counts(page, gallery):
@@ -123,11 +124,11 @@ def test_a_colour_swatch_narrows_results_and_counts(page, gallery):
     with page.expect_navigation(url=re.compile(rf"color={colour.lower()}")):
         page.locator(f'.colors label[title="{colour}"]').click()
     assert page.locator("#results-heading").inner_text().startswith(f"{count} result")
-    assert len(titles(page)) == count
+    assert len(titles(page, group="")) == count
     assert int(page.locator(f'.colors label[title="{colour}"] .count').inner_text()) == count
     assert page.locator(".chips .chip").first.inner_text().startswith(f"Colour: {colour.lower()}")
     page.go_back()
-    assert len(titles(page)) == total
+    assert len(titles(page, group="")) == total
 
 
 def test_dragging_a_box_searches_that_region(page, gallery):
