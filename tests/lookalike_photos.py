@@ -1,0 +1,25 @@
+"""Photos that ship with scikit-image, for look-alike tests: a catalog by subject, and a query that is
+not a copy of any of them but looks like the cat (a blurred, posterised, mirrored detail)."""
+
+from __future__ import annotations
+
+from PIL import Image, ImageFilter, ImageOps
+
+from tests.images import encode
+
+
+def photo(name: str) -> Image.Image:
+    from skimage import data
+
+    return Image.fromarray(getattr(data, name)()).convert("RGB")
+
+
+def cat_detail() -> Image.Image:
+    cat = photo("chelsea")
+    w, h = cat.size
+    detail = ImageOps.mirror(cat.crop((int(w * 0.45), int(h * 0.1), w, int(h * 0.8))))
+    return ImageOps.posterize(detail, 2).filter(ImageFilter.GaussianBlur(3))
+
+
+def jpeg(image: Image.Image) -> bytes:
+    return encode(image, "JPEG", quality=90)
