@@ -178,3 +178,19 @@ def test_the_page_fits_a_phone(chromium, live_server, transactional_db, gallery)
         assert phone.locator("#q").is_visible() and phone.locator("#hits .card").count() == 6
     finally:
         context.close()
+
+
+def test_dropping_a_picture_not_in_the_catalog_shows_similar_pictures(page, make_item):
+    from tests.lookalike_photos import cat_detail, jpeg, photo
+
+    for name, title in (("chelsea", "Tabby on the Sill"), ("coffee", "Morning Cup"), ("rocket", "Launch Pad")):
+        make_item(title=title, data=jpeg(photo(name)))
+    page.goto("/")
+    with page.expect_navigation(url=re.compile(r"image=")):
+        page.evaluate(
+            DROP, {"data": b64(jpeg(cat_detail())), "name": "cat.jpg", "type": "image/jpeg", "target": "main"}
+        )
+    assert page.locator("#hits-copies").count() == 0
+    assert page.locator("#heading-similar").inner_text() == "Similar pictures"
+    assert titles(page, group="similar")[0] == "Tabby on the Sill"
+    assert "Morning Cup" not in titles(page, group="similar")
