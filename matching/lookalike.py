@@ -6,7 +6,7 @@ hash index (matching.follower). Vectors are unit length, so the inner product is
 
 from __future__ import annotations
 
-import threading
+import functools
 
 import numpy as np
 
@@ -65,21 +65,7 @@ class LookalikeIndex(EventFollower):
         return [(int(ids[i]), round(float(similarity[i]), 4)) for i in order]
 
 
-_index: LookalikeIndex | None = None
-_lock = threading.Lock()
-
-
+@functools.cache
 def get_index() -> LookalikeIndex:
-    """The process's look-alike index, loaded on first use."""
-    global _index
-    with _lock:
-        if _index is None:
-            _index = LookalikeIndex()
-        return _index
-
-
-def reset_index() -> None:
-    """Forget the process's index (tests start each with the database they set up)."""
-    global _index
-    with _lock:
-        _index = None
+    """The process's look-alike index, loaded on first use; `get_index.cache_clear()` forgets it."""
+    return LookalikeIndex()

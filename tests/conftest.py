@@ -13,14 +13,14 @@ from tests.images import image_bytes
 @pytest.fixture(autouse=True)
 def fresh_providers():
     """Each test starts with providers built anew: their in-memory index follows that test's database."""
-    from matching.lookalike import reset_index
+    from matching.lookalike import get_index
     from matching.providers import reset_providers
 
     reset_providers()
-    reset_index()
+    get_index.cache_clear()
     yield
     reset_providers()
-    reset_index()
+    get_index.cache_clear()
 
 
 @pytest.fixture(autouse=True)

@@ -8,10 +8,10 @@ Nothing is downloaded, and torch is not needed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import tempfile
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,17 +89,10 @@ def preprocess(image: Image.Image) -> np.ndarray:
     return ((np.asarray(square, dtype=np.float32) - MEAN) / STD).transpose(2, 0, 1)
 
 
-_embedder: Embedder | None = None
-_lock = threading.Lock()
-
-
+@functools.cache
 def embedder() -> Embedder:
     """The process's embedder, made on first use (loading the graph takes a fraction of a second)."""
-    global _embedder
-    with _lock:
-        if _embedder is None:
-            _embedder = Embedder()
-        return _embedder
+    return Embedder()
 
 
 def embed(image: Image.Image) -> Embedding:
