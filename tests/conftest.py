@@ -72,5 +72,12 @@ def make_item(db, committed):
     return make
 
 
+def token_header(user) -> dict:
+    """The Authorization header of a DRF token for `user` (made on first use), as test-client keywords."""
+    from rest_framework.authtoken.models import Token
+
+    return {"HTTP_AUTHORIZATION": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
+
+
 def upload(name: str, data: bytes, content_type: str = "image/jpeg") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, content_type=content_type)

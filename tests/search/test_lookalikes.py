@@ -2,12 +2,11 @@
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
 from matching.fingerprint import load_image
 from search import service
 from search.query import Filters, SearchQuery
-from tests.conftest import upload
+from tests.conftest import token_header, upload
 from tests.lookalike_photos import cat_detail, jpeg, photo
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +67,7 @@ def test_the_partner_api_says_which_kind_each_hit_is(client, photos):
 
 
 def test_rest_search_keeps_returning_copies_only(client, staff_user, photos):
-    header = {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=staff_user).key}"}
+    header = token_header(staff_user)
     assert client.post("/rest/search/", {"image": upload("q.jpg", jpeg(cat_detail()))}, **header).json()["result"] == []
     copy = client.post("/rest/search/", {"image": upload("q.jpg", jpeg(photo("chelsea")))}, **header).json()
     assert len(copy["result"]) == 1

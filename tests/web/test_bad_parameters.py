@@ -2,18 +2,13 @@
 
 import pytest
 from django.contrib.auth.models import Permission
-from rest_framework.authtoken.models import Token
 
 from catalog.models import CatalogImage
-from tests.conftest import upload
+from tests.conftest import token_header, upload
 from tests.images import encode, picture
 
 pytestmark = pytest.mark.django_db
 HUGE = "9999999999999999999999999"
-
-
-def auth(user) -> dict:
-    return {"HTTP_AUTHORIZATION": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
 
 
 @pytest.fixture
@@ -34,7 +29,7 @@ def test_format_is_the_file_format_filter_on_the_partner_api(client, items, path
 def test_a_partner_who_may_only_add_gets_201_once(client, plain_user):
     plain_user.user_permissions.add(Permission.objects.get(codename="add_catalogimage"))
     data = {"image": upload("a.png", encode(picture(200, 150, 3), "PNG"), "image/png"), "title": "Added"}
-    response = client.post("/api/v1/items/", data, **auth(plain_user))
+    response = client.post("/api/v1/items/", data, **token_header(plain_user))
     assert response.status_code == 201, response.content
     assert response.json()["title"] == "Added" and response.json()["status"] == "draft"
     assert CatalogImage.objects.count() == 1
@@ -50,7 +45,7 @@ def test_a_partner_who_may_only_add_gets_201_once(client, plain_user):
     ],
 )
 def test_rest_integers_are_bounded(client, staff_user, path):
-    response = client.get(path, **auth(staff_user))
+    response = client.get(path, **token_header(staff_user))
     assert response.status_code == 400 and response.json()["status"] == "fail"
 
 
@@ -74,13 +69,13 @@ def test_huge_ids_and_numbers_are_4xx(client, items, path):
 def test_nul_characters_are_refused_with_a_reason(client, staff_user, items):
     png = encode(picture(120, 90, 4), "PNG")
     add = client.post("/rest/add/", {"image": upload("a.png", png, "image/png"), "filepath": "a\x00b.png"},
-                      **auth(staff_user))  # fmt: skip
+                      **token_header(staff_user))  # fmt: skip
     assert add.status_code == 400 and "NUL" in add.json()["error"][0]
-    metadata = client.post("/rest/add/", {"image": upload("a.png", png, "image/png"), "filepath": "a.png",
-                                          "metadata": '{"title": "a\\u0000b"}'}, **auth(staff_user))  # fmt: skip
+    fields = {"image": upload("a.png", png, "image/png"), "filepath": "a.png", "metadata": '{"title": "a\\u0000b"}'}
+    metadata = client.post("/rest/add/", fields, **token_header(staff_user))
     assert metadata.status_code == 400 and "NUL" in metadata.json()["error"][0]
     created = client.post("/api/v1/items/", {"image": upload("a.png", png, "image/png"), "title": "a\x00b"},
-                          **auth(staff_user))  # fmt: skip
+                          **token_header(staff_user))  # fmt: skip
     assert created.status_code == 400 and "title" in created.json()
     assert client.get("/api/v1/search/", {"q": "a\x00b"}).status_code == 400
     assert CatalogImage.objects.count() == 2

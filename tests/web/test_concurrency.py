@@ -6,10 +6,9 @@ import threading
 import pytest
 from django.db import connection
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from catalog.models import CatalogImage
-from tests.conftest import upload
+from tests.conftest import token_header, upload
 from tests.hostile import media_files
 from tests.images import encode, picture
 
@@ -44,7 +43,7 @@ def race(send) -> list[int]:
 def race_rounds(user, path: str, fields, expected: list[int]) -> None:
     """ROUNDS races of two requests to `path` for one identifier each; every race ends with one item,
     the answers `expected`, and no file of a loser left in storage."""
-    header = {"HTTP_AUTHORIZATION": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
+    header = token_header(user)
     files = media_files()  # what earlier tests of this process left
     for round_ in range(ROUNDS):
         identifier = f"race-{round_}"

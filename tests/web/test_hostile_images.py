@@ -7,10 +7,9 @@ and import_catalog are covered in tests/catalog/test_hostile_images.py.
 
 import pytest
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
-from rest_framework.authtoken.models import Token
 
 from catalog.models import CatalogImage
-from tests.conftest import upload
+from tests.conftest import token_header, upload
 from tests.hostile import media_files, odd_but_valid, refused
 from tests.images import encode, picture
 
@@ -18,21 +17,19 @@ pytestmark = pytest.mark.django_db
 GOOD = encode(picture(320, 240, 77), "PNG")
 
 
-def token(user) -> dict:
-    return {"HTTP_AUTHORIZATION": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
-
-
 def rest_add(client, staff, data):
-    return client.post("/rest/add/", {"image": upload("x.jpg", data), "filepath": "hostile/x.jpg"}, **token(staff))
+    return client.post(
+        "/rest/add/", {"image": upload("x.jpg", data), "filepath": "hostile/x.jpg"}, **token_header(staff)
+    )
 
 
 def rest_search(client, staff, data):
-    return client.post("/rest/search/", {"image": upload("x.jpg", data)}, **token(staff))
+    return client.post("/rest/search/", {"image": upload("x.jpg", data)}, **token_header(staff))
 
 
 def rest_compare(client, staff, data):
     files = {"image1": upload("x.jpg", data), "image2": upload("good.png", GOOD, "image/png")}
-    return client.post("/rest/compare/", files, **token(staff))
+    return client.post("/rest/compare/", files, **token_header(staff))
 
 
 def api_search(client, staff, data):
@@ -40,13 +37,13 @@ def api_search(client, staff, data):
 
 
 def api_create(client, staff, data):
-    return client.post("/api/v1/items/", {"image": upload("x.jpg", data), "title": "Hostile"}, **token(staff))
+    return client.post("/api/v1/items/", {"image": upload("x.jpg", data), "title": "Hostile"}, **token_header(staff))
 
 
 def api_patch(client, staff, data):
     item = CatalogImage.objects.get(identifier="kept")
     body = encode_multipart(BOUNDARY, {"image": upload("x.jpg", data)})
-    return client.patch(f"/api/v1/items/{item.pk}/", body, MULTIPART_CONTENT, **token(staff))
+    return client.patch(f"/api/v1/items/{item.pk}/", body, MULTIPART_CONTENT, **token_header(staff))
 
 
 def page_upload(client, staff, data):

@@ -10,11 +10,10 @@ import time
 
 import pytest
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
-from rest_framework.authtoken.models import Token
 
 from catalog.models import CatalogImage
 from matching import fetch
-from tests.conftest import upload
+from tests.conftest import token_header, upload
 from tests.hostile import media_files
 from tests.images import encode, picture
 from tests.servers import LoopbackServer
@@ -23,24 +22,24 @@ pytestmark = pytest.mark.django_db
 GOOD = encode(picture(320, 240, 77), "PNG")
 
 
-def auth(user) -> dict:
-    return {"HTTP_AUTHORIZATION": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
-
-
 SURFACES = {
-    "rest add url": lambda c, u, url: c.post("/rest/add/", {"url": url, "filepath": "h.jpg"}, **auth(u)),
-    "rest add urls[n]": lambda c, u, url: c.post("/rest/add/", {"urls[0]": url, "filepaths[0]": "h.jpg"}, **auth(u)),
-    "rest search url": lambda c, u, url: c.post("/rest/search/", {"url": url}, **auth(u)),
+    "rest add url": lambda c, u, url: c.post("/rest/add/", {"url": url, "filepath": "h.jpg"}, **token_header(u)),
+    "rest add urls[n]": lambda c, u, url: c.post(
+        "/rest/add/", {"urls[0]": url, "filepaths[0]": "h.jpg"}, **token_header(u)
+    ),
+    "rest search url": lambda c, u, url: c.post("/rest/search/", {"url": url}, **token_header(u)),
     "rest compare url1": lambda c, u, url: c.post(
-        "/rest/compare/", {"url1": url, "image2": upload("g.png", GOOD, "image/png")}, **auth(u)
+        "/rest/compare/", {"url1": url, "image2": upload("g.png", GOOD, "image/png")}, **token_header(u)
     ),
     "api search url": lambda c, u, url: c.post("/api/v1/search/", {"url": url}),
-    "api create image_url": lambda c, u, url: c.post("/api/v1/items/", {"image_url": url, "title": "H"}, **auth(u)),
+    "api create image_url": lambda c, u, url: c.post(
+        "/api/v1/items/", {"image_url": url, "title": "H"}, **token_header(u)
+    ),
     "api patch image_url": lambda c, u, url: c.patch(
         f"/api/v1/items/{CatalogImage.objects.get(identifier='kept').pk}/",
         encode_multipart(BOUNDARY, {"image_url": url}),
         MULTIPART_CONTENT,
-        **auth(u),
+        **token_header(u),
     ),
     "page pasted address": lambda c, u, url: c.post("/search/image/", {"url": url}, HTTP_ACCEPT="application/json"),
 }
