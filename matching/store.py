@@ -114,13 +114,6 @@ def load_current(image_id: int, sha256: str, width: int = 0, height: int = 0, fm
     return None if row is None else to_fingerprint(row, width, height, fmt)
 
 
-def load_fingerprint(image_id: int) -> Fingerprint | None:
-    row = ImageFingerprint.objects.select_related("image").filter(image_id=image_id).first()
-    if row is None:
-        return None
-    return to_fingerprint(row, row.image.width, row.image.height, row.image.format)
-
-
 def load_features(image_ids: Iterable[int]) -> dict[int, bytes]:
     rows = ImageFingerprint.objects.filter(image_id__in=list(image_ids)).values_list("image_id", "features")
     return {image_id: bytes(features) for image_id, features in rows}
