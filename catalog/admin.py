@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -9,10 +10,10 @@ from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import ngettext
 
-from catalog import admin_imports, ingest  # noqa: F401  (admin_imports registers the import jobs)
+from catalog import admin_imports, ingest, suggestions  # noqa: F401  (admin_imports registers the import jobs)
 from catalog.admin_duplicates import duplicates_view, warn_about_copies
 from catalog.forms import CatalogImageForm
-from catalog.models import CatalogImage, Collection, Creator, Status
+from catalog.models import CatalogImage, Collection, Creator, Status, SuggestedTag
 from catalog.thumbnails import thumbnail_url
 
 
@@ -32,9 +33,71 @@ class CollectionAdmin(admin.ModelAdmin):
     list_display = ["name", "rights_holder"]
 
 
+class SuggestedTagForm(forms.ModelForm):
+    accept = forms.BooleanField(required=False, help_text="Move into the curated tags.")
+
+    class Meta:
+        model = SuggestedTag
+        fields = ["hidden"]
+
+
+class SuggestedTagInline(admin.TabularInline):
+    """The model's words for the image: accept one into the tags, or hide it from search."""
+
+    model = SuggestedTag
+    form = SuggestedTagForm
+    fields = ["term", "confidence_percent", "hidden", "accept"]
+    readonly_fields = ["term", "confidence_percent"]
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "Suggested tags (from the look-alike model; searched with less weight than tags)"
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description="confidence")
+    def confidence_percent(self, suggestion: SuggestedTag) -> str:
+        return f"{100 * suggestion.confidence:.0f}%"
+
+
+@admin.register(SuggestedTag)
+class SuggestedTagAdmin(admin.ModelAdmin):
+    """Every suggestion in one list: hide a misleading word across the catalog, or accept many at once."""
+
+    list_display = ["term", "image", "confidence", "hidden"]
+    list_filter = ["hidden"]
+    search_fields = ["term", "image__title"]
+    list_select_related = ["image"]
+    actions = ["accept", "hide", "show"]
+    fields = ["image", "term", "confidence", "hidden"]
+    readonly_fields = ["image", "term", "confidence"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Accept into the images' tags")
+    def accept(self, request: HttpRequest, queryset: QuerySet[SuggestedTag]) -> None:
+        moved, too_long = suggestions.accept(list(queryset))
+        self.message_user(request, ngettext("%d suggestion accepted.", "%d suggestions accepted.", moved) % moved)
+        if too_long:
+            self.message_user(request, f"{too_long} did not fit in the tags field (1000 characters) and stay "
+                                       "suggested.", messages.WARNING)  # fmt: skip
+
+    @admin.action(description="Hide from search")
+    def hide(self, request: HttpRequest, queryset: QuerySet[SuggestedTag]) -> None:
+        changed = suggestions.hide(queryset)
+        self.message_user(request, ngettext("%d suggestion hidden.", "%d suggestions hidden.", changed) % changed)
+
+    @admin.action(description="Show again")
+    def show(self, request: HttpRequest, queryset: QuerySet[SuggestedTag]) -> None:
+        changed = suggestions.hide(queryset, hidden=False)
+        self.message_user(request, ngettext("%d suggestion shown.", "%d suggestions shown.", changed) % changed)
+
+
 @admin.register(CatalogImage)
 class CatalogImageAdmin(admin.ModelAdmin):
     form = CatalogImageForm
+    inlines = [SuggestedTagInline]
     list_display = [
         "thumbnail",
         "title",
@@ -115,6 +178,21 @@ class CatalogImageAdmin(admin.ModelAdmin):
         else:
             ingest.save_new(obj, form.loaded, filename)
             warn_about_copies(request, obj)  # saved either way; staff hear at once that the picture was here
+
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        if formset.model is not SuggestedTag:
+            return super().save_formset(request, form, formset, change)
+        formset.save(commit=False)  # sets changed_objects, which the admin's history message reads too
+        changed = [instance for instance, _ in formset.changed_objects]
+        accepted = [f.instance for f in formset.forms if f.cleaned_data.get("accept") and f.instance in changed]
+        for instance in changed:
+            if instance not in accepted:
+                instance.save(update_fields=["hidden"])  # its signal re-indexes the image
+        if accepted:
+            _, too_long = suggestions.accept(accepted)
+            if too_long:
+                self.message_user(request, f"{too_long} suggested tags did not fit in the tags field and stay "
+                                           "suggested.", messages.WARNING)  # fmt: skip
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
         if request.method == "GET":

@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from PIL import Image
 
+from catalog import suggestions
 from catalog.models import CatalogImage, Orientation
 from matching import fingerprint as fingerprints
 from matching import imaging, store
@@ -96,6 +97,8 @@ def save_fingerprint(item: CatalogImage, loaded: LoadedImage, fingerprinted: Fin
     """Fingerprint from the decode ingest already made, so indexing need not read the file again."""
     result = fingerprinted or fingerprints.fingerprint(loaded)
     store.save_fingerprint(item.pk, loaded.sha256, result)
+    if result.embedding is not None:
+        suggestions.replace(item, result.terms)
     # The colour classes as bits on the item, for the colour filter; update(), not save(): no signal, no loop.
     CatalogImage.objects.filter(pk=item.pk).update(color_mask=result.color_mask)
     return result
@@ -106,7 +109,8 @@ def ensure_fingerprint(item: CatalogImage) -> Fingerprint:
     stored = store.load_current(item.pk, item.sha256, item.width, item.height, item.format)
     if stored is None:
         return save_fingerprint(item, load_file(item))
-    if not store.has_embedding(item.pk):  # a catalog fingerprinted before look-alike search existed
-        vector, classes = embed_image(load_file(item).image)
-        store.save_embedding(item.pk, vector, classes)
+    if not store.has_embedding(item.pk):  # fingerprinted before look-alike search or suggested tags existed
+        looks = embed_image(load_file(item).image)
+        store.save_embedding(item.pk, looks.vector, looks.classes)
+        suggestions.replace(item, looks.terms)
     return stored

@@ -169,6 +169,26 @@ class CatalogImage(models.Model):
         return self.status == Status.PUBLISHED
 
 
+class SuggestedTag(models.Model):
+    """A word the look-alike model suggests for an image, kept apart from the curated tags.
+
+    Keyword search finds it with less weight than curated text. Staff accept it (it moves into the
+    curated tags) or hide it (it stays hidden when the image is indexed again).
+    """
+
+    image = models.ForeignKey(CatalogImage, on_delete=models.CASCADE, related_name="suggested_tags")
+    term = models.CharField(max_length=64)
+    confidence = models.FloatField(help_text="Share of the model's belief behind the word, 0-1.")
+    hidden = models.BooleanField(default=False, help_text="Staff hid it: not shown, not searched.")
+
+    class Meta:
+        ordering = ["-confidence", "term"]
+        constraints = [models.UniqueConstraint(fields=["image", "term"], name="suggested_once")]
+
+    def __str__(self) -> str:
+        return self.term
+
+
 class DismissedDuplicate(models.Model):
     """Two images the Duplicates page stops pairing: marked "not duplicates", or resolved by keeping one."""
 

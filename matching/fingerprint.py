@@ -88,10 +88,12 @@ class Fingerprint:
     palette: tuple[PaletteColor, ...] = ()
     color_shares: dict[str, float] = field(default_factory=dict)
     pixels: np.ndarray | None = field(repr=False, default=None)  # queries only: the grey image features came from
-    # What the picture looks like (look-alike search): a unit 1280-float embedding, and its most likely
-    # ImageNet classes as (class, probability). Catalog images get them at ingest; queries when asked.
+    # What the picture looks like (look-alike search): a unit 1280-float embedding, its most likely
+    # ImageNet classes as (class, probability) and the suggested tags they give as (word, confidence).
+    # Catalog images get them at ingest; queries when asked.
     embedding: np.ndarray | None = field(repr=False, default=None)
     classes: tuple[tuple[int, float], ...] = ()
+    terms: tuple[tuple[str, float], ...] = ()
 
     @property
     def color_classes(self) -> list[str]:
@@ -117,7 +119,7 @@ def load_image(source, *, max_pixels: int | None = None) -> LoadedImage:
 def fingerprint(loaded: LoadedImage, *, for_query: bool = False, embed: bool | None = None) -> Fingerprint:
     """Fingerprint a decoded image; `for_query` adds all variants, mirrored features and a grey copy.
 
-    `embed` (default: for catalog images, not for queries) adds the look-alike embedding and classes.
+    `embed` (default: for catalog images, not for queries) adds the look-alike embedding, classes and terms.
     """
     rgb = np.asarray(loaded.image.convert("RGB"))
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
@@ -126,7 +128,7 @@ def fingerprint(loaded: LoadedImage, *, for_query: bool = False, embed: bool | N
     features = pack_features(*detect(small))
     mirrored = pack_features(*detect(np.ascontiguousarray(small[:, ::-1]))) if for_query else b""
     palette, shares = colors(rgb)
-    embedding, classes = embed_image(loaded.image) if (not for_query if embed is None else embed) else (None, ())
+    looks = embed_image(loaded.image) if (not for_query if embed is None else embed) else None
     return Fingerprint(
         width=loaded.width,
         height=loaded.height,
@@ -139,8 +141,9 @@ def fingerprint(loaded: LoadedImage, *, for_query: bool = False, embed: bool | N
         palette=palette,
         color_shares=shares,
         pixels=small if for_query else None,
-        embedding=embedding,
-        classes=classes,
+        embedding=looks.vector if looks else None,
+        classes=looks.classes if looks else (),
+        terms=looks.terms if looks else (),
     )
 
 

@@ -11,7 +11,8 @@ from matching.fingerprint import COLOR_CLASS_MIN_SHARE, WINDOW_MARGINS, Fingerpr
 from matching.models import ImageColor, ImageEmbedding, ImageFingerprint, IndexEvent
 
 VERSION = 1
-EMBEDDING_VERSION = 1
+# 2: suggested tags are made from the classifier's full output, so version-1 rows are made again.
+EMBEDDING_VERSION = 2
 
 
 def _valid_bits(valid: np.ndarray) -> int:

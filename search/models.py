@@ -15,7 +15,8 @@ class TextDocument(models.Model):
     image = models.OneToOneField(
         "catalog.CatalogImage", primary_key=True, on_delete=models.CASCADE, related_name="text_document"
     )
-    vector = SearchVectorField(null=True)
+    vector = SearchVectorField(null=True)  # curated text: title A, creator B, tags C, description D
+    suggested = SearchVectorField(null=True)  # suggested tags (catalog.SuggestedTag), ranked below curated text
 
     def __str__(self) -> str:
         return f"text of image {self.image_id}"

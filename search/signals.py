@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from catalog.models import CatalogImage
+from catalog.models import CatalogImage, SuggestedTag
 from matching import store
 from matching.models import IndexEvent
 from search.tasks import index_image, remove_image
@@ -30,3 +30,13 @@ def remove_on_delete(sender, instance: CatalogImage, **kwargs) -> None:
     image_id = instance.pk
     store.record_change(image_id, IndexEvent.REMOVE)
     transaction.on_commit(lambda: remove_image.enqueue(image_id))
+
+
+@receiver(post_save, sender=SuggestedTag, dispatch_uid="suggested_tag_index_on_save")
+@receiver(post_delete, sender=SuggestedTag, dispatch_uid="suggested_tag_index_on_delete")
+def index_on_suggestion_change(sender, instance: SuggestedTag, raw: bool = False, **kwargs) -> None:
+    """Staff hid, showed or accepted a suggested tag: the image's text changed, not its picture."""
+    if raw:
+        return
+    image_id = instance.image_id
+    transaction.on_commit(lambda: index_image.enqueue(image_id))

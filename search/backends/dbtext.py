@@ -1,27 +1,33 @@
 """Full-text search inside the catalog database: SQLite FTS5, PostgreSQL full text, or a plain fallback.
 
-Weighted title > creator > tags > description, prefix matching ("harb" finds "harbour"), accents
-folded ("Degas" finds "Dégas"). The embedded default picks its strategy from the database vendor.
+Weighted title > creator > tags > description > suggested tags, prefix matching ("harb" finds
+"harbour"), accents folded ("Degas" finds "Dégas"). The embedded default picks its strategy from
+the database vendor.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Iterable
 
 from django.contrib.postgres.search import SearchQuery as PgQuery
-from django.contrib.postgres.search import SearchRank, SearchVector
+from django.contrib.postgres.search import SearchRank, SearchVector, SearchVectorField
 from django.db import connection
-from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, F, FloatField, Func, OuterRef, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
-from catalog.models import CatalogImage
+from catalog import suggestions
+from catalog.models import CatalogImage, SuggestedTag
 from search.models import TextDocument
 
 MAX_TERMS = 12
-WEIGHTS = {"title": 10.0, "creator": 5.0, "tags": 3.0, "description": 1.0}
+# Suggested tags (catalog.SuggestedTag) count least: a word is written once per fifth of its
+# confidence (1-5 times), so the weight of its strongest form stays at the description's.
+WEIGHTS = {"title": 10.0, "creator": 5.0, "tags": 3.0, "description": 1.0, "suggested": 0.2}
+SUGGESTED_REPEATS = 5
 
 
 def fold(text: str) -> str:
@@ -35,12 +41,21 @@ def terms(text: str) -> list[str]:
     return re.findall(r"\w+", fold(text))[:MAX_TERMS]
 
 
+def suggested_text(item: CatalogImage) -> str:
+    """The item's visible suggested tags as indexed text, each repeated by its confidence (term frequency)."""
+    return " ".join(
+        " ".join([term] * max(1, math.ceil(confidence * SUGGESTED_REPEATS - 1e-9)))
+        for term, confidence in suggestions.visible_terms(item)
+    )
+
+
 def document(item: CatalogImage) -> dict[str, str]:
     return {
         "title": item.title,
         "creator": item.creator.name if item.creator_id else "",
         "tags": item.tags.replace(",", " "),
         "description": item.description,
+        "suggested": suggested_text(item),
     }
 
 
@@ -61,14 +76,18 @@ class TextSearch:
         if not words:
             return queryset
         fields = {"title": "title", "creator": "creator__name", "tags": "tags", "description": "description"}
+
+        def suggested(word: str) -> Exists:
+            return Exists(SuggestedTag.objects.filter(image=OuterRef("pk"), hidden=False, term__icontains=word))
+
         for word in words:
             queryset = queryset.filter(
-                Q(*(Q(**{f"{path}__icontains": word}) for path in fields.values()), _connector=Q.OR)
+                Q(*(Q(**{f"{path}__icontains": word}) for path in fields.values()), suggested(word), _connector=Q.OR)
             )
         rank = sum(
             (Case(When(**{f"{path}__icontains": words[0]}, then=Value(WEIGHTS[name])), default=Value(0.0)))
             for name, path in fields.items()
-        )
+        ) + Case(When(suggested(words[0]), then=Value(WEIGHTS["suggested"])), default=Value(0.0))
         return queryset.annotate(text_rank=Coalesce(rank, Value(0.0), output_field=FloatField()))
 
 
@@ -84,7 +103,8 @@ class SQLiteFTS5(TextSearch):
         with connection.cursor() as cursor:
             self._delete(cursor, [item.pk for item in items])
             cursor.executemany(
-                f"INSERT INTO {self.table} (rowid, title, creator, tags, description) VALUES (%s, %s, %s, %s, %s)",  # noqa: S608
+                f"INSERT INTO {self.table} (rowid, title, creator, tags, description, suggested) "  # noqa: S608
+                "VALUES (%s, %s, %s, %s, %s, %s)",
                 [(item.pk, *document(item).values()) for item in items],
             )
 
@@ -135,7 +155,8 @@ class PostgresFullText(TextSearch):
                 + SearchVector(Value(fields["tags"]), weight="C", config=self.config)
                 + SearchVector(Value(fields["description"]), weight="D", config=self.config)
             )
-            TextDocument.objects.update_or_create(image_id=item.pk, defaults={"vector": vector})
+            suggested = SearchVector(Value(fields["suggested"]), weight="D", config=self.config)
+            TextDocument.objects.update_or_create(image_id=item.pk, defaults={"vector": vector, "suggested": suggested})
 
     def remove(self, ids: Iterable[int]) -> None:
         TextDocument.objects.filter(image_id__in=list(ids)).delete()
@@ -146,13 +167,23 @@ class PostgresFullText(TextSearch):
     def query(self, text: str) -> PgQuery:
         return PgQuery(" & ".join(f"{word}:*" for word in terms(text)), search_type="raw", config=self.config)
 
+    @staticmethod
+    def words() -> Func:
+        """Curated and suggested words together: the expression the GIN index of migration search.0006 holds."""
+        vector = SearchVectorField()
+        suggested = Func(F("text_document__suggested"), Value(""), function="COALESCE", output_field=vector)
+        return Func(F("text_document__vector"), suggested, template="(%(expressions)s)", arg_joiner=" || ",
+                    output_field=vector)  # fmt: skip
+
     def filter(self, queryset: QuerySet, text: str) -> QuerySet:
-        return queryset.filter(text_document__vector=self.query(text))
+        return queryset.annotate(words=self.words()).filter(words=self.query(text))
 
     def ranked(self, queryset: QuerySet, text: str) -> QuerySet:
         query = self.query(text)
-        return queryset.filter(text_document__vector=query).annotate(
-            text_rank=SearchRank(F("text_document__vector"), query, weights=[0.1, 0.3, 0.6, 1.0])
+        curated = SearchRank(F("text_document__vector"), query, weights=[0.1, 0.3, 0.6, 1.0])
+        suggested = SearchRank(F("text_document__suggested"), query, weights=[0.1, 0.3, 0.6, 1.0])
+        return self.filter(queryset, text).annotate(
+            text_rank=curated + Value(WEIGHTS["suggested"]) * Coalesce(suggested, Value(0.0))
         )
 
 

@@ -18,6 +18,7 @@ from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
 from elasticsearch import TransportError as ClientTransportError
 from elasticsearch.dsl import Q, Search
 
+from catalog import suggestions
 from catalog.models import CatalogImage
 from matching.errors import BackendError
 from matching.models import ImageColor
@@ -36,6 +37,8 @@ MAPPINGS = {
         "creator": TEXT,
         "tags": TEXT,
         "description": {"type": "text", "analyzer": "folded_english"},
+        "suggested": {"type": "text", "analyzer": "folded_english"},
+        "suggested_strong": {"type": "text", "analyzer": "folded_english"},
         "status": {"type": "keyword"},
         "format": {"type": "keyword"},
         "orientation": {"type": "keyword"},
@@ -63,18 +66,25 @@ SETTINGS = {
         },
     }
 }
-FIELDS = ["title^4", "creator^3", "tags^2", "description"]
+# Suggested tags count least; the confident ones (STRONG_SUGGESTION or more) are also in a field of their own
+# that counts more. (Repeating a word by its confidence, as the database backend does, is undone here by
+# BM25's length normalisation.)
+FIELDS = ["title^4", "creator^3", "tags^2", "description", "suggested_strong^0.3", "suggested^0.1"]
+STRONG_SUGGESTION = 0.5
 TEXT_BONUS = 1000.0  # an image match that also matches the words ranks above every one that does not
 COPY_BONUS = 10 * TEXT_BONUS  # copies rank above every look-alike, words or not
 
 
 def to_document(item: CatalogImage, colors: list[str]) -> dict:
     megapixels = item.width * item.height / 1_000_000
+    suggested = suggestions.visible_terms(item)
     return {
         "title": item.title,
         "creator": item.creator.name if item.creator_id else "",
         "tags": item.tag_list,
         "description": item.description,
+        "suggested": [term for term, _ in suggested],
+        "suggested_strong": [term for term, confidence in suggested if confidence >= STRONG_SUGGESTION],
         "status": item.status,
         "format": item.format,
         "orientation": item.orientation,
@@ -239,14 +249,12 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
     # --- searching ----------------------------------------------------------------------------
 
     def text_query(self, text: str):
-        return Q(
-            "multi_match",
-            query=" ".join(terms(text)),
-            fields=FIELDS,
-            type="bool_prefix",
-            operator="and",
-            fuzziness="AUTO",
-        )
+        """Every word must match, each in any field (as the database backend does), by prefix or fuzzily."""
+        return Q("bool", must=[
+            Q("bool", should=[Q("multi_match", query=word, fields=FIELDS, fuzziness="AUTO"),
+                              Q("multi_match", query=word, fields=FIELDS, type="bool_prefix")], minimum_should_match=1)
+            for word in terms(text)
+        ])  # fmt: skip
 
     def search(self, query: SearchQuery, image_scores: dict[int, Match] | None = None) -> SearchResults:
         self._call(self._ensure_alias)

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from catalog.models import CatalogImage, Status
-from tests.conftest import upload
+from tests.conftest import NO_SUGGESTED_TAG_FORMS, upload
 from tests.images import image_bytes
 
 pytestmark = pytest.mark.django_db
@@ -17,6 +17,7 @@ def form_data(**overrides):
         "currency": "EUR",
         "identifier": "harbour-at-dusk",
         "tags": "harbour",
+        **NO_SUGGESTED_TAG_FORMS,
     }
     data.update(overrides)
     return data

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from catalog.duplicates import find_groups
 from catalog.models import CatalogImage, DismissedDuplicate, Status
-from tests.conftest import upload
+from tests.conftest import NO_SUGGESTED_TAG_FORMS, upload
 from tests.images import encode, picture
 
 pytestmark = pytest.mark.django_db
@@ -118,7 +118,8 @@ def test_adding_a_copy_in_the_admin_warns_and_still_saves(library, staff_client,
         response = staff_client.post(
             reverse("admin:catalog_catalogimage_add"),
             {"image": upload("again.jpg", data), "title": "Harbour again", "status": "draft",
-             "license_type": "editorial", "currency": "EUR", "identifier": "again"}, follow=True,
+             "license_type": "editorial", "currency": "EUR", "identifier": "again", **NO_SUGGESTED_TAG_FORMS},
+            follow=True,
         )  # fmt: skip
     html = response.content.decode()
     assert "This picture is already in the catalog" in html

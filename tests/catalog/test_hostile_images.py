@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from catalog.models import CatalogImage, ImportJob
-from tests.conftest import upload
+from tests.conftest import NO_SUGGESTED_TAG_FORMS, upload
 from tests.hostile import media_files, odd_but_valid, refused
 from tests.images import image_bytes
 
@@ -20,7 +20,8 @@ ALL = {**refused(), **odd_but_valid()}
 
 def admin_form(name: str, data: bytes, identifier: str) -> dict:
     return {"image": upload(f"{name}.jpg", data), "title": "Hostile", "status": "draft",
-            "license_type": "royalty-free", "currency": "EUR", "identifier": identifier, "tags": ""}  # fmt: skip
+            "license_type": "royalty-free", "currency": "EUR", "identifier": identifier, "tags": "",
+            **NO_SUGGESTED_TAG_FORMS}  # fmt: skip
 
 
 @pytest.mark.parametrize("name", list(refused()))

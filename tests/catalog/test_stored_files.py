@@ -11,7 +11,7 @@ from PIL import Image
 
 from catalog import ingest
 from catalog.models import CatalogImage
-from tests.conftest import upload
+from tests.conftest import NO_SUGGESTED_TAG_FORMS, upload
 from tests.images import image_bytes
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +27,7 @@ def jpeg_with_script() -> bytes:
 
 def admin_form(**overrides) -> dict:
     data = {"title": "Harbour", "status": "draft", "license_type": "royalty-free", "currency": "EUR", "tags": ""}
+    data.update(NO_SUGGESTED_TAG_FORMS)
     data.update(overrides)
     return data
 

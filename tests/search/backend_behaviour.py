@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image, ImageDraw
 
-from catalog.models import CatalogImage, Status
+from catalog.models import CatalogImage, Status, SuggestedTag
 from matching.providers import Match
 from search.query import Filters, SearchQuery
 from tests.images import encode, picture
@@ -81,6 +81,23 @@ class BackendBehaviour:
     def test_operators_in_user_text_are_just_words(self, backend, catalog):
         for text in ['harbour"', "harbour OR", "NEAR(harbour", "harbour*", "-harbour", "harbour:*", "(!)"]:
             backend.search(SearchQuery(text=text))  # no error
+
+    def test_suggested_tags_rank_below_curated_text_by_confidence_and_hidden_ones_are_not_found(self, backend, catalog):
+        SuggestedTag.objects.bulk_create(
+            [
+                SuggestedTag(image=catalog["quay"], term="narwhal", confidence=0.9),
+                SuggestedTag(image=catalog["degas"], term="narwhal", confidence=0.3),
+            ]
+        )
+        CatalogImage.objects.filter(pk=catalog["holm"].pk).update(tags="narwhal")
+        fresh = lambda *keys: list(CatalogImage.objects.filter(pk__in=[catalog[k].pk for k in keys]))  # noqa: E731
+        backend.index(fresh("quay", "degas", "holm"))
+        assert ids(backend.search(SearchQuery(text="narwhal"))) == [catalog[k].pk for k in ("holm", "quay", "degas")]
+        assert ids(backend.search(SearchQuery(text="narwh"))) == [catalog[k].pk for k in ("holm", "quay", "degas")]
+        assert ids(backend.search(SearchQuery(text="narwhal dawn"))) == [catalog["quay"].pk]  # description + suggested
+        SuggestedTag.objects.filter(term="narwhal", image=catalog["quay"]).update(hidden=True)
+        backend.index(fresh("quay"))
+        assert ids(backend.search(SearchQuery(text="narwhal"))) == [catalog[k].pk for k in ("holm", "degas")]
 
     def test_drafts_are_hidden_unless_asked_for(self, backend, catalog):
         assert catalog["draft"].pk not in ids(backend.search(SearchQuery(text="draft")))

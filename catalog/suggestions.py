@@ -1,0 +1,69 @@
+"""Suggested tags: the look-alike model's words for an image, kept apart from the curated tags.
+
+Ingest stores them (`replace`); staff accept them into the curated tags or hide them (`accept`,
+`hide`, `show`). Saving or deleting a suggestion one by one sends the usual signal, so the search
+indexes follow; `replace` writes in bulk without signals, as it runs inside indexing itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from catalog.models import CatalogImage, SuggestedTag
+
+
+def replace(item: CatalogImage, terms: Iterable[tuple[str, float]]) -> None:
+    """Make `terms` the item's suggestions; a hidden word stays hidden, a curated one is not suggested."""
+    curated = {tag.lower() for tag in item.tag_list}
+    wanted = {term: confidence for term, confidence in terms if term.lower() not in curated}
+    with transaction.atomic():
+        existing = {row.term: row for row in SuggestedTag.objects.filter(image=item)}
+        SuggestedTag.objects.filter(image=item, hidden=False).exclude(term__in=list(wanted)).delete()
+        for row in existing.values():
+            if row.term in wanted and row.confidence != wanted[row.term]:
+                row.confidence = wanted[row.term]
+                SuggestedTag.objects.filter(pk=row.pk).update(confidence=row.confidence)
+        SuggestedTag.objects.bulk_create(
+            SuggestedTag(image=item, term=term, confidence=confidence)
+            for term, confidence in wanted.items()
+            if term not in existing
+        )
+
+
+def visible_terms(item: CatalogImage) -> list[tuple[str, float]]:
+    """The item's suggestions staff have not hidden, most confident first (uses a prefetch when there is one)."""
+    rows = sorted(item.suggested_tags.all(), key=lambda row: (-row.confidence, row.term))
+    return [(row.term, row.confidence) for row in rows if not row.hidden]
+
+
+def accept(suggestions: Iterable[SuggestedTag]) -> tuple[int, int]:
+    """Move suggestions into their items' curated tags: (how many moved, how many did not fit the tags field)."""
+    moved = too_long = 0
+    limit = CatalogImage._meta.get_field("tags").max_length
+    with transaction.atomic():
+        for suggestion in suggestions:
+            item = CatalogImage.objects.select_for_update().get(pk=suggestion.image_id)
+            tags = item.tag_list
+            if suggestion.term.lower() not in {tag.lower() for tag in tags}:
+                joined = ", ".join([*tags, suggestion.term])
+                if len(joined) > limit:
+                    too_long += 1
+                    continue
+                item.tags = joined
+                item.save()
+            suggestion.delete()
+            moved += 1
+    return moved, too_long
+
+
+def hide(suggestions: Iterable[SuggestedTag], hidden: bool = True) -> int:
+    """Hide suggestions (or show them again); returns how many changed."""
+    changed = 0
+    for suggestion in suggestions:
+        if suggestion.hidden != hidden:
+            suggestion.hidden = hidden
+            suggestion.save(update_fields=["hidden"])
+            changed += 1
+    return changed
