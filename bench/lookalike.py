@@ -42,12 +42,12 @@ SUBJECTS = ("animal-mammal", "animal-bird", "animal-marine", "animal-bug", "food
             "musical-instrument", "sport")  # fmt: skip
 
 
-def load(package: Path) -> tuple[list[Image.Image], list[str]]:
+def load(package: Path, subjects: tuple[str, ...] = SUBJECTS) -> tuple[list[Image.Image], list[str]]:
     rows = json.loads((package / "emoji.json").read_text())
     pictures, labels = [], []
     for row in rows:
         path = package / "img" / "google" / "64" / row["image"]
-        if row["subcategory"] in SUBJECTS and row.get("has_img_google") and path.exists():
+        if row["subcategory"] in subjects and row.get("has_img_google") and path.exists():
             rgba = Image.open(path).convert("RGBA").resize((256, 256), Image.Resampling.LANCZOS)
             white = Image.new("RGB", rgba.size, (255, 255, 255))
             white.paste(rgba, mask=rgba.getchannel("A"))

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 TABLE = Path(__file__).resolve().parent / "data" / "imagenet_terms.tsv"
-MIN_CONFIDENCE = 0.15  # a word below this share of the probability is not suggested
+MIN_CONFIDENCE = 0.02  # a word below this share of the probability is not suggested
 MAX_TERMS = 30  # at most this many words per picture, most confident first
 
 

@@ -7,27 +7,30 @@ the database vendor.
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from collections.abc import Iterable
 
 from django.contrib.postgres.search import SearchQuery as PgQuery
-from django.contrib.postgres.search import SearchRank, SearchVector, SearchVectorField
+from django.contrib.postgres.search import SearchRank, SearchVector
 from django.db import connection
-from django.db.models import Case, Exists, F, FloatField, Func, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThan
 
 from catalog import suggestions
 from catalog.models import CatalogImage, SuggestedTag
 from search.models import TextDocument
 
 MAX_TERMS = 12
-# Suggested tags (catalog.SuggestedTag) count least: a word is written once per fifth of its
-# confidence (1-5 times), so the weight of its strongest form stays at the description's.
+# Suggested tags (catalog.SuggestedTag) count least. They are a column of their own, so every word must
+# match somewhere, curated or suggested. A picture whose curated text matches ranks in a tier above every
+# picture found by suggested words alone; the confidence of the matching suggested words (summed, times
+# SUGGESTED_RANK) orders the pictures nobody tagged, surest first, and breaks ties within the tier.
 WEIGHTS = {"title": 10.0, "creator": 5.0, "tags": 3.0, "description": 1.0, "suggested": 0.2}
-SUGGESTED_REPEATS = 5
+CURATED_TIER = 100.0
+SUGGESTED_RANK = 0.1
 
 
 def fold(text: str) -> str:
@@ -42,11 +45,30 @@ def terms(text: str) -> list[str]:
 
 
 def suggested_text(item: CatalogImage) -> str:
-    """The item's visible suggested tags as indexed text, each repeated by its confidence (term frequency)."""
-    return " ".join(
-        " ".join([term] * max(1, math.ceil(confidence * SUGGESTED_REPEATS - 1e-9)))
-        for term, confidence in suggestions.visible_terms(item)
+    """The item's visible suggested tags as indexed text."""
+    return " ".join(term for term, _ in suggestions.visible_terms(item))
+
+
+def word_forms(word: str) -> list[str]:
+    """A query word and its singular: suggested tags are whole words ("bird" is not "birdhouse"), singular."""
+    forms = [word]
+    if len(word) > 3 and word.endswith("es"):
+        forms.append(word[:-2])
+    if len(word) > 3 and word.endswith("s"):
+        forms.append(word[:-1])
+    return forms
+
+
+def suggested_confidence(words: list[str]) -> Coalesce:
+    """The summed confidence of an item's visible suggested tags that are any of `words` (or their singular)."""
+    match = Q(term__in=[form for word in words for form in word_forms(word)])
+    rows = (
+        SuggestedTag.objects.filter(match, image=OuterRef("pk"), hidden=False)
+        .values("image")
+        .annotate(total=Sum("confidence"))
+        .values("total")
     )
+    return Coalesce(Subquery(rows, output_field=FloatField()), Value(0.0))
 
 
 def document(item: CatalogImage) -> dict[str, str]:
@@ -123,7 +145,13 @@ class SQLiteFTS5(TextSearch):
 
     @staticmethod
     def expression(text: str) -> str:
-        return " AND ".join(f'"{word}"*' for word in terms(text))  # quoted: no FTS operators from users
+        """Each word by prefix in the curated columns, or whole in the suggested one (quoted: no user operators)."""
+        clauses = []
+        for word in terms(text):
+            prefix = " OR ".join(f'"{form}"*' for form in word_forms(word))  # "harbours" finds "harbour" too
+            whole = " OR ".join(f'"{form}"' for form in word_forms(word))
+            clauses.append(f"({{title creator tags description}} : ({prefix}) OR suggested : ({whole}))")
+        return " AND ".join(clauses)
 
     def filter(self, queryset: QuerySet, text: str) -> QuerySet:
         # A subquery SQLite runs once, where a join would run the MATCH per row when counting.
@@ -132,9 +160,20 @@ class SQLiteFTS5(TextSearch):
 
     def ranked(self, queryset: QuerySet, text: str) -> QuerySet:
         expression = self.expression(text)
-        weights = ", ".join(str(weight) for weight in WEIGHTS.values())
+        weights = ", ".join(str(weight if name != "suggested" else 0) for name, weight in WEIGHTS.items())
+        forms = [form for word in terms(text) for form in word_forms(word)]
+        confidence = (
+            f"COALESCE((SELECT SUM(s.confidence) FROM {SuggestedTag._meta.db_table} s "  # noqa: S608 (names are ours)
+            f"WHERE s.image_id = catalog_catalogimage.id AND NOT s.hidden "
+            f"AND s.term IN ({', '.join(['%s'] * len(forms)) or 'NULL'})), 0)"
+        )
+        curated = f"-bm25({self.table}, {weights})"  # the suggested column's weight is 0 here: curated words only
         return queryset.extra(  # noqa: S610 (FTS5's MATCH and bm25 have no ORM expression)
-            select={"text_rank": f"-bm25({self.table}, {weights})"},
+            select={
+                "text_rank": f"(CASE WHEN {curated} > 0 THEN {CURATED_TIER} + {curated} ELSE 0 END) "
+                f"+ {SUGGESTED_RANK} * {confidence}"
+            },
+            select_params=forms,
             tables=[self.table],
             where=[f"{self.table}.rowid = catalog_catalogimage.id", f"{self.table} MATCH %s"],
             params=[expression],
@@ -164,27 +203,24 @@ class PostgresFullText(TextSearch):
     def clear(self) -> None:
         TextDocument.objects.all().delete()
 
-    def query(self, text: str) -> PgQuery:
-        return PgQuery(" & ".join(f"{word}:*" for word in terms(text)), search_type="raw", config=self.config)
-
-    @staticmethod
-    def words() -> Func:
-        """Curated and suggested words together: the expression the GIN index of migration search.0006 holds."""
-        vector = SearchVectorField()
-        suggested = Func(F("text_document__suggested"), Value(""), function="COALESCE", output_field=vector)
-        return Func(F("text_document__vector"), suggested, template="(%(expressions)s)", arg_joiner=" || ",
-                    output_field=vector)  # fmt: skip
+    def query(self, words: list[str], operator: str = " & ") -> PgQuery:
+        return PgQuery(operator.join(words), search_type="raw", config=self.config)
 
     def filter(self, queryset: QuerySet, text: str) -> QuerySet:
-        return queryset.annotate(words=self.words()).filter(words=self.query(text))
+        """Each word by prefix in the curated text, or whole in the suggested tags (GIN indexes on both)."""
+        return queryset.filter(*(
+            Q(text_document__vector=self.query([f"{word}:*"]))
+            | Q(text_document__suggested=self.query(word_forms(word), " | "))
+            for word in terms(text)
+        ))  # fmt: skip
 
     def ranked(self, queryset: QuerySet, text: str) -> QuerySet:
-        query = self.query(text)
-        curated = SearchRank(F("text_document__vector"), query, weights=[0.1, 0.3, 0.6, 1.0])
-        suggested = SearchRank(F("text_document__suggested"), query, weights=[0.1, 0.3, 0.6, 1.0])
-        return self.filter(queryset, text).annotate(
-            text_rank=curated + Value(WEIGHTS["suggested"]) * Coalesce(suggested, Value(0.0))
-        )
+        any_word = self.query([f"{word}:*" for word in terms(text)], " | ")  # ranks above 0 when any word is curated
+        curated = SearchRank(F("text_document__vector"), any_word, weights=[0.1, 0.3, 0.6, 1.0])
+        confidence = suggested_confidence(terms(text))
+        curated = Coalesce(curated, Value(0.0))
+        tiered = Case(When(GreaterThan(curated, 0), then=Value(CURATED_TIER) + curated), default=Value(0.0))
+        return self.filter(queryset, text).annotate(text_rank=tiered + Value(SUGGESTED_RANK) * confidence)
 
 
 def text_search_for_vendor() -> TextSearch:

@@ -69,7 +69,8 @@ SETTINGS = {
 # Suggested tags count least; the confident ones (STRONG_SUGGESTION or more) are also in a field of their own
 # that counts more. (Repeating a word by its confidence, as the database backend does, is undone here by
 # BM25's length normalisation.)
-FIELDS = ["title^4", "creator^3", "tags^2", "description", "suggested_strong^0.3", "suggested^0.1"]
+FIELDS = ["title^4", "creator^3", "tags^2", "description"]
+SUGGESTED_FIELDS = ["suggested_strong^0.3", "suggested^0.1"]  # whole words: "bird" is not "birdhouse"
 STRONG_SUGGESTION = 0.5
 TEXT_BONUS = 1000.0  # an image match that also matches the words ranks above every one that does not
 COPY_BONUS = 10 * TEXT_BONUS  # copies rank above every look-alike, words or not
@@ -249,10 +250,12 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
     # --- searching ----------------------------------------------------------------------------
 
     def text_query(self, text: str):
-        """Every word must match, each in any field (as the database backend does), by prefix or fuzzily."""
+        """Every word must match, each in any field (as the database backend does): curated text by prefix or
+        fuzzily, suggested tags as whole words."""
         return Q("bool", must=[
             Q("bool", should=[Q("multi_match", query=word, fields=FIELDS, fuzziness="AUTO"),
-                              Q("multi_match", query=word, fields=FIELDS, type="bool_prefix")], minimum_should_match=1)
+                              Q("multi_match", query=word, fields=FIELDS, type="bool_prefix"),
+                              Q("multi_match", query=word, fields=SUGGESTED_FIELDS)], minimum_should_match=1)
             for word in terms(text)
         ])  # fmt: skip
 

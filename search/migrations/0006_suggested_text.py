@@ -1,4 +1,4 @@
-"""Suggested tags in full-text search: a column of the FTS5 table (SQLite), a GIN index over both vectors (PostgreSQL).
+"""Suggested tags in full-text search: a column of the FTS5 table (SQLite), a GIN index on its vector (PostgreSQL).
 
 SQLite's FTS5 cannot add a column, so the table is made again with the rows copied across (the
 suggested column starts empty: `manage.py update_index` fills it).
@@ -15,10 +15,7 @@ SQLITE_OLD = (
     "CREATE VIRTUAL TABLE search_fts_new USING fts5(title, creator, tags, description, "
     "tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')"
 )
-GIN = (
-    "CREATE INDEX IF NOT EXISTS search_textdocument_words_gin ON search_textdocument "
-    "USING gin ((vector || COALESCE(suggested, ''::tsvector)))"
-)
+GIN = "CREATE INDEX IF NOT EXISTS search_textdocument_suggested_gin ON search_textdocument USING gin (suggested)"
 
 
 def _remake_fts(schema_editor, create: str, columns: str) -> None:
@@ -43,7 +40,7 @@ def backward(apps, schema_editor):
     if vendor == "sqlite":
         _remake_fts(schema_editor, SQLITE_OLD, "title, creator, tags, description")
     elif vendor == "postgresql":
-        schema_editor.execute("DROP INDEX IF EXISTS search_textdocument_words_gin")
+        schema_editor.execute("DROP INDEX IF EXISTS search_textdocument_suggested_gin")
 
 
 class Migration(migrations.Migration):

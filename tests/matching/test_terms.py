@@ -18,7 +18,7 @@ def test_every_class_has_its_words_with_the_broader_ones_after_it():
 
 
 def test_a_word_gathers_the_probability_of_every_class_it_names():
-    found = dict(terms.suggest([(11, 0.5), (12, 0.3), (281, 0.1)]))  # goldfinch, linnet, tabby
+    found = dict(terms.suggest([(11, 0.5), (12, 0.3), (281, 0.01)]))  # goldfinch, linnet, tabby
     assert found["finch"] == found["bird"] == 0.8
     assert found["goldfinch"] == 0.5
     assert "cat" not in found  # below MIN_CONFIDENCE

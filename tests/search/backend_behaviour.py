@@ -93,7 +93,8 @@ class BackendBehaviour:
         fresh = lambda *keys: list(CatalogImage.objects.filter(pk__in=[catalog[k].pk for k in keys]))  # noqa: E731
         backend.index(fresh("quay", "degas", "holm"))
         assert ids(backend.search(SearchQuery(text="narwhal"))) == [catalog[k].pk for k in ("holm", "quay", "degas")]
-        assert ids(backend.search(SearchQuery(text="narwh"))) == [catalog[k].pk for k in ("holm", "quay", "degas")]
+        assert ids(backend.search(SearchQuery(text="narwhals"))) == [catalog[k].pk for k in ("holm", "quay", "degas")]
+        assert ids(backend.search(SearchQuery(text="narwh"))) == [catalog["holm"].pk]  # suggested: whole words only
         assert ids(backend.search(SearchQuery(text="narwhal dawn"))) == [catalog["quay"].pk]  # description + suggested
         SuggestedTag.objects.filter(term="narwhal", image=catalog["quay"]).update(hidden=True)
         backend.index(fresh("quay"))
