@@ -1,68 +1,105 @@
-"""The look-alike index: every catalog image's embedding in memory, nearest by cosine similarity.
+"""The look-alike index: every catalog image's embedding, compressed in memory, nearest by cosine similarity.
+
+Two stages, so that memory stays small at catalog scale and the answer stays exact:
+1. In memory, each image is 256 signed bytes (264 with its id): its unit embedding projected on the
+   classifier's 256 strongest directions (`model.projection()`, derived from the shipped weights, so
+   every process agrees without training on data) and rounded to 8 bits. faiss scans them (one
+   thread) for the RERANK most similar.
+2. Those candidates' stored float16 embeddings are read back and ranked by their exact cosine, and the
+   similarity floor applies to that exact value.
+bench/lookalike_index.py measures memory, latency and agreement with exact search (docs/benchmarks.md).
 
 Each process holds its own copy, kept in step with the database through the change log like the
-hash index (matching.follower). Vectors are unit length, so the inner product is the cosine.
+hash index (matching.follower).
 """
 
 from __future__ import annotations
 
 import functools
 
+import faiss
 import numpy as np
 
 from matching import store
+from matching.embeddings.model import projection
 from matching.follower import EventFollower
 
 DIMENSIONS = 1280
 # A look-alike must be at least this similar (cosine of the embeddings); below it, a picture is not
 # shown as looking like the query. Chosen from bench/lookalike.py: see docs/benchmarks.md.
 SIMILARITY_FLOOR = 0.5
+CODE_SCALE = 254.0  # projected components of unit vectors stay within about +-0.3: 8 bits keep ~75 steps
+RERANK = 200  # candidates from the compressed scan that are ranked by their exact cosine
+
+faiss.omp_set_num_threads(1)  # web and import workers run in parallel already
+
+
+def codes(vectors: np.ndarray) -> np.ndarray:
+    """Unit embeddings (n, 1280) as the index stores them: (n, 256) values in -127..127, as float32 for faiss."""
+    projected = np.asarray(vectors, np.float32) @ projection().T
+    return np.clip(np.rint(projected * CODE_SCALE), -127, 127).astype(np.float32)
 
 
 class LookalikeIndex(EventFollower):
     def __init__(self) -> None:
         super().__init__()
-        self.ids = np.zeros(0, dtype=np.int64)
-        self.vectors = np.zeros((0, DIMENSIONS), dtype=np.float32)
+        self.index = self._empty()
+
+    @staticmethod
+    def _empty() -> faiss.IndexIDMap:
+        flat = faiss.IndexScalarQuantizer(
+            projection().shape[0], faiss.ScalarQuantizer.QT_8bit_direct_signed, faiss.METRIC_INNER_PRODUCT
+        )
+        return faiss.IndexIDMap(flat)
 
     # --- following the change log -----------------------------------------------------------------
 
     def load_all(self) -> None:
-        parts = list(store.iter_embeddings())
-        self.ids = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
-        self.vectors = np.concatenate([p[1] for p in parts]) if parts else np.zeros((0, DIMENSIONS), np.float32)
+        index = self._empty()
+        for image_ids, vectors in store.iter_embeddings():  # chunk by chunk: the floats never all in memory
+            index.add_with_ids(codes(vectors), image_ids)
+        self.index = index
 
     def load_ids(self, ids: list[int]) -> None:
         for image_ids, vectors in store.iter_embeddings(ids=ids):
-            keep = ~np.isin(self.ids, image_ids)
-            self.ids = np.concatenate([self.ids[keep], image_ids])
-            self.vectors = np.concatenate([self.vectors[keep], vectors])
+            self.index.remove_ids(np.asarray(image_ids, dtype=np.int64))
+            self.index.add_with_ids(codes(vectors), image_ids)
 
     def drop_id(self, image_id: int) -> None:
-        keep = self.ids != image_id
-        self.ids, self.vectors = self.ids[keep], self.vectors[keep]
+        self.index.remove_ids(np.array([image_id], dtype=np.int64))
 
     # --- answering --------------------------------------------------------------------------------
 
     def count(self) -> int:
         self.sync()
-        return len(self.ids)
+        return int(self.index.ntotal)
+
+    def memory_bytes(self) -> int:
+        """What the in-memory index holds: codes and ids."""
+        return int(self.index.ntotal) * (faiss.downcast_index(self.index.index).code_size + 8)
+
+    def candidates(self, vector: np.ndarray, k: int) -> list[int]:
+        """The `k` images nearest `vector` by the compressed codes (stage 1)."""
+        with self._lock:
+            if not self.index.ntotal or k <= 0:
+                return []
+            _, found = self.index.search(codes(vector[None]), min(k, int(self.index.ntotal)))
+        return [int(image_id) for image_id in found[0] if image_id >= 0]
 
     def nearest(
         self, vector: np.ndarray, *, limit: int = 50, floor: float = SIMILARITY_FLOOR
     ) -> list[tuple[int, float]]:
         """Catalog images whose embedding is at least `floor` similar to `vector`, most similar first."""
         self.sync()
-        with self._lock:
-            ids, vectors = self.ids, self.vectors
-        if not len(ids) or limit <= 0:
+        if limit <= 0:
             return []
-        similarity = vectors @ vector.astype(np.float32)
-        keep = np.flatnonzero(similarity >= floor)
-        if len(keep) > limit:
-            keep = keep[np.argpartition(-similarity[keep], limit - 1)[:limit]]
-        order = keep[np.lexsort((ids[keep], -similarity[keep]))]
-        return [(int(ids[i]), round(float(similarity[i]), 4)) for i in order]
+        found = self.candidates(vector, max(RERANK, 2 * limit))
+        ranked = []
+        for image_ids, vectors in store.iter_embeddings(ids=found):
+            similarity = vectors @ vector.astype(np.float32)
+            ranked += [(float(s), int(i)) for i, s in zip(image_ids, similarity, strict=True) if s >= floor]
+        ranked.sort(key=lambda pair: (-pair[0], pair[1]))
+        return [(image_id, round(similarity, 4)) for similarity, image_id in ranked[:limit]]
 
 
 @functools.cache

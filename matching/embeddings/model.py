@@ -89,6 +89,22 @@ def preprocess(image: Image.Image) -> np.ndarray:
     return ((np.asarray(square, dtype=np.float32) - MEAN) / STD).transpose(2, 0, 1)
 
 
+PROJECTED = 256
+
+
+@functools.cache
+def projection() -> np.ndarray:
+    """(256, 1280) float32 with orthonormal rows: the classifier's 256 strongest input directions.
+
+    The right singular vectors of the final layer's weights: the directions along which embeddings
+    differ most in what the classifier reads from them. Derived from the shipped weights, so every
+    process gets the same projection without seeing any data (the look-alike index compresses with it).
+    """
+    weights = np.asarray(load_state_dict(checkpoint_path())["_fc.weight"], dtype=np.float64)
+    _, _, directions = np.linalg.svd(weights, full_matrices=False)
+    return np.ascontiguousarray(directions[:PROJECTED], dtype=np.float32)
+
+
 @functools.cache
 def embedder() -> Embedder:
     """The process's embedder, made on first use (loading the graph takes a fraction of a second)."""

@@ -32,3 +32,58 @@ def test_another_process_sees_adds_and_removes(make_item, committed):
     assert other_process.count() == 0
     make_item(data=encode(picture(200, 150, 4), "PNG"))
     assert len(other_process.nearest(np.ones(1280, np.float32) / np.sqrt(1280), floor=-1)) == 1
+
+
+@pytest.fixture
+def embedded_catalog(db):
+    """160 catalog rows whose stored embeddings come from real pictures (generated and packaged photos)."""
+    from PIL import ImageOps
+
+    from catalog.models import CatalogImage
+    from matching.embeddings.model import embedder, preprocess
+    from matching.models import ImageEmbedding
+
+    pictures = [picture(224, 224, seed) for seed in range(100)]
+    for name in ("chelsea", "coffee", "rocket", "astronaut"):
+        whole = photo(name)
+        for step in range(15):  # crops and mirrors of one photo: many near neighbours, the hard case
+            w, h = whole.size
+            box = (step * w // 60, step * h // 80, w - step * w // 50, h - step * h // 70)
+            crop = whole.crop(box)
+            pictures.append(ImageOps.mirror(crop) if step % 2 else crop)
+    vectors = np.stack([e.vector for e in embedder().embed_batch(np.stack([preprocess(p) for p in pictures]))])
+    items = CatalogImage.objects.bulk_create(
+        CatalogImage(title=f"row {n}", image=f"x{n}.png") for n in range(len(vectors))
+    )
+    for item, vector in zip(items, vectors, strict=True):
+        store.save_embedding(item.pk, vector, ())
+    assert ImageEmbedding.objects.count() == len(vectors)
+    return np.array([item.pk for item in items]), vectors
+
+
+def test_the_compressed_scan_with_an_exact_rerank_agrees_with_exact_search(embedded_catalog, monkeypatch):
+    import matching.lookalike as lookalike
+
+    ids, vectors = embedded_catalog
+    monkeypatch.setattr(lookalike, "RERANK", 20)  # rerank only 2x the answer, out of 160: the scan must be good
+    index = LookalikeIndex()
+    exact = vectors @ vectors.T
+    agreement = []
+    for row in range(len(vectors)):
+        found = [pk for pk, _ in index.nearest(vectors[row], limit=10, floor=-1)]
+        truth = ids[np.argsort(-exact[row], kind="stable")[:10]]
+        agreement.append(len(set(found) & set(truth.tolist())) / 10)
+    assert np.mean(agreement) >= 0.95
+    assert index.memory_bytes() / index.count() <= 264  # 256 code bytes and an 8-byte id per image
+
+
+def test_a_changed_image_is_replaced_not_duplicated(embedded_catalog):
+    ids, vectors = embedded_catalog
+    index = LookalikeIndex()
+    assert index.count() == len(ids)
+    store.save_embedding(int(ids[0]), vectors[1], ())  # the first image now looks like the second
+    index.load_ids([int(ids[0])])
+    assert index.count() == len(ids)
+    assert {pk for pk, _ in index.nearest(vectors[1], limit=2, floor=0.99)} == {int(ids[0]), int(ids[1])}
+    index.drop_id(int(ids[0]))
+    assert index.count() == len(ids) - 1
