@@ -1,6 +1,6 @@
 """Staff tools: import throughput, and duplicate finding at catalog scale.
 
-    .venv/bin/python bench/staff_tools.py [--jpegs 24] [--pngs 120] [--sizes 10000 100000]
+    .venv/bin/python bench/staff_tools.py [--jpegs 24] [--pngs 120] [--sizes 10000 100000] [--without-embedding]
 
 Import: `import_catalog` into a fresh SQLite catalog with 1 and 2 worker processes, on
 12-megapixel JPEGs (4000x3000, photo-like with grain, quality 90) and small PNGs (640x480).
@@ -96,8 +96,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jpegs", type=int, default=24)
     parser.add_argument("--pngs", type=int, default=120)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
+    parser.add_argument(
+        "--without-embedding",
+        action="store_true",
+        help="Import as before look-alike search: no embedding, no suggested tags (for comparison).",
+    )
     args = parser.parse_args()
+    if args.without_embedding:  # import workers are forked, so they inherit this
+        import matching.fingerprint
+
+        matching.fingerprint.embed_image = lambda image: None
     call_command("migrate", verbosity=0)
     for kind in ("large", "small"):
         (WORKDIR / "files" / kind).mkdir(parents=True)
@@ -109,10 +118,12 @@ def main() -> None:
         for workers in (1, 2):
             seconds = time_import(WORKDIR / "files" / kind, workers)
             print(f"| {count} x {label} | {workers} | {count / seconds:.1f} |")
+    if not args.sizes:
+        return
     print()
     print("| fingerprints | find pairs + group (s) | planted pairs found | whole `find_duplicates` command (s) |")
     print("|---|---|---|---|")
-    for size in args.sizes:
+    for size in args.sizes:  # none: import only
         rows, planted = synthetic_rows(size)
         start = time.perf_counter()
         pairs = duplicates.find_pairs(rows)

@@ -89,6 +89,11 @@ def record_change(image_id: int, operation: str) -> None:
     IndexEvent.objects.create(image_id=image_id, operation=operation)
 
 
+def latest_change() -> int:
+    """The id of the newest change-log event (0 when none): it grows with every add, remove or reload."""
+    return IndexEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
 def record_reload() -> None:
     """Ask every process to reload its index from the stored fingerprints (after update_index)."""
     IndexEvent.objects.create(image_id=0, operation=IndexEvent.RELOAD)

@@ -18,10 +18,20 @@ MAX_CANDIDATES = 500  # image matches handed to the backend per query image
 MAX_LOOKALIKES = 100  # look-alikes handed to the backend per query image
 
 
-def search(query: SearchQuery) -> SearchResults:
-    """Words, images and filters in, one ranked list with facets out: copies first, then look-alikes."""
-    image_scores = image_candidates(query) if query.has_image else None
+def search(query: SearchQuery, image_scores: dict[int, Match] | None = None) -> SearchResults:
+    """Words, images and filters in, one ranked list with facets out: copies first, then look-alikes.
+
+    `image_scores` are the query's image candidates when the caller kept them from an earlier search
+    of the same image (a filter click, the next page): then no image is decoded or matched again.
+    """
+    if image_scores is None and query.has_image:
+        image_scores = image_candidates(query)
     return get_search_backend().search(query, image_scores)
+
+
+def candidates_version() -> int:
+    """Changes whenever the catalog's images change: kept image candidates are valid while it stays."""
+    return store.latest_change()
 
 
 def image_candidates(query: SearchQuery) -> dict[int, Match]:

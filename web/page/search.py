@@ -76,27 +76,27 @@ def query_image(request: HttpRequest, token: str) -> HttpResponse:
     data = query_images.preview(token)
     if data is None:
         return HttpResponse(IMAGE_EXPIRED, status=404, content_type="text/plain")
-    return HttpResponse(data, content_type="image/png")
+    return HttpResponse(data, content_type="image/jpeg")
 
 
 def render_search(request: HttpRequest, params: QueryDict, *, image_error: str = "", status: int = 200) -> HttpResponse:
     form = SearchForm(params, drafts=sees_drafts(request.user))
     token = params.get("image", "")
-    query_image = query_images.fetch(token) if token else None
-    if token and query_image is None:
+    size = query_images.facts(token) if token else None
+    if token and size is None:
         image_error, token = image_error or IMAGE_EXPIRED, ""
-    context = {"form": form, "params": params, "token": token, "query_image": query_image, "notice": "",
-               "image_error": image_error, "results": None, "cards": [], "similar_item": None}  # fmt: skip
+    context = {"form": form, "params": params, "token": token, "notice": "", "image_error": image_error,
+               "results": None, "cards": [], "similar_item": None}  # fmt: skip
     if form.is_valid():
-        query = form.to_query(images=[query_image] if query_image else [])
+        query = form.to_query()
         try:
-            context["results"], context["notice"] = run_search(query)
+            context["results"], context["notice"] = run_search(query, token)
         except LikenessError as exc:
             context["notice"], status = str(exc), http_status(exc)
         if query.similar_to is not None:
             context["similar_item"] = visible_items(request.user).filter(pk=query.similar_to).first()
         if context["results"] is not None:
-            pixels = query_pixels(query, query_image, context["similar_item"])
+            pixels = query_pixels(query, size, context["similar_item"])
             context["cards"] = page.cards(context["results"], pixels)
             context["groups_of_cards"] = page.groups(context["cards"])
     else:
@@ -118,10 +118,25 @@ def render_search(request: HttpRequest, params: QueryDict, *, image_error: str =
     return render(request, "page/search.html", context, status=status)
 
 
-def run_search(query: SearchQuery) -> tuple[SearchResults | None, str]:
-    """Results and a notice; when image matching fails, words and filters still answer."""
+def run_search(query: SearchQuery, token: str = "") -> tuple[SearchResults | None, str]:
+    """Results and a notice; when image matching fails, words and filters still answer.
+
+    The image candidates of a kept query image (or of `similar_to`) are kept with it: a filter click
+    or the next page reuses them instead of decoding and matching the image again.
+    """
     try:
-        return service.search(query), ""
+        if not token and query.similar_to is None:
+            return service.search(query), ""
+        key = query_images.candidates_key(token, query.similar_to, query.region, query.kind)
+        version = service.candidates_version()
+        scores = query_images.kept_candidates(key, version)
+        if scores is None:
+            loaded = query_images.fetch(token) if token else None
+            if token and loaded is None:
+                raise InvalidQuery(IMAGE_EXPIRED)  # expired between two reads of the cache
+            scores = service.image_candidates(dataclasses.replace(query, images=(loaded,) if loaded else ()))
+            query_images.keep_candidates(key, version, scores)
+        return service.search(query, image_scores=scores), ""
     except ProviderError as exc:
         log.warning("image search failed, answering with words and filters only: %s", exc)
         if not query.text and not has_filters(query):
@@ -135,10 +150,10 @@ def has_filters(query: SearchQuery) -> bool:
     return query.filters != unfiltered
 
 
-def query_pixels(query: SearchQuery, query_image: LoadedImage | None, similar_item: CatalogImage | None) -> int | None:
+def query_pixels(query: SearchQuery, size: tuple[int, int] | None, similar_item: CatalogImage | None) -> int | None:
     """How many pixels the query image has (its region only, when one is chosen)."""
-    if query_image is not None:
-        width, height = query_image.width, query_image.height
+    if size is not None:
+        width, height = size
     elif similar_item is not None:
         width, height = similar_item.width, similar_item.height
     else:

@@ -78,7 +78,7 @@ def test_an_uploaded_image_is_kept_by_token_and_finds_its_original(client, make_
     html = response.content.decode()
     assert "Edited copy" in html or "Identical" in html
     assert "Higher resolution available" in html  # 640x480 against a 400x300 query
-    assert client.get(answer["preview"])["Content-Type"] == "image/png"
+    assert client.get(answer["preview"])["Content-Type"] == "image/jpeg"
     assert CatalogImage.objects.count() == 2 and original.pk  # the query image is not kept in the catalog
 
 
@@ -103,6 +103,39 @@ def test_a_region_search_reuses_the_kept_image(client, make_item):
     response = client.get("/" + right_half)  # the keyboard way: a preset link
     assert group_titles(response, "copies") == ["Right"]
     assert "Part of the image" in response.content.decode()
+
+
+@pytest.fixture
+def match_count(monkeypatch):
+    """How many times the page matched a query image against the catalog (a spy: the real matching runs)."""
+    from search import service
+
+    calls = []
+    real = service.image_candidates
+    monkeypatch.setattr(service, "image_candidates", lambda query: calls.append(query) or real(query))
+    return calls
+
+
+def test_filter_clicks_and_pages_reuse_the_image_candidates_until_the_catalog_changes(client, make_item, match_count):
+    make_item(seed=4, title="Original", data=encode(picture(640, 480, 4), "PNG"))
+    token = upload_image(client, encode(picture(640, 480, 4).resize((400, 300)), "JPEG")).json()["token"]
+    assert group_titles(client.get("/", {"image": token}), "copies") == ["Original"]
+    for params in ({"color": "red"}, {"page": "2"}, {"sort": "newest"}, {}):
+        client.get("/", {"image": token, **params})
+    assert len(match_count) == 1  # one decode and match for five pages
+    make_item(seed=14, title="Second copy", data=encode(picture(640, 480, 4).resize((500, 375)), "JPEG"))
+    assert sorted(group_titles(client.get("/", {"image": token}), "copies")) == ["Original", "Second copy"]
+    assert len(match_count) == 2  # the catalog's images changed: matched again
+    client.get("/", {"image": token, "kind": "copy"})
+    client.get("/", {"image": token, "region": "0,0,0.5,0.5"})
+    assert len(match_count) == 4  # another group or region is another search
+
+
+def test_find_similar_filter_clicks_reuse_the_candidates(client, make_item, match_count):
+    item = make_item(seed=4, title="Original", data=encode(picture(640, 480, 4), "PNG"))
+    for params in ({}, {"color": "red"}, {"page": "2"}):
+        assert client.get("/", {"similar_to": item.pk, **params}).status_code == 200
+    assert len(match_count) == 1
 
 
 @pytest.mark.parametrize(
