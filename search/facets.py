@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from catalog.models import LicenseType
@@ -18,8 +19,13 @@ def label(facet: str, value: str) -> str:
     if facet == "size":
         return SIZE_LABELS.get(value, value)
     if facet == "century":
-        return "Unknown year" if value == UNKNOWN_YEAR else century_label(int(value.split("-")[0]))[1]
+        return "Unknown year" if value == UNKNOWN_YEAR else century_label(bucket_start(value))[1]
     return value
+
+
+def bucket_start(value: str) -> int:
+    """The first year of an age bucket such as "1900-1999" or "-400--301" (before Christ)."""
+    return int(re.match(r"-?\d+", value).group())
 
 
 def order(facet: str, value: str, count: int) -> tuple:
@@ -27,7 +33,7 @@ def order(facet: str, value: str, count: int) -> tuple:
     if facet == "size":
         return (SIZE_ORDER.index(value) if value in SIZE_ORDER else len(SIZE_ORDER),)
     if facet == "century":
-        return (value == UNKNOWN_YEAR, int(value.split("-")[0]) if value[:1].isdigit() else 0)
+        return (value == UNKNOWN_YEAR, bucket_start(value) if value != UNKNOWN_YEAR else 0)
     return (-count, value)
 
 

@@ -114,5 +114,6 @@ def century_label(year: int) -> tuple[str, str]:
         decade = year // 10 * 10
         return f"{decade}-{decade + 9}", f"{decade}s"
     century = year // 100 + 1
-    suffix = "th" if 10 <= century % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(century % 10, "th")
-    return f"{(century - 1) * 100}-{century * 100 - 1}", f"{century}{suffix} century"
+    number = century if century > 0 else 1 - century  # year -350 is in century -3: the 4th century BC
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{(century - 1) * 100}-{century * 100 - 1}", f"{number}{suffix} century" + (" BC" if century <= 0 else "")

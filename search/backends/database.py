@@ -83,24 +83,19 @@ class DatabaseSearchBackend(BaseSearchBackend):
     def search(self, query: SearchQuery, image_scores: dict[int, Match] | None = None) -> SearchResults:
         if query.text and not terms(query.text):
             query = dataclasses.replace(query, text="")  # only punctuation: no words to look for
-        base = filtered(query.filters)
         if image_scores is not None:
-            base = base.filter(pk__in=list(image_scores))
+            return self._image_search(query, image_scores)
+        base = filtered(query.filters)
         matching = self.text.filter(base, query.text) if query.text else base
         facets, matched = self.facets(matching)
-        if image_scores is not None:
-            hits, total = self._image_hits(query, image_scores, base)
-        else:
-            ranked = self.text.ranked(base, query.text) if query.text else base
-            hits, total = self._text_hits(query, ranked), matched
+        ranked = self.text.ranked(base, query.text) if query.text else base
+        hits = self._text_hits(query, ranked)
         unknown = 0
         if query.filters.filters_age:
             no_age = dataclasses.replace(query.filters, year_from=None, year_to=None)
             unknown_base = filtered(no_age).filter(year__isnull=True)
-            if image_scores is not None:
-                unknown_base = unknown_base.filter(pk__in=list(image_scores))
             unknown = (self.text.filter(unknown_base, query.text) if query.text else unknown_base).count()
-        return SearchResults(hits, total, facets, query.page, query.page_size, unknown)
+        return SearchResults(hits, matched, facets, query.page, query.page_size, unknown)
 
     def _text_hits(self, query: SearchQuery, ranked: QuerySet) -> list[Hit]:
         ordered = ranked.select_related("creator", "collection").order_by(*self._order(query))
@@ -121,14 +116,31 @@ class DatabaseSearchBackend(BaseSearchBackend):
             return orders[query.sort]
         return ["-text_rank", "-pk"] if query.text else ["-created_at", "-pk"]
 
-    def _image_hits(self, query: SearchQuery, image_scores: dict[int, Match], base: QuerySet) -> tuple[list[Hit], int]:
-        """Image candidates that pass the filters, those that also match the words first, each in
-        the provider's order; the page is cut here, after ordering, so no candidate is lost."""
-        ranks = dict(self.text.ranked(base, query.text).values_list("pk", "text_rank")) if query.text else {}
-        text_ids = set(ranks)
-        candidates = list(base.values_list("pk", "year", "width", "height"))
-        facts = {pk: (year, width * height) for pk, year, width, height in candidates}
-        ids = [pk for pk, *_ in candidates]
+    def _image_search(self, query: SearchQuery, image_scores: dict[int, Match]) -> SearchResults:
+        """Image candidates that pass the filters, those that also match the words first, each in the
+        provider's order; the page is cut here, after ordering, so no candidate is lost.
+
+        A few hundred candidates at most: their facts are read once by primary key, and the age
+        filter, the facets and the count of unknown years are worked out here (the facet query's
+        forty aggregates cost more to build in the ORM than to run on so few rows). Facets count the
+        candidates that pass the filters and match the words.
+        """
+        filters = query.filters
+        no_age = dataclasses.replace(filters, year_from=None, year_to=None)
+        widened = filtered(no_age).filter(pk__in=list(image_scores))
+        ranks = dict(self.text.ranked(widened, query.text).values_list("pk", "text_rank")) if query.text else {}
+
+        def in_age(year: int | None) -> bool:  # what filtered() asks of the year, for these few rows
+            return year is not None and (filters.year_from is None or year >= filters.year_from) and (
+                filters.year_to is None or year <= filters.year_to)  # fmt: skip
+
+        rows = list(widened.values_list("pk", *FACET_COLUMNS))
+        words = (lambda pk: pk in ranks) if query.text else (lambda pk: True)
+        unknown = sum(1 for row in rows if row[6] is None and words(row[0])) if filters.filters_age else 0
+        rows = [row for row in rows if in_age(row[6])] if filters.filters_age else rows
+        facets = count_facets(row[1:] for row in rows if words(row[0]))
+        facts = {pk: (year, width * height) for pk, _, _, _, width, height, year, _ in rows}
+        ids = [row[0] for row in rows]
         if query.sort == "newest":
             ids.sort(key=lambda pk: (facts[pk][0] is None, -(facts[pk][0] or 0), -image_scores[pk].score))
         elif query.sort == "oldest":
@@ -137,15 +149,15 @@ class DatabaseSearchBackend(BaseSearchBackend):
             ids.sort(key=lambda pk: (-facts[pk][1], -image_scores[pk].score))
         else:
             # Copies first, then look-alikes; in each, those that also match the words first.
-            ids.sort(key=lambda pk: (image_scores[pk].kind != COPY, pk not in text_ids, -image_scores[pk].score, pk))
+            ids.sort(key=lambda pk: (image_scores[pk].kind != COPY, pk not in ranks, -image_scores[pk].score, pk))
         page_ids = ids[query.offset : query.offset + query.page_size]
         items = CatalogImage.objects.select_related("creator", "collection").in_bulk(page_ids)
         hits = []
         for pk in page_ids:
             match = image_scores[pk]
-            bonus = 100.0 if pk in text_ids else 0.0  # text-matching image hits rank above the rest
+            bonus = 100.0 if pk in ranks else 0.0  # text-matching image hits rank above the rest
             hits.append(Hit(items[pk], match.score + bonus, ranks.get(pk), match.score, match))
-        return hits, len(ids)
+        return SearchResults(hits, len(ids), facets, query.page, query.page_size, unknown)
 
     # --- facets -----------------------------------------------------------------------------
 
@@ -160,6 +172,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
         age = Case(
             When(year__isnull=True, then=Value(None)),
             When(year__gte=1930, then=F("year") / 10 * 10),
+            When(year__lt=0, then=(F("year") - 99) / 100 * 100),  # SQL division truncates; centuries BC floor
             default=F("year") / 100 * 100,
         )
         counts = {f"format:{f}": Count("pk", filter=Q(format=f)) for f in FORMATS}
@@ -181,16 +194,47 @@ class DatabaseSearchBackend(BaseSearchBackend):
                     totals[key] += value or 0
         for i, name in enumerate(COLOR_NAMES):
             totals[f"color:{name}"] >>= i  # summed bit values back to counts
+        return facets_from(totals, ages), sum(ages.values())
 
-        def counts(prefix: str) -> list[tuple[str, int]]:
-            return [(key.split(":", 1)[1], n) for key, n in totals.items() if key.startswith(prefix + ":")]
 
-        facets = {
-            name: facet_values(name, counts(name)) for name in ("color", "format", "orientation", "size", "license")
-        }
-        ages_by_value = [(UNKNOWN_YEAR if start is None else century_label(start)[0], n) for start, n in ages.items()]
-        facets["century"] = facet_values("century", ages_by_value)
-        return facets, sum(ages.values())
+FACET_COLUMNS = ("format", "orientation", "license_type", "width", "height", "year", "color_mask")
+
+
+def age_bucket(year: int | None) -> int | None:
+    """The decade from 1930, the century before (as the facet query groups them)."""
+    if year is None:
+        return None
+    return year // 10 * 10 if year >= 1930 else year // 100 * 100
+
+
+def count_facets(rows: Iterable[tuple]) -> dict[str, list[FacetValue]]:
+    """The facets of a few rows of FACET_COLUMNS, counted in Python: what `facets()` counts in SQL."""
+    totals, ages = Counter(), Counter()
+    for fmt, orientation, license_type, width, height, year, color_mask in rows:
+        ages[age_bucket(year)] += 1
+        totals[f"format:{fmt}"] += 1
+        totals[f"orientation:{orientation}"] += 1
+        totals[f"license:{license_type}"] += 1
+        pixels = width * height
+        for value, _, low, high in SIZE_BUCKETS:
+            if low * 1_000_000 <= pixels < high * 1_000_000:
+                totals[f"size:{value}"] += 1
+        for i, name in enumerate(COLOR_NAMES):
+            totals[f"color:{name}"] += (color_mask >> i) & 1
+    known = {f"format:{f}" for f in FORMATS} | {f"orientation:{o}" for o in ORIENTATIONS}
+    known |= {f"license:{k}" for k, _ in LicenseType.choices} | {f"size:{v}" for v, *_ in SIZE_BUCKETS}
+    known |= {f"color:{name}" for name in COLOR_NAMES}
+    return facets_from(Counter({key: totals[key] for key in known}), ages)
+
+
+def facets_from(totals: Counter, ages: Counter) -> dict[str, list[FacetValue]]:
+    def counts(prefix: str) -> list[tuple[str, int]]:
+        return [(key.split(":", 1)[1], n) for key, n in totals.items() if key.startswith(prefix + ":")]
+
+    facets = {name: facet_values(name, counts(name)) for name in ("color", "format", "orientation", "size", "license")}
+    ages_by_value = [(UNKNOWN_YEAR if start is None else century_label(start)[0], n) for start, n in ages.items()]
+    facets["century"] = facet_values("century", ages_by_value)
+    return facets
 
 
 SearchBackend = DatabaseSearchBackend
