@@ -28,7 +28,6 @@ import numpy as np  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 
-from catalog import statistics  # noqa: E402
 from catalog.models import CatalogImage, Creator, LicenseType, Orientation, Status  # noqa: E402
 from matching.fingerprint import COLOR_NAMES  # noqa: E402
 from matching.models import ImageColor  # noqa: E402
@@ -127,7 +126,6 @@ def main() -> None:
         CatalogImage.objects.all().delete()
         Creator.objects.all().delete()
         ids = make_catalog(size)
-        statistics.refresh()  # as import_catalog and update_index do after a bulk change
         for name in args.backends:
             with override_settings(LIKENESS_SEARCH_BACKENDS={"default": backend_settings(name, f"bench-{size}")}):
                 reset_backends()

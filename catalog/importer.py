@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from catalog import ingest, statistics
+from catalog import ingest
 from catalog.metadata import item_fields
 from catalog.models import CatalogImage, Status
 from matching.errors import LikenessError
@@ -139,8 +139,6 @@ class Importer:
                 settle(self._create(name, data, prepared))
             if self.dry_run:  # creators and collections named in the metadata are not kept either
                 transaction.set_rollback(True)
-        if not self.dry_run and any(outcome.item for outcome in outcomes):
-            statistics.refresh()  # the planner's picture of the catalog, after a bulk change
         return outcomes
 
     def _candidates(self, names, read, settle) -> Iterator[tuple[str, bytes]]:

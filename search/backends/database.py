@@ -9,7 +9,7 @@ from math import inf
 
 from django.db.models import Case, Count, F, Q, QuerySet, Sum, Value, When
 
-from catalog.models import CatalogImage, LicenseType
+from catalog.models import CatalogImage, LicenseType, Status
 from matching.fingerprint import COLOR_NAMES
 from matching.providers import COPY, Match
 from search.backends.base import BaseSearchBackend
@@ -120,26 +120,24 @@ class DatabaseSearchBackend(BaseSearchBackend):
         """Image candidates that pass the filters, those that also match the words first, each in the
         provider's order; the page is cut here, after ordering, so no candidate is lost.
 
-        A few hundred candidates at most: their facts are read once by primary key, and the age
-        filter, the facets and the count of unknown years are worked out here (the facet query's
-        forty aggregates cost more to build in the ORM than to run on so few rows). Facets count the
-        candidates that pass the filters and match the words.
+        A few hundred candidates at most: their facts are read once by primary key, and the filters,
+        the facets and the count of unknown years are worked out here. In SQL, SQLite's planner
+        scanned the facets index for them (growing with the catalog), and the facet query's forty
+        aggregates cost more to build in the ORM than to run on so few rows. `passes` is `filtered`
+        for one row (tests hold the two to the same answers). Facets count the candidates that pass
+        the filters and match the words.
         """
         filters = query.filters
+        candidates = CatalogImage.objects.filter(pk__in=list(image_scores))  # by primary key, whatever the planner
+        ranks = dict(self.text.ranked(candidates, query.text).values_list("pk", "text_rank")) if query.text else {}
+        read = list(candidates.values_list("pk", *FACET_COLUMNS, "status", "created_at"))
         no_age = dataclasses.replace(filters, year_from=None, year_to=None)
-        widened = filtered(no_age).filter(pk__in=list(image_scores))
-        ranks = dict(self.text.ranked(widened, query.text).values_list("pk", "text_rank")) if query.text else {}
-
-        def in_age(year: int | None) -> bool:  # what filtered() asks of the year, for these few rows
-            return year is not None and (filters.year_from is None or year >= filters.year_from) and (
-                filters.year_to is None or year <= filters.year_to)  # fmt: skip
-
-        rows = list(widened.values_list("pk", *FACET_COLUMNS))
+        rows = [row for row in read if passes(no_age, *row[1:])]
         words = (lambda pk: pk in ranks) if query.text else (lambda pk: True)
         unknown = sum(1 for row in rows if row[6] is None and words(row[0])) if filters.filters_age else 0
-        rows = [row for row in rows if in_age(row[6])] if filters.filters_age else rows
-        facets = count_facets(row[1:] for row in rows if words(row[0]))
-        facts = {pk: (year, width * height) for pk, _, _, _, width, height, year, _ in rows}
+        rows = [row for row in rows if passes(filters, *row[1:])] if filters.filters_age else rows
+        facets = count_facets(row[1:8] for row in rows if words(row[0]))
+        facts = {row[0]: (row[6], row[4] * row[5]) for row in rows}  # year, pixels
         ids = [row[0] for row in rows]
         if query.sort == "newest":
             ids.sort(key=lambda pk: (facts[pk][0] is None, -(facts[pk][0] or 0), -image_scores[pk].score))
@@ -198,6 +196,25 @@ class DatabaseSearchBackend(BaseSearchBackend):
 
 
 FACET_COLUMNS = ("format", "orientation", "license_type", "width", "height", "year", "color_mask")
+
+
+def passes(filters: Filters, fmt, orientation, license_type, width, height, year, color_mask, status,
+           created_at) -> bool:  # fmt: skip
+    """Whether one row of FACET_COLUMNS (with status and created_at) passes `filters`, as `filtered` decides."""
+    mask = sum(1 << COLOR_NAMES.index(color) for color in filters.colors)
+    return all((
+        filters.include_drafts or status == Status.PUBLISHED,
+        color_mask & mask == mask,
+        not filters.min_width or width >= filters.min_width,
+        not filters.min_height or height >= filters.min_height,
+        not filters.min_megapixels or width * height >= filters.min_megapixels * 1_000_000,
+        not filters.orientation or orientation == filters.orientation,
+        not filters.formats or fmt in filters.formats,
+        filters.year_from is None or (year is not None and year >= filters.year_from),
+        filters.year_to is None or (year is not None and year <= filters.year_to),
+        not filters.licenses or license_type in filters.licenses,
+        not filters.added_since or created_at >= filters.added_since,
+    ))  # fmt: skip
 
 
 def age_bucket(year: int | None) -> int | None:

@@ -7,7 +7,6 @@ import logging
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from catalog import statistics
 from catalog.ingest import ensure_fingerprint
 from catalog.models import CatalogImage
 from matching.errors import LikenessError
@@ -50,7 +49,6 @@ class Command(BaseCommand):
         for name in names:
             with tqdm(total=total, desc=f"search backend {name}", unit="item", disable=verbosity < 1) as bar:
                 get_search_backend(name).rebuild(items.iterator(chunk_size=chunk_size), total, bar.update, chunk_size)
-        statistics.refresh()  # so that the database's planner looks image candidates up by primary key
         indexed = None if skip_matching else self.match_index(reconcile, quiet=verbosity < 1)
         summary = f"Indexed {total} items in {', '.join(names)}"
         summary += "" if indexed is None else f"; match index holds {indexed}"
