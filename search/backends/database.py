@@ -123,7 +123,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
         A few hundred candidates at most: their facts are read once by primary key, and the filters,
         the facets and the count of unknown years are worked out here. In SQL, SQLite's planner
         scanned the facets index for them (growing with the catalog), and the facet query's forty
-        aggregates cost more to build in the ORM than to run on so few rows. `passes` is `filtered`
+        aggregates cost more to build in the ORM than to run on so few rows. `row_filter` is `filtered`
         for one row (tests hold the two to the same answers). Facets count the candidates that pass
         the filters and match the words.
         """
@@ -131,11 +131,13 @@ class DatabaseSearchBackend(BaseSearchBackend):
         candidates = CatalogImage.objects.filter(pk__in=list(image_scores))  # by primary key, whatever the planner
         ranks = dict(self.text.ranked(candidates, query.text).values_list("pk", "text_rank")) if query.text else {}
         read = list(candidates.values_list("pk", *FACET_COLUMNS, "status", "created_at"))
-        no_age = dataclasses.replace(filters, year_from=None, year_to=None)
-        rows = [row for row in read if passes(no_age, *row[1:])]
+        no_age = row_filter(dataclasses.replace(filters, year_from=None, year_to=None))
+        rows = [row for row in read if no_age(*row[1:])]
         words = (lambda pk: pk in ranks) if query.text else (lambda pk: True)
         unknown = sum(1 for row in rows if row[6] is None and words(row[0])) if filters.filters_age else 0
-        rows = [row for row in rows if passes(filters, *row[1:])] if filters.filters_age else rows
+        if filters.filters_age:
+            passes = row_filter(filters)
+            rows = [row for row in rows if passes(*row[1:])]
         facets = count_facets(row[1:8] for row in rows if words(row[0]))
         facts = {row[0]: (row[6], row[4] * row[5]) for row in rows}  # year, pixels
         ids = [row[0] for row in rows]
@@ -198,23 +200,33 @@ class DatabaseSearchBackend(BaseSearchBackend):
 FACET_COLUMNS = ("format", "orientation", "license_type", "width", "height", "year", "color_mask")
 
 
-def passes(filters: Filters, fmt, orientation, license_type, width, height, year, color_mask, status,
-           created_at) -> bool:  # fmt: skip
-    """Whether one row of FACET_COLUMNS (with status and created_at) passes `filters`, as `filtered` decides."""
+def row_filter(filters: Filters):
+    """`filtered` for one row of FACET_COLUMNS plus status and created_at: a predicate for a few rows."""
     mask = sum(1 << COLOR_NAMES.index(color) for color in filters.colors)
-    return all((
-        filters.include_drafts or status == Status.PUBLISHED,
-        color_mask & mask == mask,
-        not filters.min_width or width >= filters.min_width,
-        not filters.min_height or height >= filters.min_height,
-        not filters.min_megapixels or width * height >= filters.min_megapixels * 1_000_000,
-        not filters.orientation or orientation == filters.orientation,
-        not filters.formats or fmt in filters.formats,
-        filters.year_from is None or (year is not None and year >= filters.year_from),
-        filters.year_to is None or (year is not None and year <= filters.year_to),
-        not filters.licenses or license_type in filters.licenses,
-        not filters.added_since or created_at >= filters.added_since,
-    ))  # fmt: skip
+
+    def passes(fmt, orientation, license_type, width, height, year, color_mask, status, created_at) -> bool:
+        return all((
+            filters.include_drafts or status == Status.PUBLISHED,
+            color_mask & mask == mask,
+            not filters.min_width or width >= filters.min_width,
+            not filters.min_height or height >= filters.min_height,
+            not filters.min_megapixels or width * height >= filters.min_megapixels * 1_000_000,
+            not filters.orientation or orientation == filters.orientation,
+            not filters.formats or fmt in filters.formats,
+            filters.year_from is None or (year is not None and year >= filters.year_from),
+            filters.year_to is None or (year is not None and year <= filters.year_to),
+            not filters.licenses or license_type in filters.licenses,
+            not filters.added_since or created_at >= filters.added_since,
+        ))  # fmt: skip
+
+    return passes
+
+
+FACET_KEYS = (
+    [f"format:{f}" for f in FORMATS] + [f"orientation:{o}" for o in ORIENTATIONS]
+    + [f"license:{k}" for k, _ in LicenseType.choices] + [f"size:{v}" for v, *_ in SIZE_BUCKETS]
+    + [f"color:{name}" for name in COLOR_NAMES]
+)  # fmt: skip
 
 
 def age_bucket(year: int | None) -> int | None:
@@ -226,7 +238,7 @@ def age_bucket(year: int | None) -> int | None:
 
 def count_facets(rows: Iterable[tuple]) -> dict[str, list[FacetValue]]:
     """The facets of a few rows of FACET_COLUMNS, counted in Python: what `facets()` counts in SQL."""
-    totals, ages = Counter(), Counter()
+    totals, ages, masks = Counter(), Counter(), Counter()
     for fmt, orientation, license_type, width, height, year, color_mask in rows:
         ages[age_bucket(year)] += 1
         totals[f"format:{fmt}"] += 1
@@ -236,12 +248,13 @@ def count_facets(rows: Iterable[tuple]) -> dict[str, list[FacetValue]]:
         for value, _, low, high in SIZE_BUCKETS:
             if low * 1_000_000 <= pixels < high * 1_000_000:
                 totals[f"size:{value}"] += 1
+                break
+        masks[color_mask] += 1
+    for mask, n in masks.items():
         for i, name in enumerate(COLOR_NAMES):
-            totals[f"color:{name}"] += (color_mask >> i) & 1
-    known = {f"format:{f}" for f in FORMATS} | {f"orientation:{o}" for o in ORIENTATIONS}
-    known |= {f"license:{k}" for k, _ in LicenseType.choices} | {f"size:{v}" for v, *_ in SIZE_BUCKETS}
-    known |= {f"color:{name}" for name in COLOR_NAMES}
-    return facets_from(Counter({key: totals[key] for key in known}), ages)
+            if mask >> i & 1:
+                totals[f"color:{name}"] += n
+    return facets_from(Counter({key: totals[key] for key in FACET_KEYS}), ages)
 
 
 def facets_from(totals: Counter, ages: Counter) -> dict[str, list[FacetValue]]:
