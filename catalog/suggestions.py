@@ -23,8 +23,7 @@ def replace(item: CatalogImage, terms: Iterable[tuple[str, float]]) -> None:
         SuggestedTag.objects.filter(image=item, hidden=False).exclude(term__in=list(wanted)).delete()
         for row in existing.values():
             if row.term in wanted and row.confidence != wanted[row.term]:
-                row.confidence = wanted[row.term]
-                SuggestedTag.objects.filter(pk=row.pk).update(confidence=row.confidence)
+                SuggestedTag.objects.filter(pk=row.pk).update(confidence=wanted[row.term])
         SuggestedTag.objects.bulk_create(
             SuggestedTag(image=item, term=term, confidence=confidence)
             for term, confidence in wanted.items()

@@ -71,6 +71,13 @@ def suggested_confidence(words: list[str]) -> Coalesce:
     return Coalesce(Subquery(rows, output_field=FloatField()), Value(0.0))
 
 
+def tiered_rank(curated, text: str) -> Case:
+    """`curated` (the curated text's rank, above 0 when a curated word matched) in a tier above every
+    picture found by suggested words alone, plus the confidence of the suggested words that match."""
+    tier = Case(When(GreaterThan(curated, 0), then=Value(CURATED_TIER) + curated), default=Value(0.0))
+    return tier + Value(SUGGESTED_RANK) * suggested_confidence(terms(text))
+
+
 def document(item: CatalogImage) -> dict[str, str]:
     return {
         "title": item.title,
@@ -99,8 +106,8 @@ class TextSearch:
             return queryset
         fields = {"title": "title", "creator": "creator__name", "tags": "tags", "description": "description"}
 
-        def suggested(word: str) -> Exists:
-            return Exists(SuggestedTag.objects.filter(image=OuterRef("pk"), hidden=False, term__icontains=word))
+        def suggested(word: str) -> Exists:  # whole words, as in the other strategies
+            return Exists(SuggestedTag.objects.filter(image=OuterRef("pk"), hidden=False, term__in=word_forms(word)))
 
         for word in words:
             queryset = queryset.filter(
@@ -159,25 +166,14 @@ class SQLiteFTS5(TextSearch):
         return queryset.filter(pk__in=matches)
 
     def ranked(self, queryset: QuerySet, text: str) -> QuerySet:
-        expression = self.expression(text)
         weights = ", ".join(str(weight if name != "suggested" else 0) for name, weight in WEIGHTS.items())
-        forms = [form for word in terms(text) for form in word_forms(word)]
-        confidence = (
-            f"COALESCE((SELECT SUM(s.confidence) FROM {SuggestedTag._meta.db_table} s "  # noqa: S608 (names are ours)
-            f"WHERE s.image_id = catalog_catalogimage.id AND NOT s.hidden "
-            f"AND s.term IN ({', '.join(['%s'] * len(forms)) or 'NULL'})), 0)"
-        )
-        curated = f"-bm25({self.table}, {weights})"  # the suggested column's weight is 0 here: curated words only
+        # The suggested column's weight is 0 here: bm25 ranks the curated words only.
+        curated = RawSQL(f"-bm25({self.table}, {weights})", [], output_field=FloatField())  # noqa: S611
         return queryset.extra(  # noqa: S610 (FTS5's MATCH and bm25 have no ORM expression)
-            select={
-                "text_rank": f"(CASE WHEN {curated} > 0 THEN {CURATED_TIER} + {curated} ELSE 0 END) "
-                f"+ {SUGGESTED_RANK} * {confidence}"
-            },
-            select_params=forms,
             tables=[self.table],
             where=[f"{self.table}.rowid = catalog_catalogimage.id", f"{self.table} MATCH %s"],
-            params=[expression],
-        )
+            params=[self.expression(text)],
+        ).annotate(text_rank=tiered_rank(curated, text))
 
 
 class PostgresFullText(TextSearch):
@@ -217,10 +213,7 @@ class PostgresFullText(TextSearch):
     def ranked(self, queryset: QuerySet, text: str) -> QuerySet:
         any_word = self.query([f"{word}:*" for word in terms(text)], " | ")  # ranks above 0 when any word is curated
         curated = SearchRank(F("text_document__vector"), any_word, weights=[0.1, 0.3, 0.6, 1.0])
-        confidence = suggested_confidence(terms(text))
-        curated = Coalesce(curated, Value(0.0))
-        tiered = Case(When(GreaterThan(curated, 0), then=Value(CURATED_TIER) + curated), default=Value(0.0))
-        return self.filter(queryset, text).annotate(text_rank=tiered + Value(SUGGESTED_RANK) * confidence)
+        return self.filter(queryset, text).annotate(text_rank=tiered_rank(Coalesce(curated, Value(0.0)), text))
 
 
 def text_search_for_vendor() -> TextSearch:

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from search.backends import get_search_backend
+from search.backends.database import filtered
 from search.query import Filters
 from tests.search.backend_behaviour import BackendBehaviour
 
@@ -60,3 +61,14 @@ def test_image_candidates_are_filtered_in_python_exactly_as_in_sql(catalog, filt
     passes = row_filter(filters)
     in_python = {row[0] for row in rows if passes(*row[1:])}
     assert in_python == set(filtered(filters).values_list("pk", flat=True))
+
+
+def test_the_plain_fallback_also_matches_suggested_tags_as_whole_words(catalog):
+    """SQLite without FTS5 falls back to TextSearch; suggestions still match as whole words or their singular."""
+    from catalog.models import SuggestedTag
+    from search.backends.dbtext import TextSearch
+
+    SuggestedTag.objects.create(image=catalog["quay"], term="narwhal", confidence=0.8)
+    SuggestedTag.objects.create(image=catalog["holm"], term="narwhalhouse", confidence=0.8)
+    found = lambda text: set(TextSearch().filter(filtered(Filters()), text).values_list("pk", flat=True))  # noqa: E731
+    assert found("narwhals") == found("narwhal") == {catalog["quay"].pk}
