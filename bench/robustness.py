@@ -1,16 +1,23 @@
-"""Robustness of matching: recall@1 per edit and false matches, ours beside plain pHash and PDQ.
+"""Robustness of matching: recall@1 per edit and false matches, ours beside pHash, PDQ and brute-force ORB.
 
-    .venv/bin/python bench/robustness.py [--artworks 120] [--distractors 200] [--json bench/results/robustness.json]
+    .venv/bin/python bench/robustness.py [--artworks 120] [--distractors 300] [--emoji-package DIR]
+                                         [--orb-sample 25] [--json bench/results/robustness.json]
 
 Originals (scikit-image's sample photos and demo artworks) are ingested into a temporary catalog
-through the real ingest path and indexed by the local provider. Every edit of every original is a
-query: recall@1 counts the queries whose best match is their original. A false match is any
-match reported for a distractor (an image unrelated to every original) or any other original
-reported for an edited query.
+through the real ingest path (embeddings included) and indexed by the local provider. Every edit of
+every original is a query: recall@1 counts the queries whose best match is their original. A false
+match is any match reported for a distractor (an image unrelated to every original) or any other
+original reported for an edited query.
 
-The baselines search the same originals over the same eight orientations, with the largest
-threshold that still gives zero false matches on this corpus (more generous than a threshold safe
-at ten million images).
+Distractors: never-indexed demo artworks (paintings), tiles of the texture and astronomy samples
+(repeating patterns), and Google's Noto emoji (flat graphics; the npm package
+`emoji-datasource-google`, fetched once as bench/corpus.py's EMOJI_PACKAGE_HELP says).
+
+The baselines search the same originals with the largest threshold that still gives zero false
+matches on this corpus (more generous than a threshold safe at ten million images): pHash-64 and
+PDQ-256 over the same eight orientations, and brute-force ORB (our features, RANSAC against every
+original, most inliers wins) on the first --orb-sample originals of each edit and as many
+distractors, as the issue measured it.
 """
 
 from __future__ import annotations
@@ -41,7 +48,9 @@ from bench import corpus  # noqa: E402
 from catalog import ingest  # noqa: E402
 from catalog.models import Status  # noqa: E402
 from matching import fingerprint, imaging  # noqa: E402
-from matching.providers import get_provider  # noqa: E402
+from matching.lookalike import get_index as get_lookalike_index  # noqa: E402
+from matching.providers import get_provider, local  # noqa: E402
+from matching.verify import verify  # noqa: E402
 
 ORIENTATIONS = [
     lambda im: im,
@@ -86,11 +95,34 @@ class Baseline:
         return best, int(distances[best])
 
 
+class BruteForceORB:
+    """Every original's local features, verified against the query's one by one (upright and mirrored)."""
+
+    name = "ORB brute force"
+
+    def __init__(self) -> None:
+        self.features: list[bytes] = []
+
+    def index(self, images: list[Image.Image]) -> None:
+        self.features = [fingerprint.fingerprint(query_image(image), embed=False).features for image in images]
+
+    def nearest(self, query: Image.Image) -> tuple[int, int]:
+        """(best original, its inliers), or (-1, 0) when none verifies."""
+        found = fingerprint.fingerprint(query_image(query), for_query=True)
+        best, most = -1, 0
+        for position, features in enumerate(self.features):
+            for own in (found.features, found.mirrored_features):
+                checked = verify(own, features)
+                if checked is not None and checked.inliers > most:
+                    best, most = position, checked.inliers
+        return best, most
+
+
 def query_image(image: Image.Image) -> imaging.LoadedImage:
     return imaging.load(corpus.encode(image, "JPEG", 90), draft_size=512)
 
 
-def run(artworks: int, distractor_count: int) -> dict:
+def run(artworks: int, distractor_count: int, emoji_package: Path | None, orb_sample: int, emoji_limit=None) -> dict:
     connection.creation.create_test_db(verbosity=0)
     originals = corpus.originals(artworks)
     names = list(originals)
@@ -105,8 +137,12 @@ def run(artworks: int, distractor_count: int) -> dict:
     baselines = [Baseline("pHash-64", phash_bits), Baseline("PDQ-256", pdq_bits)]
     for baseline in baselines:
         baseline.index([originals[name] for name in names])
+    orb = BruteForceORB()
+    orb.index([originals[name] for name in names])
+    orb_rows: list[tuple[str, int, int, int]] = []
 
     rng = np.random.default_rng(2026)
+    latencies: list[float] = []
     ours: dict[str, dict] = {}
     baseline_rows: dict[str, list] = {b.name: [] for b in baselines}  # (edit, true index, found, distance)
     false_matches = []
@@ -121,22 +157,53 @@ def run(artworks: int, distractor_count: int) -> dict:
                 unmatchable[edit] = unmatchable.get(edit, 0) + 1
                 continue
             counted += 1
-            matches = provider.match(query_image(query), limit=5)
+            loaded = query_image(query)
+            began = time.perf_counter()
+            matches = provider.match(loaded, limit=5)
+            latencies.append(time.perf_counter() - began)
             hits += bool(matches) and id_to_name[matches[0].image_id] == name
             false_matches += [(edit, name, id_to_name[m.image_id]) for m in matches if id_to_name[m.image_id] != name]
             for baseline in baselines:
                 found, distance = baseline.nearest(query)
                 baseline_rows[baseline.name].append((edit, index, found, distance))
+            if index < orb_sample:
+                orb_rows.append((edit, index, *orb.nearest(query)))
         ours[edit] = {"recall": hits / counted, "target": corpus.TARGETS[edit], "unmatchable": unmatchable.get(edit, 0)}
         print(f"  {edit:24s} recall@1 {hits / counted:.3f}", flush=True)
     query_seconds = time.perf_counter() - started
 
-    distractor_images = corpus.distractors(distractor_count)
+    distractor_images = corpus.distractors(distractor_count, emoji_package=emoji_package, emoji_limit=emoji_limit)
+    # Every verification a distractor query makes is of a wrong candidate: count how many pass each check.
+    wrong = {"verifications": 0, "verified": 0, "correlations": []}
+    plain_verify, plain_correlation = local.verify, local.aligned_correlation
+
+    def counted_verify(*args, **kwargs):
+        found = plain_verify(*args, **kwargs)
+        wrong["verifications"] += 1
+        wrong["verified"] += found is not None
+        return found
+
+    def counted_correlation(*args, **kwargs):
+        value = plain_correlation(*args, **kwargs)
+        wrong["correlations"].append(value)
+        return value
+
+    local.verify, local.aligned_correlation = counted_verify, counted_correlation
     distractor_nearest = {b.name: [] for b in baselines}
-    for name, image in distractor_images.items():
-        false_matches += [("distractor", name, id_to_name[m.image_id]) for m in provider.match(query_image(image))]
+    orb_distractors = []
+    distractor_latencies = []
+    for position, (name, image) in enumerate(distractor_images.items()):
+        loaded = query_image(image)
+        began = time.perf_counter()
+        found = provider.match(loaded)
+        distractor_latencies.append(time.perf_counter() - began)
+        false_matches += [("distractor", name, id_to_name[m.image_id]) for m in found]
         for baseline in baselines:
             distractor_nearest[baseline.name].append(baseline.nearest(image)[1])
+        if position % max(1, len(distractor_images) // max(1, orb_sample * 4)) == 0:  # a spread sample
+            orb_distractors.append(orb.nearest(image)[1])
+    local.verify, local.aligned_correlation = plain_verify, plain_correlation
+    correlations = [value for value in wrong["correlations"] if value is not None]
 
     baseline_results = {}
     for baseline in baselines:
@@ -148,6 +215,16 @@ def run(artworks: int, distractor_count: int) -> dict:
             selected = [(t, f, d) for (e, t, f, d) in rows if e == edit]
             per_edit[edit] = sum(f == t and d <= threshold for t, f, d in selected) / len(selected)
         baseline_results[baseline.name] = {"threshold": threshold, "recall": per_edit}
+    # ORB: a match needs at least `threshold` inliers, the fewest above every wrong answer here.
+    wrong = [n for (_, true, found, n) in orb_rows if found != true and found >= 0] + orb_distractors
+    threshold = max(wrong, default=0) + 1
+    per_edit = {}
+    for edit in corpus.EDITS:
+        selected = [(t, f, n) for (e, t, f, n) in orb_rows if e == edit]
+        per_edit[edit] = sum(f == t and n >= threshold for t, f, n in selected) / max(1, len(selected))
+    baseline_results[orb.name] = {"threshold": threshold, "recall": per_edit, "sample": orb_sample,
+                                  "distractors": len(orb_distractors)}  # fmt: skip
+    lookalike = get_lookalike_index()
 
     return {
         "originals": len(names),
@@ -159,12 +236,28 @@ def run(artworks: int, distractor_count: int) -> dict:
         "baselines": baseline_results,
         "ingest_seconds": round(ingest_seconds, 1),
         "query_seconds_per_query": round(query_seconds / (len(names) * len(corpus.EDITS)), 4),
+        "match_ms_p50": round(1000 * float(np.median(latencies)), 1),
+        "match_ms_p90": round(1000 * float(np.percentile(latencies, 90)), 1),
+        "distractor_match_ms_p50": round(1000 * float(np.median(distractor_latencies)), 1),
+        "distractor_checks": {
+            "verifications": wrong["verifications"],
+            "verified_by_features": wrong["verified"],
+            "compared_pixels": len(correlations),
+            "highest_wrong_correlation": round(max(correlations), 3) if correlations else None,
+            "verifications_per_query": round(wrong["verifications"] / max(1, len(distractor_images)), 2),
+        },
+        "index_bytes_per_image": {
+            "hashes": round(provider.index.memory_bytes() / len(names)),
+            "embeddings": round(lookalike.memory_bytes() / max(1, lookalike.count())),
+        },
     }
 
 
 def table(result: dict) -> str:
     names = list(result["baselines"])
-    columns = " | ".join(f"{n} (≤{result['baselines'][n]['threshold']})" for n in names)
+    columns = " | ".join(
+        f"{n} ({'≥' if n == BruteForceORB.name else '≤'}{result['baselines'][n]['threshold']})" for n in names
+    )
     header = f"| edit | target | Likeness | {columns} |"
     lines = [header, "|" + "---|" * (3 + len(names))]
     for edit, row in result["ours"].items():
@@ -177,16 +270,29 @@ def table(result: dict) -> str:
         f"\nfalse matches: {len(result['false_matches'])} "
         f"({result['originals']} originals, {result['distractors']} distractors, {result['queries']} queries)"
     )
+    lines.append(
+        f"match time per query: p50 {result['match_ms_p50']} ms, p90 {result['match_ms_p90']} ms; "
+        f"distractors p50 {result['distractor_match_ms_p50']} ms; in-memory index bytes per image "
+        f"{result['index_bytes_per_image']}"
+    )
+    lines.append(f"distractor queries' verifications of wrong candidates: {result['distractor_checks']}")
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--artworks", type=int, default=120)
-    parser.add_argument("--distractors", type=int, default=200)
+    parser.add_argument("--distractors", type=int, default=300, help="never-indexed artworks among the distractors")
+    parser.add_argument("--emoji-package", type=Path, default=ROOT / "var" / "bench" / "package")
+    parser.add_argument("--emoji-limit", type=int, default=None, help="at most this many emoji (default: all)")
+    parser.add_argument("--orb-sample", type=int, default=25, help="originals per edit the ORB baseline is run on")
     parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "robustness.json"))
     args = parser.parse_args()
-    result = run(args.artworks, args.distractors)
+    emoji = args.emoji_package if (args.emoji_package / "emoji.json").exists() else None
+    if emoji is None:
+        print(f"No emoji package at {args.emoji_package} (no flat-graphics distractors); fetch it with:")
+        print("   ", corpus.EMOJI_PACKAGE_HELP)
+    result = run(args.artworks, args.distractors, emoji, args.orb_sample, args.emoji_limit)
     print(table(result))
     for false in result["false_matches"][:20]:
         print("  false match:", false)

@@ -64,12 +64,12 @@ def synthetic_rows(size: int, seed: int = 11):
     hashes[copies] = hashes[planted] ^ flips(rng, (len(planted), windows, 4), 3)
     ids = np.arange(1, size + 1, dtype=np.int64)
     pairs = {(int(a) + 1, int(b) + 1) for a, b in zip(planted, copies, strict=True)}
-    return (ids, keys, hashes, np.ones((size, windows), bool)), pairs
+    return (ids, keys, hashes, np.ones((size, windows), bool), np.zeros(size, bool)), pairs
 
 
 def time_command(rows) -> float:
     """Store the generated fingerprints as catalog rows, then time `find_duplicates` end to end."""
-    ids, keys, hashes, _ = rows
+    ids, keys, hashes, *_ = rows
     CatalogImage.objects.all().delete()
     CatalogImage.objects.bulk_create(
         [CatalogImage(pk=int(i), identifier=f"bench-{i}", title=f"Bench {i}", image=f"bench/{i}.jpg", width=100,

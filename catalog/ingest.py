@@ -108,7 +108,10 @@ def ensure_fingerprint(item: CatalogImage) -> Fingerprint:
     """The item's stored fingerprint, made from its file first when missing or stale (its embedding too)."""
     stored = store.load_current(item.pk, item.sha256, item.width, item.height, item.format)
     if stored is None:
-        return save_fingerprint(item, load_file(item))
+        loaded = load_file(item)
+        # A fingerprint of this file by an older version keeps its embedding: only hashes and features are remade.
+        same_file = store.fingerprinted_file(item.pk) == item.sha256 and store.has_embedding(item.pk)
+        return save_fingerprint(item, loaded, fingerprints.fingerprint(loaded, embed=not same_file))
     if not store.has_embedding(item.pk):  # fingerprinted before look-alike search or suggested tags existed
         looks = embed_image(load_file(item).image)
         store.save_embedding(item.pk, looks.vector, looks.classes)

@@ -40,13 +40,14 @@ class Group:
     pairs: list[Pair] = field(default_factory=list)
 
 
-def load_rows() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def load_rows() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """ids, window keys, window hashes, usable windows and fine-detail flags of every stored fingerprint."""
     parts = list(store.iter_index_rows())
     if not parts:
         windows = len(WINDOW_MARGINS)
         return (np.zeros(0, np.int64), np.zeros((0, windows), np.uint64), np.zeros((0, windows, 4), np.uint64),
-                np.zeros((0, windows), bool))  # fmt: skip
-    return tuple(np.concatenate([part[i] for part in parts]) for i in range(4))
+                np.zeros((0, windows), bool), np.zeros(0, bool))  # fmt: skip
+    return tuple(np.concatenate([part[i] for part in parts]) for i in range(5))
 
 
 def find_pairs(rows=None, threshold: float = DEFAULT_THRESHOLD, progress=None) -> list[Pair]:
@@ -56,8 +57,9 @@ def find_pairs(rows=None, threshold: float = DEFAULT_THRESHOLD, progress=None) -
 
 def search_pairs(rows=None, threshold: float = DEFAULT_THRESHOLD, progress=None) -> tuple[list[Pair], list[Pair]]:
     """(pairs accepted on their hashes, doubtful pairs): the doubtful are near enough that only a full
-    match (query variants, local features, aligned re-hash) can tell; their score is provisional."""
-    ids, keys, hashes, valid = rows if rows is not None else load_rows()
+    match (query variants, local features, aligned re-hash) can tell; their score is provisional.
+    A pair with a fine-detail picture (see matching.fingerprint.fine_detail) is never accepted on its hashes."""
+    ids, keys, hashes, valid, fine = rows if rows is not None else load_rows()
     windows = keys.shape[1]
     index = HashIndex(windows)
     index.build(ids, keys, hashes, valid)
@@ -72,8 +74,10 @@ def search_pairs(rows=None, threshold: float = DEFAULT_THRESHOLD, progress=None)
     order = np.lexsort((distance, second, first))  # per pair, the closest windows first
     first, second, distance, score = first[order], second[order], distance[order], score[order]
     unique = np.r_[True, (first[1:] != first[:-1]) | (second[1:] != second[:-1])] if len(first) else np.zeros(0, bool)
-    accepted = unique & (distance <= ACCEPT_DISTANCE) & (score >= threshold)
-    doubtful = unique & (distance > ACCEPT_DISTANCE)
+    positions = np.searchsorted(ids, first), np.searchsorted(ids, second)  # ids come sorted from the store
+    hashed = (distance <= ACCEPT_DISTANCE) & ~(fine[positions[0]] | fine[positions[1]])
+    accepted = unique & hashed & (score >= threshold)
+    doubtful = unique & ~hashed
 
     def pairs(keep: np.ndarray) -> list[Pair]:
         return [Pair(int(a), int(b), round(float(s), 1), int(d))

@@ -17,6 +17,12 @@ which variant are looked up in the index.
 
 Local features (ORB keypoints and descriptors) verify candidates geometrically when the hash alone
 is not conclusive (rotations by a few degrees, crops that fall between windows).
+
+Fine detail. A hash sees the picture through 16x16 frequencies of a 64x64 block. When most of a
+picture's contrast lies in finer detail (thin line art such as a music staff, a star field, a
+picture under MIN_SIDE pixels on its short side), two different pictures hash alike: a treble and a
+bass clef on the same staff are 0 bits apart. Such pictures are marked `fine`, and the hash alone
+never decides a match with them (see matching.providers.local).
 """
 
 from __future__ import annotations
@@ -57,6 +63,11 @@ DECODE_SIZE = FEATURE_SIDE
 MAX_FEATURES = 400
 # A window with less contrast than this has no structure to hash (flat colour, blank margins).
 MIN_WINDOW_STD = 1.0
+# Fine detail: a picture keeping less than this share of its contrast (variance at 128x128) once
+# shrunk to the 16x16 the hash resolves, or smaller than MIN_SIDE on its short side.
+FINE_DETAIL_SHARE = 0.25
+MIN_SIDE = 64
+THUMBNAIL_SIDE = 64
 
 COLOR_NAMES = ("red", "orange", "yellow", "green", "teal", "blue", "purple", "pink", "brown", "black", "grey", "white")
 PALETTE_SIZE = 5
@@ -94,6 +105,12 @@ class Fingerprint:
     embedding: np.ndarray | None = field(repr=False, default=None)
     classes: tuple[tuple[int, float], ...] = ()
     terms: tuple[tuple[str, float], ...] = ()
+    # Most of the picture's contrast is finer than the hash resolves (or it is tiny): see fine_detail.
+    fine: bool = False
+    sha256: str = ""  # content hash of the file it was made from (queries: to find the identical file)
+    # A THUMBNAIL_SIDE-square grey thumbnail of the whole picture (squashed to a square): what a
+    # query is compared with, pixel for pixel, once local features say where it lies in the picture.
+    thumbnail: np.ndarray | None = field(repr=False, default=None)
 
     @property
     def color_classes(self) -> list[str]:
@@ -144,7 +161,28 @@ def fingerprint(loaded: LoadedImage, *, for_query: bool = False, embed: bool | N
         embedding=looks.vector if looks else None,
         classes=looks.classes if looks else (),
         terms=looks.terms if looks else (),
+        fine=fine_detail(gray),
+        sha256=loaded.sha256,
+        thumbnail=None if for_query else cv2.resize(gray, (THUMBNAIL_SIDE,) * 2, interpolation=cv2.INTER_AREA),
     )
+
+
+def fine_detail(gray: np.ndarray) -> bool:
+    """Whether the hash cannot tell this picture from others that differ in fine detail.
+
+    True for pictures under MIN_SIDE on their short side, and for those that keep less than
+    FINE_DETAIL_SHARE of their contrast at the hash's 16x16 resolution: thin lines on a plain ground,
+    point-like stars, scattered small marks. Pictures without any contrast are not fine: they have
+    no window to hash at all.
+    """
+    if min(gray.shape) < MIN_SIDE:
+        return True
+    reference = cv2.resize(gray, (128, 128), interpolation=cv2.INTER_AREA).astype(np.float32)
+    total = float(reference.var())
+    if total < MIN_WINDOW_STD**2:
+        return False
+    coarse = cv2.resize(reference, (HASH_SIDE, HASH_SIDE), interpolation=cv2.INTER_AREA)
+    return float(coarse.var()) / total < FINE_DETAIL_SHARE
 
 
 # --- hashes ----------------------------------------------------------------------------------

@@ -87,13 +87,16 @@ class LookalikeIndex(EventFollower):
         return [int(image_id) for image_id in found[0] if image_id >= 0]
 
     def nearest(
-        self, vector: np.ndarray, *, limit: int = 50, floor: float = SIMILARITY_FLOOR
+        self, vector: np.ndarray, *, limit: int = 50, floor: float = SIMILARITY_FLOOR, rerank: int = RERANK
     ) -> list[tuple[int, float]]:
-        """Catalog images whose embedding is at least `floor` similar to `vector`, most similar first."""
+        """Catalog images whose embedding is at least `floor` similar to `vector`, most similar first.
+
+        `rerank` candidates of the compressed scan are ranked by their exact cosine.
+        """
         self.sync()
         if limit <= 0:
             return []
-        found = self.candidates(vector, max(RERANK, 2 * limit))
+        found = self.candidates(vector, max(rerank, 2 * limit))
         ranked = []
         for image_ids, vectors in store.iter_embeddings(ids=found):
             similarity = vectors @ vector.astype(np.float32)

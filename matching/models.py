@@ -16,12 +16,15 @@ class ImageFingerprint(models.Model):
     """An image's fingerprint, kept so that every index can be rebuilt without reading files."""
 
     image = models.OneToOneField(CATALOG_IMAGE, primary_key=True, on_delete=models.CASCADE, related_name="fingerprint")
-    sha256 = models.CharField(max_length=64, help_text="Content hash of the file the fingerprint was made from.")
+    sha256 = models.CharField(
+        max_length=64, db_index=True, help_text="Content hash of the file the fingerprint was made from."
+    )
     version = models.PositiveSmallIntegerField(default=1, help_text="Fingerprint algorithm version.")
     hashes = models.BinaryField(help_text="256-bit window hashes, big-endian uint64 words.")
     keys = models.BinaryField(help_text="64-bit window keys, big-endian.")
     valid_windows = models.PositiveSmallIntegerField(help_text="Bit w set when window w had structure to hash.")
     features = models.BinaryField(help_text="Packed ORB keypoints and descriptors.")
+    thumbnail = models.BinaryField(default=b"", help_text="64x64 grey thumbnail (uint8) that verification compares.")
     palette = models.JSONField(default=list)
     color_shares = models.JSONField(default=dict)
     updated_at = models.DateTimeField(auto_now=True)

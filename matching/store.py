@@ -7,16 +7,18 @@ from collections.abc import Iterable, Iterator
 import numpy as np
 from django.db import transaction
 
-from matching.fingerprint import COLOR_CLASS_MIN_SHARE, WINDOW_MARGINS, Fingerprint, PaletteColor
+from matching.fingerprint import COLOR_CLASS_MIN_SHARE, THUMBNAIL_SIDE, WINDOW_MARGINS, Fingerprint, PaletteColor
 from matching.models import ImageColor, ImageEmbedding, ImageFingerprint, IndexEvent
 
-VERSION = 1
+VERSION = 2
+# 2: the fine-detail flag (bit FINE_BIT of valid_windows) and the thumbnail; update_index remakes version-1 rows.
+FINE_BIT = 1 << 7
 # 2: suggested tags are made from the classifier's full output, so version-1 rows are made again.
 EMBEDDING_VERSION = 2
 
 
-def _valid_bits(valid: np.ndarray) -> int:
-    return int(sum(1 << index for index, flag in enumerate(valid) if flag))
+def _valid_bits(valid: np.ndarray, fine: bool = False) -> int:
+    return int(sum(1 << index for index, flag in enumerate(valid) if flag)) | (FINE_BIT if fine else 0)
 
 
 @transaction.atomic
@@ -30,8 +32,9 @@ def save_fingerprint(image_id: int, sha256: str, fingerprint: Fingerprint) -> No
             "version": VERSION,
             "hashes": upright.hashes[0].astype(">u8").tobytes(),
             "keys": upright.keys[0].astype(">u8").tobytes(),
-            "valid_windows": _valid_bits(upright.valid),
+            "valid_windows": _valid_bits(upright.valid, upright.fine),
             "features": upright.features,
+            "thumbnail": b"" if upright.thumbnail is None else upright.thumbnail.astype(np.uint8).tobytes(),
             "palette": [[color.hex, color.share, color.name] for color in upright.palette],
             "color_shares": upright.color_shares,
         },
@@ -109,6 +112,9 @@ def to_fingerprint(row: ImageFingerprint, width: int = 0, height: int = 0, fmt: 
         keys=np.frombuffer(bytes(row.keys), ">u8").astype(np.uint64).reshape(1, windows),
         valid=np.array([bool(row.valid_windows >> w & 1) for w in range(windows)]),
         features=bytes(row.features),
+        fine=bool(row.valid_windows & FINE_BIT),
+        thumbnail=thumbnail_array(bytes(row.thumbnail)),
+        sha256=row.sha256,
         palette=tuple(PaletteColor(*entry) for entry in row.palette),
         color_shares=dict(row.color_shares),
     )
@@ -120,15 +126,37 @@ def load_current(image_id: int, sha256: str, width: int = 0, height: int = 0, fm
     return None if row is None else to_fingerprint(row, width, height, fmt)
 
 
-def load_features(image_ids: Iterable[int]) -> dict[int, bytes]:
-    rows = ImageFingerprint.objects.filter(image_id__in=list(image_ids)).values_list("image_id", "features")
-    return {image_id: bytes(features) for image_id, features in rows}
+def fingerprinted_file(image_id: int) -> str | None:
+    """The content hash of the file an image's stored fingerprint (of any version) was made from."""
+    return ImageFingerprint.objects.filter(image_id=image_id).values_list("sha256", flat=True).first()
+
+
+def identical_files(sha256: str) -> list[int]:
+    """Images fingerprinted from a file with exactly this content hash."""
+    return list(ImageFingerprint.objects.filter(sha256=sha256).order_by("image_id").values_list("image_id", flat=True))
+
+
+def thumbnail_array(data: bytes) -> np.ndarray | None:
+    """A stored thumbnail as a square uint8 array; None for fingerprints stored before thumbnails were."""
+    if len(data) != THUMBNAIL_SIDE * THUMBNAIL_SIDE:
+        return None
+    return np.frombuffer(data, np.uint8).reshape(THUMBNAIL_SIDE, THUMBNAIL_SIDE)
+
+
+def load_targets(image_ids: Iterable[int]) -> dict[int, tuple[bytes, np.ndarray | None]]:
+    """What verifying a candidate needs from the database: its local features and its thumbnail."""
+    rows = ImageFingerprint.objects.filter(image_id__in=list(image_ids))
+    rows = rows.values_list("image_id", "features", "thumbnail")
+    return {image_id: (bytes(features), thumbnail_array(bytes(thumbnail))) for image_id, features, thumbnail in rows}
 
 
 def iter_index_rows(
     chunk_size: int = 5000, ids: list[int] | None = None
-) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
-    """Stored window hashes (all, or of `ids`) in pk order, as arrays for the hash index, chunk by chunk."""
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """Stored window hashes (all, or of `ids`) in pk order, chunk by chunk.
+
+    Each chunk: ids, keys, hashes and usable windows (the hash index's arrays), and the fine-detail flags.
+    """
     windows = len(WINDOW_MARGINS)
     queryset = ImageFingerprint.objects.all() if ids is None else ImageFingerprint.objects.filter(image_id__in=ids)
     if ids is not None and not ids:
@@ -146,5 +174,6 @@ def iter_index_rows(
         keys = np.frombuffer(b"".join(bytes(row[1]) for row in rows), ">u8").astype(np.uint64).reshape(-1, windows)
         hashes = np.frombuffer(b"".join(bytes(row[2]) for row in rows), ">u8").astype(np.uint64)
         valid = np.array([[bool(row[3] >> w & 1) for w in range(windows)] for row in rows], dtype=bool)
-        yield ids, keys, hashes.reshape(-1, windows, 4), valid
+        fine = np.array([bool(row[3] & FINE_BIT) for row in rows], dtype=bool)
+        yield ids, keys, hashes.reshape(-1, windows, 4), valid, fine
         last = rows[-1][0]

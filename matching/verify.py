@@ -30,6 +30,9 @@ class Verification:
     target_overlap: float  # share of the catalog image covered by the query, 0-1
     transform: np.ndarray  # 2x3 affine, query feature pixels -> target feature pixels
     target_size: tuple[int, int]
+    # The shared region's bounding box in each image, (left, top, right, bottom) as fractions.
+    query_box: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)
+    target_box: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)
 
 
 _matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
@@ -56,11 +59,27 @@ def verify(query_features: bytes, target_features: bytes) -> Verification | None
     inliers = int(mask.sum())
     if inliers < MIN_INLIERS or inliers / len(good) < MIN_INLIER_RATIO or not _plausible(transform):
         return None
-    query_overlap, target_overlap = overlaps(transform, query_size, target_size)
-    return Verification(inliers, inliers / len(good), query_overlap, target_overlap, transform, target_size)
+    query_overlap, target_overlap, shared = overlaps(transform, query_size, target_size)
+    if not len(shared):
+        return None
+    target_box = box_of(shared, target_size)
+    query_box = box_of(cv2.transform(shared[None], cv2.invertAffineTransform(transform))[0], query_size)
+    return Verification(
+        inliers, inliers / len(good), query_overlap, target_overlap, transform, target_size, query_box, target_box
+    )
+
+
+def box_of(points: np.ndarray, size: tuple[int, int]) -> tuple[float, float, float, float]:
+    """The bounding box of points (pixels) as fractions of an image of `size`, clipped to it."""
+    (left, top), (right, bottom) = points.min(axis=0) / size, points.max(axis=0) / size
+    return tuple(float(np.clip(value, 0.0, 1.0)) for value in (left, top, right, bottom))
 
 
 def _plausible(transform: np.ndarray) -> bool:
+    # A reflection cannot relate features found on pictures the same way round (mirrored queries are
+    # verified with the features of their mirror image).
+    if np.linalg.det(transform[:, :2]) <= 0:
+        return False
     singular = np.linalg.svd(transform[:, :2], compute_uv=False)
     if singular[1] <= 0:
         return False
@@ -68,8 +87,10 @@ def _plausible(transform: np.ndarray) -> bool:
     return low <= singular[1] and singular[0] <= high and singular[0] / singular[1] <= MAX_ANISOTROPY
 
 
-def overlaps(transform: np.ndarray, query_size: tuple[int, int], target_size: tuple[int, int]) -> tuple[float, float]:
-    """Shares of each image covered by the other, from the query-to-target transform."""
+def overlaps(
+    transform: np.ndarray, query_size: tuple[int, int], target_size: tuple[int, int]
+) -> tuple[float, float, np.ndarray]:
+    """Shares of each image covered by the other, and their shared region (polygon in target pixels)."""
     qw, qh = query_size
     tw, th = target_size
     corners = np.array([[0, 0], [qw, 0], [qw, qh], [0, qh]], dtype=np.float32)
@@ -77,11 +98,12 @@ def overlaps(transform: np.ndarray, query_size: tuple[int, int], target_size: tu
     if cv2.contourArea(projected) < 0:  # a mirrored transform reverses the winding
         projected = projected[::-1]
     target_box = np.array([[0, 0], [tw, 0], [tw, th], [0, th]], dtype=np.float32)
-    area, _ = cv2.intersectConvexConvex(np.ascontiguousarray(projected), target_box)
+    area, shared = cv2.intersectConvexConvex(np.ascontiguousarray(projected), target_box)
     projected_area = abs(cv2.contourArea(projected))
-    if projected_area <= 0:
-        return 0.0, 0.0
-    return float(min(1.0, area / projected_area)), float(min(1.0, area / (tw * th)))
+    if projected_area <= 0 or shared is None:
+        return 0.0, 0.0, np.zeros((0, 2), np.float32)
+    shared = shared.reshape(-1, 2).astype(np.float32)
+    return float(min(1.0, area / projected_area)), float(min(1.0, area / (tw * th))), shared
 
 
 def aligned_distance(
@@ -123,3 +145,62 @@ def aligned_distance(
         hashed, _key = block_hash(block)
         return int(hamming(hashed, target_hashes[window])), window
     return None
+
+
+MIN_COMPARED = 0.08  # share of the thumbnail the query must cover for the comparison to count
+MIN_CONTRAST = 4.0  # grey levels (standard deviation) each side needs for a correlation to mean anything
+MAX_SHIFT = 3.0  # thumbnail pixels the alignment may be refined by
+
+
+def aligned_correlation(query_pixels: np.ndarray, checked: Verification, thumbnail: np.ndarray) -> float | None:
+    """Pixel correlation of the query with the catalog picture's thumbnail where the transform lays it.
+
+    The query (grey, the size its features were found on) is warped into the thumbnail's frame; over
+    the thumbnail pixels it covers, the two are compared by normalised cross-correlation (so
+    brightness and contrast edits do not count). A true copy, detail or framed copy correlates
+    strongly; features that lined up by chance (repeated corners, symmetric shapes) lay unrelated
+    pixels over each other. None when the covered part is too small or too plain to say.
+    """
+    side = thumbnail.shape[0]
+    # Laid into the catalog picture's frame (where its features were found), then shrunk the way the
+    # thumbnail was: both sides go through the same filter, so thin lines shrink alike.
+    size = checked.target_size
+    pixels = query_pixels.astype(np.float32)
+    shrink = 1 / max(1e-6, float(np.sqrt(abs(np.linalg.det(checked.transform[:, :2])))))
+    if shrink > 1.2:  # query pixels per catalog pixel: smooth first, or thin lines fall between samples
+        pixels = cv2.GaussianBlur(pixels, (0, 0), sigmaX=0.5 * shrink)
+    warped = cv2.warpAffine(pixels, checked.transform, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+    inside = cv2.warpAffine(np.ones_like(pixels), checked.transform, size, flags=cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_CONSTANT)  # fmt: skip
+    warped = cv2.resize(warped, (side, side), interpolation=cv2.INTER_AREA)
+    inside = cv2.resize(inside, (side, side), interpolation=cv2.INTER_AREA)
+    mask = inside > 0.999
+    if mask.mean() < MIN_COMPARED:
+        return None
+    reference = thumbnail.astype(np.float32)
+    if warped[mask].std() < MIN_CONTRAST or reference[mask].std() < MIN_CONTRAST:
+        return None
+    plain = correlation(warped, reference, mask)
+    # RANSAC's fit can be a pixel or two off (line art, where features slide along the lines): let the
+    # alignment move by a few pixels (two parameters: too little freedom to make unrelated pictures alike).
+    refined = np.eye(2, 3, dtype=np.float32)
+    criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 1e-4)
+    try:
+        cv2.findTransformECC(reference, warped, refined, cv2.MOTION_TRANSLATION, criteria, mask.astype(np.uint8), 5)
+    except cv2.error:  # did not converge: keep the fit as RANSAC made it
+        return plain
+    if np.abs(refined[:, 2]).max() > MAX_SHIFT:
+        return plain
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    moved = cv2.warpAffine(warped, refined, (side, side), flags=flags)
+    moved_inside = cv2.warpAffine(mask.astype(np.float32), refined, (side, side), flags=flags) > 0.999
+    both = mask & moved_inside
+    return max(plain, correlation(moved, reference, both)) if both.mean() >= MIN_COMPARED else plain
+
+
+def correlation(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> float:
+    """Normalised cross-correlation of two images over `mask`."""
+    a, b = a[mask], b[mask]
+    a, b = a - a.mean(), b - b.mean()
+    denominator = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    return float((a * b).sum()) / denominator if denominator > 0 else 0.0

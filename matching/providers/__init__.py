@@ -6,7 +6,7 @@ LIKENESS_MATCH_PROVIDERS = {"default": {"BACKEND": "matching.providers.local", .
 from __future__ import annotations
 
 from matching.imaging import LoadedImage
-from matching.providers.base import COPY, SIMILAR, Entry, Match, MatchProvider
+from matching.providers.base import COPY, SIMILAR, Entry, Match, MatchProvider, box_json
 from matching.registry import Registry
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "Entry",
     "Match",
     "MatchProvider",
+    "box_json",
     "compare_images",
     "get_provider",
     "match_image",

@@ -20,6 +20,7 @@ Progress = Callable[[int, int], None]  # (items just done, total to do)
 
 
 COPY, SIMILAR = "copy", "similar"
+WHOLE = (0.0, 0.0, 1.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,31 @@ class Match:
     target_overlap: float = 100.0  # percent of the catalog image that the query shows
     details: dict[str, Any] = field(default_factory=dict)  # how the provider decided (method, distances)
     kind: str = COPY  # COPY: the same picture, edited or not; SIMILAR: another picture that looks like it
+    # Where the copy matched, as (left, top, right, bottom) fractions of each image's width and height,
+    # upright: the part of the query that shows the catalog image, and the part of the catalog image
+    # the query shows. The whole image, (0, 0, 1, 1), when the provider does not say.
+    query_box: tuple[float, float, float, float] = WHOLE
+    target_box: tuple[float, float, float, float] = WHOLE
+
+
+BOX_SIDES = ("left", "top", "right", "bottom")
+
+
+def box_json(box: tuple[float, float, float, float]) -> dict[str, float]:
+    """A match box as the APIs show it: {"left", "top", "right", "bottom"}, fractions of width and height."""
+    return dict(zip(BOX_SIDES, box, strict=True))
+
+
+def box_from_json(value: Any) -> tuple[float, float, float, float]:
+    """A box read back from an API answer; the whole image when it is missing or not a box."""
+    try:
+        box = tuple(float(value[side]) for side in BOX_SIDES)
+    except (TypeError, KeyError, ValueError):
+        return WHOLE
+    left, top, right, bottom = box
+    if not (0 <= left < right <= 1 and 0 <= top < bottom <= 1):
+        return WHOLE
+    return box
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,11 @@ decides:
   affine transform with enough inliers (crops between windows, small rotations);
 - anything else: not a match.
 
+A fine-detail picture (matching.fingerprint.fine_detail: thin line art, star fields, pictures under
+64 px) on either side is never matched on its hashes alone: its local features must verify too.
+A query with no structure to hash or verify (blank, or too small for local features) matches only
+a catalog image made from the identical file.
+
 The in-memory index follows the database: every change to the catalog's images is logged as an
 IndexEvent in the same transaction as the change (search.signals), and each process replays the
 events it has not seen before it answers, so several web workers stay correct even when the worker
@@ -19,21 +24,78 @@ that made a change dies before indexing it. `update_index` logs a reload that ev
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import cv2
 import numpy as np
 
 from matching import store
-from matching.fingerprint import LOOKUP, NARROW, VARIANTS, WINDOW_MARGINS, Fingerprint, fingerprint, hamming
+from matching.embeddings.model import embed
+from matching.fingerprint import (
+    LOOKUP,
+    MIN_FEATURE_SIDE,
+    NARROW,
+    VARIANTS,
+    WINDOW_MARGINS,
+    Fingerprint,
+    detect,
+    fingerprint,
+    hamming,
+    pack_features,
+)
 from matching.follower import EventFollower
 from matching.imaging import LoadedImage
+from matching.lookalike import get_index as get_lookalike_index
 from matching.providers.base import Entry, Match, MatchProvider
 from matching.providers.hashindex import HashIndex
-from matching.verify import aligned_distance, verify
+from matching.verify import aligned_correlation, aligned_distance, verify
 
 ACCEPT_DISTANCE = 32
 VERIFY_DISTANCE = 100
 KEY_RADIUS = 10
 VERIFY_LIMIT = 8
+# When no hash leads to a copy: how many of the pictures that look most like the query (by embedding,
+# at least EMBEDDING_FLOOR similar) are verified with local features. bench/robustness.py chose them.
+EMBEDDING_CANDIDATES = 12
+EMBEDDING_FLOOR = 0.35
+EMBEDDING_RERANK = 48  # compressed-index candidates re-ranked by their exact embedding
+UNHASHED = 256  # the "hash distance" of a candidate found by its embedding alone
 ALIGNED_DISTANCE = 64  # after verification, the aligned window must hash this close (random: ~128)
+MIN_CORRELATION = 0.6  # after verification, the query laid over the catalog thumbnail must correlate this well
+
+
+@dataclass(frozen=True)
+class View:
+    """The query as local features see it: features and the grey pixels they were found on, that way round."""
+
+    features: bytes
+    pixels: np.ndarray | None
+
+
+def query_view(query: Fingerprint, mirrored: bool) -> View:
+    if mirrored:
+        pixels = None if query.pixels is None else np.ascontiguousarray(query.pixels[:, ::-1])
+        return View(query.mirrored_features, pixels)
+    return View(query.features, query.pixels)
+
+
+REDUCED_VIEW = 0.7  # the reduced view's scale: about two steps of ORB's pyramid
+
+
+def reduced_view(view: View) -> View | None:
+    """The view at REDUCED_VIEW of its size: a detail shown larger than the catalog picture shows it
+    finds more of its features at the catalog picture's scale there. None when too small."""
+    if view.pixels is None or min(view.pixels.shape) < 4 * MIN_FEATURE_SIDE:
+        return None
+    height, width = view.pixels.shape
+    size = (round(width * REDUCED_VIEW), round(height * REDUCED_VIEW))
+    reduced = cv2.resize(view.pixels, size, interpolation=cv2.INTER_AREA)
+    return View(pack_features(*detect(reduced)), reduced)
+
+
+# What verifying a candidate needs: its features, window hashes, usable windows and thumbnail (or None).
+Target = tuple[bytes, np.ndarray, np.ndarray, np.ndarray | None]
 
 
 class LocalHashProvider(EventFollower, MatchProvider):
@@ -42,7 +104,10 @@ class LocalHashProvider(EventFollower, MatchProvider):
         EventFollower.__init__(self)
         self.accept_distance = options.get("ACCEPT_DISTANCE", ACCEPT_DISTANCE)
         self.verify_distance = options.get("VERIFY_DISTANCE", VERIFY_DISTANCE)
+        self.embedding_candidates = options.get("EMBEDDING_CANDIDATES", EMBEDDING_CANDIDATES)
+        self.min_correlation = options.get("MIN_CORRELATION", MIN_CORRELATION)
         self.index = HashIndex(len(WINDOW_MARGINS))
+        self.fine: set[int] = set()  # catalog images with fine detail (never matched on hashes alone)
 
     # --- keeping the index in step with the database --------------------------------------------
 
@@ -58,26 +123,37 @@ class LocalHashProvider(EventFollower, MatchProvider):
 
     def remove(self, image_id: int) -> None:
         with self._lock:
-            self.index.remove(image_id)
+            self.drop_id(image_id)
 
     def _apply_add(self, image_id: int, fingerprint: Fingerprint) -> None:
         upright = fingerprint.upright()
         self.index.add(image_id, upright.keys[0], upright.hashes[0], upright.valid)
+        self._mark_fine(image_id, upright.fine)
+
+    def _mark_fine(self, image_id: int, fine: bool) -> None:
+        if fine:
+            self.fine.add(image_id)
+        else:
+            self.fine.discard(image_id)
 
     def load_all(self) -> None:
         parts = list(store.iter_index_rows())
         index = HashIndex(len(WINDOW_MARGINS))  # starts empty
+        fine: set[int] = set()
         if parts:
             index.build(*(np.concatenate([part[i] for part in parts]) for i in range(4)))
-        self.index = index
+            fine = {int(i) for part in parts for i in part[0][part[4]]}
+        self.index, self.fine = index, fine
 
     def load_ids(self, ids: list[int]) -> None:
-        for image_ids, keys, hashes, valid in store.iter_index_rows(ids=ids):
+        for image_ids, keys, hashes, valid, fine in store.iter_index_rows(ids=ids):
             for position, image_id in enumerate(image_ids.tolist()):
                 self.index.add(image_id, keys[position], hashes[position], valid[position])
+                self._mark_fine(image_id, bool(fine[position]))
 
     def drop_id(self, image_id: int) -> None:
         self.index.remove(image_id)
+        self.fine.discard(image_id)
 
     def count(self) -> int:
         self.sync()
@@ -95,25 +171,88 @@ class LocalHashProvider(EventFollower, MatchProvider):
     # --- matching ---------------------------------------------------------------------------
 
     def match(self, query: LoadedImage, *, limit: int = 10, min_score: float = 0) -> list[Match]:
-        return self.match_fingerprint(fingerprint(query, for_query=True), limit=limit, min_score=min_score)
+        looks = lambda: embed(query.image).vector  # noqa: E731 - computed only when the hashes find no copy
+        return self.match_fingerprint(fingerprint(query, for_query=True), limit=limit, min_score=min_score, looks=looks)
 
-    def match_fingerprint(self, fingerprint: Fingerprint, *, limit: int = 10, min_score: float = 0) -> list[Match]:
-        """Matches of a query fingerprint (made with `for_query=True`), best first."""
+    def match_fingerprint(
+        self,
+        fingerprint: Fingerprint,
+        *,
+        limit: int = 10,
+        min_score: float = 0,
+        looks: Callable[[], np.ndarray] | None = None,
+    ) -> list[Match]:
+        """Matches of a query fingerprint (made with `for_query=True`), best first.
+
+        When no window hash leads to a copy, the catalog pictures that look most like the query
+        (its embedding: `fingerprint.embedding`, or `looks()`) are verified with local features:
+        copies whose centre moved (a one-sided crop, a detail, a framed copy, a photo of a print).
+        """
         self.sync()
         with self._lock:
             best = self.nearest(fingerprint)
-        doubtful = sorted((i for i, entry in best.items() if entry[0] > self.accept_distance), key=lambda i: best[i][0])
-        features = store.load_features(doubtful[:VERIFY_LIMIT]) if doubtful else {}
+            fine = {i for i in best if i in self.fine}
+        doubtful = sorted(
+            (i for i, entry in best.items() if entry[0] > self.accept_distance or fingerprint.fine or i in fine),
+            key=lambda i: best[i][0],
+        )
+        features = store.load_targets(doubtful[:VERIFY_LIMIT]) if doubtful else {}
         matches = []
         for image_id, (distance, variant, query_window, target_window) in best.items():
-            target = None
-            if image_id in features and (stored := self.index.get(image_id)) is not None:
-                target = (features[image_id], *stored)
-            found = self.decide(image_id, fingerprint, distance, variant, query_window, target_window, target)
-            if found is not None and found.score >= min_score:
+            found = self.decide(
+                image_id, fingerprint, distance, variant, query_window, target_window,
+                self._target(image_id, features), image_id in fine,
+            )  # fmt: skip
+            if found is not None:
                 matches.append(found)
+        if not matches and self.embedding_candidates and (fingerprint.embedding is not None or looks is not None):
+            vector = fingerprint.embedding if fingerprint.embedding is not None else looks()
+            matches = self.verify_lookalikes(fingerprint, vector)
+        if not matches and fingerprint.sha256 and (fingerprint.fine or not fingerprint.valid.any()):
+            # Nothing a hash or a feature can vouch for: only the very same file is a copy.
+            matches = [self.identical(image_id) for image_id in store.identical_files(fingerprint.sha256)]
+        matches = [found for found in matches if found.score >= min_score]
         matches.sort(key=lambda m: (-m.score, m.image_id))
         return matches[:limit]
+
+    def _target(self, image_id: int, loaded: dict[int, tuple[bytes, np.ndarray | None]]) -> Target | None:
+        """A candidate's (features, window hashes, usable windows, thumbnail), when they were loaded."""
+        if image_id in loaded and (stored := self.index.get(image_id)) is not None:
+            features, thumbnail = loaded[image_id]
+            return (features, *stored, thumbnail)
+        return None
+
+    def verify_lookalikes(self, query: Fingerprint, vector: np.ndarray) -> list[Match]:
+        """Copies among the catalog pictures nearest the query's embedding, verified by local features."""
+        nearest = get_lookalike_index().nearest(
+            vector, limit=self.embedding_candidates, floor=EMBEDDING_FLOOR, rerank=EMBEDDING_RERANK
+        )
+        candidates = [image_id for image_id, _similarity in nearest]
+        features = store.load_targets(candidates) if candidates else {}
+        reduced_views: dict[int, View | None] = {}
+
+        def smaller(variant: int) -> View | None:  # made once per query, when first needed
+            if variant not in reduced_views:
+                reduced_views[variant] = reduced_view(query_view(query, variant >= 4))
+            return reduced_views[variant]
+
+        matches = []
+        for image_id in candidates:
+            target = self._target(image_id, features)
+            if target is None:
+                continue
+            # Upright, then mirrored (the embedding does not say which); then reduced (a detail shown larger).
+            for variant, reduced in ((0, False), (4, False), (0, True), (4, True)):
+                if variant and not query.mirrored_features:
+                    continue
+                view = smaller(variant) if reduced else None
+                if reduced and view is None:
+                    continue
+                found = self.decide(image_id, query, UNHASHED, variant, 0, 0, target, view=view)
+                if found is not None:
+                    matches.append(found)
+                    break
+        return matches
 
     def nearest(self, query: Fingerprint) -> dict[int, tuple[int, int, int, int]]:
         """Per candidate image: (256-bit distance, variant, query window, catalog window) of its best pair."""
@@ -144,47 +283,84 @@ class LocalHashProvider(EventFollower, MatchProvider):
         variant: int,
         query_window: int,
         target_window: int,
-        target: tuple[bytes, np.ndarray, np.ndarray] | None,
+        target: Target | None,
+        target_fine: bool = False,
+        view: View | None = None,
     ) -> Match | None:
         """The match decision for one candidate, with its score and overlaps.
 
-        `target` is the candidate's (features, window hashes, usable windows), needed only when the
-        hash distance alone is not conclusive.
+        `target` is the candidate's (features, window hashes, usable windows, thumbnail), needed only when the
+        hash distance alone is not conclusive, or either picture has fine detail (`query.fine`,
+        `target_fine`). `view` is the query's features and pixels to verify with (default: the query
+        at its size, mirrored for a mirrored variant).
         """
-        query_span = 1 - 2 * WINDOW_MARGINS[query_window]
-        target_span = 1 - 2 * WINDOW_MARGINS[target_window]
         orientation, skew = VARIANTS[variant]
-        details = {"distance": distance, "orientation": orientation * 90 % 360, "mirrored": orientation >= 4}
+        details = {"orientation": orientation * 90 % 360, "mirrored": orientation >= 4}
+        details.update({"distance": distance} if distance < UNHASHED else {"candidate": "embedding"})
         if skew:
             details["skew"] = skew
-        if distance <= self.accept_distance:
-            target_overlap = min(1.0, target_span / query_span) ** 2
-            query_overlap = min(1.0, query_span / target_span) ** 2
-            similarity = 1 - distance / 128
-            return self._match(image_id, similarity, orientation, query_overlap, target_overlap, "hash", details)
+        hashed = distance <= self.accept_distance
+        if hashed and not (query.fine or target_fine):
+            return self._hash_match(image_id, distance, orientation, query_window, target_window, details)
         if target is None:
             return None
-        features, target_hashes, target_valid = target
+        features, target_hashes, target_valid, thumbnail = target
         mirrored = orientation >= 4
-        checked = verify(query.mirrored_features if mirrored else query.features, features)
+        if view is None:
+            view = query_view(query, mirrored)
+        checked = verify(view.features, features)
         if checked is None:
             return None
         details["inliers"] = checked.inliers
-        similarity = 0.5  # features agree but no window could be re-hashed: a deep crop
-        if query.pixels is not None:
-            pixels = np.ascontiguousarray(query.pixels[:, ::-1]) if mirrored else query.pixels
-            aligned = aligned_distance(pixels, checked, target_hashes, target_valid)
+        similarity = 0.5  # features agree but nothing could be compared (stored before thumbnails were)
+        if view.pixels is not None:
+            aligned = aligned_distance(view.pixels, checked, target_hashes, target_valid)
+            hash_agrees = aligned is not None and aligned[0] <= ALIGNED_DISTANCE
             if aligned is not None:
                 details["aligned_distance"] = aligned[0]
-                if aligned[0] > ALIGNED_DISTANCE:
-                    return None  # the features lined up, the pictures do not: a repeating pattern
                 similarity = 1 - aligned[0] / 128
+            if not hash_agrees and thumbnail is not None:
+                # No catalog window lies inside the query (a detail, a one-sided crop), or the one that
+                # does hashes apart (a perspective the affine fit only approximates): compare pixels.
+                correlation = aligned_correlation(view.pixels, checked, thumbnail)
+                details["correlation"] = None if correlation is None else round(correlation, 3)
+                if correlation is None or correlation < self.min_correlation:
+                    # Laid over the picture where the features say, the query does not look like it (or
+                    # covers too little of it, or too plain a part, to tell a copy from chance).
+                    return None
+                similarity = correlation
+            elif not hash_agrees and aligned is not None:
+                return None  # the features lined up, the pictures do not: a repeating pattern
+        if hashed:  # fine detail: the hashes agreed and the features confirm it is the same picture
+            return self._hash_match(image_id, distance, orientation, query_window, target_window, details)
+        query_box = checked.query_box
+        if mirrored:  # the features were found on the mirrored query
+            query_box = (1 - query_box[2], query_box[1], 1 - query_box[0], query_box[3])
         return self._match(
-            image_id, similarity, orientation, checked.query_overlap, checked.target_overlap, "features", details
-        )
+            image_id, similarity, orientation, checked.query_overlap, checked.target_overlap, "features", details,
+            query_box, checked.target_box,
+        )  # fmt: skip
+
+    def _hash_match(self, image_id, distance, orientation, query_window, target_window, details) -> Match:
+        """A match decided on the window hashes: the query's window shows the catalog image's window."""
+        query_span = 1 - 2 * WINDOW_MARGINS[query_window]
+        target_span = 1 - 2 * WINDOW_MARGINS[target_window]
+        # Both windows are centred: the whole query shows a centred part of the catalog image (or the
+        # other way round), whatever the orientation.
+        query_side, target_side = min(1.0, query_span / target_span), min(1.0, target_span / query_span)
+        return self._match(
+            image_id, 1 - distance / 128, orientation, query_side**2, target_side**2, "hash", details,
+            centred_box(query_side), centred_box(target_side),
+        )  # fmt: skip
 
     @staticmethod
-    def _match(image_id, similarity, orientation, query_overlap, target_overlap, method, details) -> Match:
+    def identical(image_id: int) -> Match:
+        return Match(image_id=image_id, score=100.0, details={"method": "identical file", "similarity": 1.0})
+
+    @staticmethod
+    def _match(
+        image_id, similarity, orientation, query_overlap, target_overlap, method, details, query_box, target_box
+    ) -> Match:
         # Cropped and re-oriented copies score lower than whole upright ones: the score falls with
         # every edit, and 100 is left for an identical image.
         score = 100 * similarity * (0.5 + 0.5 * target_overlap) * (1.0 if orientation == 0 else 0.97)
@@ -194,6 +370,8 @@ class LocalHashProvider(EventFollower, MatchProvider):
             query_overlap=round(100 * query_overlap, 1),
             target_overlap=round(100 * target_overlap, 1),
             details={**details, "method": method, "similarity": round(similarity, 4)},
+            query_box=rounded(query_box),
+            target_box=rounded(target_box),
         )
 
     def compare(self, first: LoadedImage, second: LoadedImage) -> Match | None:
@@ -208,10 +386,23 @@ class LocalHashProvider(EventFollower, MatchProvider):
         orientation, query_window, target_window = np.unravel_index(int(np.argmin(distance)), distance.shape)
         # Two images side by side face no ten-million-image false-match risk: verify whatever the distance.
         best = int(distance[orientation, query_window, target_window])
-        return self.decide(
+        found = self.decide(
             0, first, best, int(orientation), int(query_window), int(target_window),
-            (target.features, target.hashes[0], target.valid),
+            (target.features, target.hashes[0], target.valid, target.thumbnail), target.fine,
         )  # fmt: skip
+        if found is None and first.sha256 and first.sha256 == second.sha256:
+            return self.identical(0)
+        return found
+
+
+def centred_box(side: float) -> tuple[float, float, float, float]:
+    """The centred box whose sides are `side` of the image's (fractions of width and height)."""
+    margin = (1 - side) / 2
+    return (margin, margin, 1 - margin, 1 - margin)
+
+
+def rounded(box: tuple[float, ...]) -> tuple[float, ...]:
+    return tuple(round(min(1.0, max(0.0, float(value))), 4) for value in box)
 
 
 Provider = LocalHashProvider

@@ -18,7 +18,7 @@ from PIL import Image
 from matching.errors import ProviderError
 from matching.imaging import LoadedImage
 from matching.models import RemoteImage
-from matching.providers.base import Entry, Match, MatchProvider, Progress
+from matching.providers.base import Entry, Match, MatchProvider, Progress, box_from_json
 from matching.providers.matchengine import (
     BACKOFF,
     LIST_PAGE,
@@ -148,6 +148,8 @@ def remote_match(image_id: int, row: dict) -> Match:
         query_overlap=float(row.get("query_overlap_percent", 100.0)),
         target_overlap=float(row.get("target_overlap_percent", 100.0)),
         details={"method": "remote", "remote_score": score, "match_percent": row.get("match_percent")},
+        query_box=box_from_json(row.get("query_box")),
+        target_box=box_from_json(row.get("target_box")),
     )
 
 

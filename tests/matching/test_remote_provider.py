@@ -64,6 +64,14 @@ def test_an_edited_copy_finds_its_item_with_filters_applied(remote, make_item):
     assert service.search(SearchQuery(images=(query,), filters=Filters(year_from=1900), kind="copy")).total == 0
 
 
+def test_where_a_detail_matched_comes_back_from_the_remote(remote, make_item):
+    item = make_item(seed=11, data=png(11))
+    detail = picture(640, 480, 11).crop((0, 0, 320, 240))  # the top left quarter
+    match = match_image(load_image(encode(detail, "JPEG", quality=90)))[0]
+    assert match.image_id == item.pk and match.details["method"] == "remote"
+    assert all(abs(got - want) < 0.06 for got, want in zip(match.target_box, (0, 0, 0.5, 0.5), strict=True))
+
+
 def test_the_partner_api_searches_through_the_remote(remote, make_item, client):
     item = make_item(seed=7, data=png(7), title="Mill")
     response = client.post(reverse("api:search"), {"image": upload("q.jpg", edited(7))})

@@ -125,6 +125,15 @@ class ItemWriteSerializer(serializers.Serializer):
         return data
 
 
+class BoxSerializer(serializers.Serializer):
+    """A region as fractions (0-1) of the picture's width and height, measured from its top left corner."""
+
+    left = serializers.FloatField()
+    top = serializers.FloatField()
+    right = serializers.FloatField()
+    bottom = serializers.FloatField()
+
+
 class MatchSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
         choices=["copy", "similar"], help_text="copy: the same picture; similar: looks like it"
@@ -134,6 +143,8 @@ class MatchSerializer(serializers.Serializer):
     target_overlap_percent = serializers.FloatField()
     orientation = serializers.IntegerField()
     mirrored = serializers.BooleanField()
+    query_box = BoxSerializer(help_text="The part of the query that shows the catalog picture.")
+    target_box = BoxSerializer(help_text="The part of the catalog picture the query shows (a detail: less than whole).")
 
 
 class SearchHitSerializer(ItemSerializer):

@@ -22,6 +22,7 @@ from catalog.models import CatalogImage
 from catalog.visibility import sees_drafts, visible_items
 from matching.budget import ImageBudget
 from matching.errors import LikenessError, http_status
+from matching.providers import box_json
 from search import service
 from search.forms import SearchForm
 from search.query import SearchResults
@@ -125,6 +126,8 @@ class PartnerView:
                     "target_overlap_percent": hit.match.target_overlap,
                     "orientation": hit.match.details.get("orientation", 0),
                     "mirrored": hit.match.details.get("mirrored", False),
+                    "query_box": box_json(hit.match.query_box),
+                    "target_box": box_json(hit.match.target_box),
                 }
             hits.append(row)
         facets = {name: [{"value": f.value, "count": f.count, "label": f.label} for f in values]

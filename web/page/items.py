@@ -17,6 +17,7 @@ from matching.errors import LikenessError
 from matching.providers import SIMILAR
 from search import service
 from search.query import Filters, SearchQuery
+from web.page.presentation import Outline
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +32,10 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     palette = getattr(getattr(item, "fingerprint", None), "palette", None) or []
     colors = [{"hex": hex_, "percent": round(share * 100), "name": name} for hex_, share, name in palette]
     similar = similar_pictures(request, item, {other.pk for other, _ in versions})
+    # Arriving from a copy in the results: the part of this picture the visitor's picture shows.
+    region = Outline.parse(request.GET.get("region", ""), item.width, item.height)
     context = {"item": item, "versions": versions, "versions_error": versions_error, "palette": colors,
-               "similar": similar}  # fmt: skip
+               "similar": similar, "region": region}  # fmt: skip
     return render(request, "page/item.html", context)
 
 

@@ -6,6 +6,7 @@ every state of the page is a URL and every link is a plain GET.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from django.http import QueryDict
@@ -162,6 +163,51 @@ class Card:
     hit: Hit
     badge: str  # "identical", "edited copy", "similar", or "" for a words-only hit
     higher_resolution: bool
+    outline: Outline | None = None  # the part of the catalog picture a copy shows, when not all of it
+
+
+@dataclass(frozen=True)
+class Outline:
+    """A region of a catalog picture, in its pixels (for an SVG drawn over its thumbnail) and as a URL value."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    param: str  # "left,top,right,bottom" as fractions: the item page's `region`
+
+    @classmethod
+    def of(cls, box: tuple[float, float, float, float], width: int, height: int) -> Outline | None:
+        """The outline of `box` (fractions) on a width x height picture; None for (nearly) the whole picture."""
+        left, top, right, bottom = box
+        if (right - left) * (bottom - top) >= WHOLE_SHARE or width <= 0 or height <= 0:
+            return None
+        return cls(left * width, top * height, (right - left) * width, (bottom - top) * height,
+                   ",".join(f"{value:.4g}" for value in box))  # fmt: skip
+
+    @classmethod
+    def parse(cls, value: str, width: int, height: int) -> Outline | None:
+        """The item page's `region` parameter; None when it is missing or not a box inside the picture."""
+        try:
+            box = tuple(float(part) for part in value.split(","))
+        except ValueError:
+            return None
+        if len(box) != 4 or not all(math.isfinite(v) for v in box):
+            return None
+        left, top, right, bottom = box
+        if not (0 <= left < right <= 1 and 0 <= top < bottom <= 1):
+            return None
+        return cls.of(box, width, height)
+
+
+WHOLE_SHARE = 0.9  # a copy showing at least this share of the catalog picture is not outlined
+
+
+def outline(hit: Hit) -> Outline | None:
+    """Where in the catalog picture a copy matched, when it is a part of it (a detail, a crop)."""
+    if hit.match is None or hit.match.kind != COPY:
+        return None
+    return Outline.of(hit.match.target_box, hit.item.width, hit.item.height)
 
 
 def similarity_badge(hit: Hit) -> str:
@@ -175,7 +221,7 @@ def similarity_badge(hit: Hit) -> str:
 
 def cards(results: SearchResults, query_pixels: int | None) -> list[Card]:
     """Hits with their badge, and whether they are larger than the query image."""
-    return [Card(hit, similarity_badge(hit), larger(hit, query_pixels)) for hit in results.hits]
+    return [Card(hit, similarity_badge(hit), larger(hit, query_pixels), outline(hit)) for hit in results.hits]
 
 
 @dataclass(frozen=True)

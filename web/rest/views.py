@@ -24,7 +24,7 @@ from catalog import ingest
 from catalog.models import CatalogImage, Status
 from matching.budget import ImageBudget
 from matching.errors import InvalidQuery, LikenessError, http_status
-from matching.providers import Match, compare_images, get_provider, match_image
+from matching.providers import Match, box_json, compare_images, get_provider, match_image
 from web.auth import CachedBasicAuthentication
 from web.rest.inputs import Params, query_image, query_source
 
@@ -93,6 +93,8 @@ def match_result(match: Match, filepath: str | None = None) -> dict:
         "match_percent": round(100 * float(match.details.get("similarity", match.score / 100)), 2),
         "query_overlap_percent": match.query_overlap,
         "target_overlap_percent": match.target_overlap,
+        "query_box": box_json(match.query_box),
+        "target_box": box_json(match.target_box),
     }
     return {"filepath": filepath, **row} if filepath is not None else row
 

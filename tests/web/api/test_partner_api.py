@@ -62,6 +62,18 @@ def test_search_by_uploaded_image_reports_similarity_and_match(client, items):
     assert response.status_code == 200 and body["results"][0]["id"] == items["meadow"].pk
     assert 0 < body["results"][0]["similarity"] <= 100
     assert body["results"][0]["match"]["method"] in ("hash", "features")
+    whole = {"left": 0.0, "top": 0.0, "right": 1.0, "bottom": 1.0}
+    assert body["results"][0]["match"]["query_box"] == body["results"][0]["match"]["target_box"] == whole
+
+
+def test_a_detail_search_outlines_the_part_of_the_catalog_picture_it_shows(client, items):
+    detail = picture(640, 480, 1).crop((32, 192, 352, 432))  # (0.05, 0.4) to (0.55, 0.9)
+    body = client.post("/api/v1/search/", {"image": upload("q.jpg", encode(detail, "JPEG", quality=90))}).json()
+    match = body["results"][0]["match"]
+    assert body["results"][0]["id"] == items["harbour"].pk and match["kind"] == "copy"
+    expected = {"left": 0.05, "top": 0.4, "right": 0.55, "bottom": 0.9}
+    assert all(abs(match["target_box"][side] - value) < 0.06 for side, value in expected.items())
+    assert match["target_overlap_percent"] < 40
 
 
 def test_pages_link_to_each_other(client, items, make_item):

@@ -194,3 +194,29 @@ def test_dropping_a_picture_not_in_the_catalog_shows_similar_pictures(page, make
     assert page.locator("#heading-similar").inner_text() == "Similar pictures"
     assert titles(page, group="similar")[0] == "Tabby on the Sill"
     assert "Morning Cup" not in titles(page, group="similar")
+
+
+def test_a_detail_is_outlined_over_the_thumbnail_where_it_lies(page, make_item):
+    make_item(seed=31, title="Whole Picture", data=encode(picture(800, 600, 31), "PNG"))
+    detail = encode(picture(800, 600, 31).crop((400, 300, 800, 600)), "JPEG", quality=90)  # the bottom right quarter
+    page.goto("/")
+    with page.expect_navigation(url=re.compile(r"image=")):
+        page.evaluate(DROP, {"data": b64(detail), "name": "detail.jpg", "type": "image/jpeg", "target": "main"})
+    assert titles(page) == ["Whole Picture"]
+    thumb = page.locator("#hits-copies .card img").bounding_box()
+    rect = page.locator("#hits-copies .card svg.outline rect").bounding_box()
+    # The thumbnail covers its box with the 800x600 picture (cropping what overflows, centred): the
+    # outline is the picture's bottom right quarter laid out the same way.
+    scale = max(thumb["width"] / 800, thumb["height"] / 600)
+    left = thumb["x"] + (thumb["width"] - 800 * scale) / 2 + 400 * scale
+    top = thumb["y"] + (thumb["height"] - 600 * scale) / 2 + 300 * scale
+    tolerance = 0.06 * 800 * scale
+    assert abs(rect["x"] - left) < tolerance and abs(rect["y"] - top) < tolerance
+    assert abs(rect["width"] - 400 * scale) < tolerance and abs(rect["height"] - 300 * scale) < tolerance
+    page.locator("#hits-copies .card a").first.click()
+    page.wait_for_selector("#region-note")
+    preview = page.locator(".preview").bounding_box()
+    outlined = page.locator(".preview-frame svg.outline rect").bounding_box()
+    assert abs(outlined["x"] - (preview["x"] + preview["width"] / 2)) < preview["width"] * 0.06
+    assert abs(outlined["width"] - preview["width"] / 2) < preview["width"] * 0.06
+    assert abs(outlined["height"] - preview["height"] / 2) < preview["height"] * 0.06

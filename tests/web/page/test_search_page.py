@@ -196,3 +196,34 @@ def test_item_page_shows_palette_other_versions_and_find_similar(client, make_it
     similar = client.get("/", {"similar_to": original.pk})
     assert group_titles(similar, "copies") == [version.title]
     assert "Looks like: Sunlit Mill" in similar.content.decode()
+
+
+def test_a_detail_is_outlined_on_its_card_and_on_the_item_page(client, make_item):
+    item = make_item(seed=8, title="Whole", data=encode(picture(800, 600, 8), "PNG"))
+    detail = encode(picture(800, 600, 8).crop((400, 60, 800, 360)), "JPEG", quality=90)  # (0.5, 0.1)-(1, 0.6)
+    response = client.get(upload_image(client, detail).json()["search_url"])
+    html = response.content.decode()
+    assert group_titles(response, "copies") == ["Whole"]
+    rect = re.search(r'<svg class="outline" viewBox="0 0 800 600"[^>]*><rect x="([\d.]+)" y="([\d.]+)" '
+                     r'width="([\d.]+)" height="([\d.]+)"', html)  # fmt: skip
+    assert rect is not None
+    x, y, width, height = map(float, rect.groups())
+    assert abs(x - 400) < 40 and abs(y - 60) < 40 and abs(width - 400) < 40 and abs(height - 300) < 40
+    link = re.search(rf'href="(/items/{item.pk}/[^"]*\?region=[^"]+)"', html)
+    assert link is not None
+    page = client.get(link.group(1).replace("&amp;", "&")).content.decode()
+    assert 'id="region-note"' in page and '<svg class="outline" viewBox="0 0 800 600"' in page
+
+
+def test_a_whole_copy_has_no_outline(client, make_item):
+    item = make_item(seed=9, title="Whole", data=encode(picture(640, 480, 9), "PNG"))
+    html = client.get(upload_image(client, encode(picture(640, 480, 9), "JPEG")).json()["search_url"]).content.decode()
+    assert f'href="/items/{item.pk}/"' in html and f"/items/{item.pk}/?region" not in html
+    assert '<svg class="outline"' not in html
+
+
+@pytest.mark.parametrize("region", ["", "x", "0,0,1", "0.5,0.5,0.2,0.9", "nan,0,1,1", "-1,0,1,1", "0,0,1,1,1"])
+def test_the_item_page_ignores_a_region_that_is_not_a_part_of_the_picture(client, make_item, region):
+    item = make_item(seed=10)
+    response = client.get(item.get_absolute_url(), {"region": region})
+    assert response.status_code == 200 and '<svg class="outline"' not in response.content.decode()

@@ -202,8 +202,21 @@ def test_search_by_upload_finds_the_edited_copy(api, collection):
     assert_shape(body, "search", "ok")
     assert body["result"][0]["filepath"] == "art/2.png"
     result = body["result"][0]
-    assert set(result) == {"filepath", "score", "match_percent", "query_overlap_percent", "target_overlap_percent"}
+    assert set(result) == {"filepath", "score", "match_percent", "query_overlap_percent", "target_overlap_percent",
+                           "query_box", "target_box"}  # fmt: skip
     assert 0 < result["score"] <= 100 and 0 < result["target_overlap_percent"] <= 100
+
+
+def test_search_results_say_where_in_the_picture_a_detail_matched(api, collection):
+    detail = picture(640, 480, 1).crop((320, 48, 640, 288))  # the right half, top half-ish: (0.5, 0.1, 1, 0.6)
+    body = api("post", "search", {"image": upload("detail.jpg", encode(detail, "JPEG", quality=90))}).json()
+    result = body["result"][0]
+    assert result["filepath"] == "art/1.png" and result["target_overlap_percent"] < 40
+    box = result["target_box"]
+    assert set(box) == {"left", "top", "right", "bottom"}
+    assert abs(box["left"] - 0.5) < 0.06 and abs(box["top"] - 0.1) < 0.06
+    assert abs(box["right"] - 1) < 0.06 and abs(box["bottom"] - 0.6) < 0.06
+    assert result["query_box"]["left"] < 0.05 and result["query_box"]["right"] > 0.95
 
 
 def test_search_by_filepath_and_by_url(api, collection):

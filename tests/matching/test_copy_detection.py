@@ -1,0 +1,161 @@
+"""Copies whose centre moved (one-sided crops, details, framed copies), where they matched, and
+pictures too plain or too fine for a hash: the local provider on a real database, real image files."""
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageOps
+
+from matching import imaging
+from matching.fingerprint import fine_detail, fingerprint
+from matching.providers import get_provider
+from matching.providers.local import LocalHashProvider
+from tests.images import encode, picture
+
+pytestmark = pytest.mark.django_db
+
+
+def query(image: Image.Image, fmt: str = "JPEG") -> imaging.LoadedImage:
+    return imaging.load(encode(image, fmt, **({"quality": 90} if fmt == "JPEG" else {})), draft_size=512)
+
+
+def crop(image: Image.Image, left: float, top: float, right: float, bottom: float) -> Image.Image:
+    """The part of `image` between these fractions of its width and height."""
+    w, h = image.size
+    return image.crop((round(left * w), round(top * h), round(right * w), round(bottom * h)))
+
+
+@pytest.fixture
+def catalog(make_item):
+    """Eight indexed pictures; the first is the one the tests edit."""
+    items = [
+        make_item(seed=seed, width=800, height=600, data=encode(picture(800, 600, seed), "PNG"))
+        for seed in range(20, 28)
+    ]
+    return items, picture(800, 600, 20)
+
+
+def assert_box_near(box, expected, tolerance=0.06):
+    assert np.allclose(box, expected, atol=tolerance), (box, expected)
+
+
+def test_a_copy_with_a_quarter_cut_from_one_side_is_found_where_it_is(catalog):
+    items, original = catalog
+    matches = get_provider().match(query(crop(original, 0.25, 0, 1, 1)))
+    assert [m.image_id for m in matches] == [items[0].pk]
+    assert_box_near(matches[0].target_box, (0.25, 0, 1, 1))
+    assert_box_near(matches[0].query_box, (0, 0, 1, 1))
+    assert 65 < matches[0].target_overlap < 85
+
+
+@pytest.mark.parametrize("corner", [(0.05, 0.08), (0.45, 0.42), (0.4, 0.05)])
+def test_an_off_centre_detail_is_found_and_outlined(catalog, corner):
+    items, original = catalog
+    left, top = corner
+    matches = get_provider().match(query(crop(original, left, top, left + 0.5, top + 0.5)))
+    assert [m.image_id for m in matches] == [items[0].pk]
+    found = matches[0]
+    assert found.details["method"] == "features"
+    assert_box_near(found.target_box, (left, top, left + 0.5, top + 0.5))
+    assert 15 < found.target_overlap < 35 and found.query_overlap > 90
+    assert found.score < 80  # a detail is a copy, but far from the whole picture
+
+
+def test_a_framed_copy_is_found_with_the_frame_outside_the_match(catalog):
+    items, original = catalog
+    matted = ImageOps.expand(original, border=70, fill=(238, 234, 226))
+    framed = ImageOps.expand(matted, border=45, fill=(96, 64, 40))
+    ImageDraw.Draw(framed).rectangle((20, 20, framed.width - 21, framed.height - 21), outline=(150, 110, 70), width=6)
+    matches = get_provider().match(query(framed))
+    assert [m.image_id for m in matches] == [items[0].pk]
+    inner = (115 / framed.width, 115 / framed.height, 1 - 115 / framed.width, 1 - 115 / framed.height)
+    assert_box_near(matches[0].query_box, inner, 0.04)
+    assert matches[0].target_overlap > 90
+
+
+def test_whole_copies_say_they_cover_the_whole_picture(catalog):
+    items, original = catalog
+    found = get_provider().match(query(original))[0]
+    assert found.image_id == items[0].pk
+    assert found.details["method"] == "hash"
+    assert found.query_box == found.target_box == (0.0, 0.0, 1.0, 1.0)
+    centre = get_provider().match(query(crop(original, 0.2, 0.2, 0.8, 0.8)))[0]
+    assert_box_near(centre.target_box, (0.2, 0.2, 0.8, 0.8), 0.02)
+
+
+def test_a_mirrored_detail_is_found_with_its_box_in_the_query_as_uploaded(catalog):
+    items, original = catalog
+    # The catalog picture's right edge, mirrored: a blank band where that edge now is, on the left.
+    detail = ImageOps.mirror(crop(original, 0.5, 0.1, 1.0, 0.6))
+    framed = ImageOps.expand(detail, border=(120, 0, 0, 0), fill=(255, 255, 255))
+    matches = get_provider().match(query(framed))
+    assert [m.image_id for m in matches] == [items[0].pk]
+    assert matches[0].details["mirrored"] is True
+    assert_box_near(matches[0].target_box, (0.5, 0.1, 1.0, 0.6))
+    assert_box_near(matches[0].query_box, (120 / framed.width, 0, 1, 1))
+
+
+def test_unrelated_pictures_and_details_of_them_match_nothing(catalog):
+    for seed in range(60, 64):
+        other = picture(800, 600, seed)
+        assert get_provider().match(query(other)) == []
+        assert get_provider().match(query(crop(other, 0.1, 0.4, 0.6, 0.9))) == []
+
+
+# --- pictures with little structure --------------------------------------------------------------
+
+
+def staff(clef: str, width: int = 300, height: int = 84) -> Image.Image:
+    """Five staff lines and a clef drawn with thin strokes: line art the hash cannot tell apart."""
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    for line in range(5):
+        draw.line((5, 22 + line * 10, width - 5, 22 + line * 10), fill="black", width=1)
+    if clef == "treble":
+        draw.arc((12, 18, 38, 62), 0, 300, fill="black", width=2)
+        draw.line((25, 10, 25, 74), fill="black", width=2)
+    else:
+        draw.ellipse((12, 24, 22, 34), fill="black")
+        draw.arc((12, 20, 40, 50), 270, 100, fill="black", width=2)
+        draw.ellipse((44, 26, 48, 30), fill="black")
+        draw.ellipse((44, 36, 48, 40), fill="black")
+    return image
+
+
+def test_thin_line_art_is_marked_fine_and_photos_are_not():
+    gray = lambda image: np.asarray(image.convert("L"))  # noqa: E731
+    assert fine_detail(gray(staff("treble")))
+    assert fine_detail(gray(picture(40, 40, 1)))  # under 64 px on its short side
+    assert not fine_detail(gray(picture(640, 480, 1)))
+    assert not fine_detail(gray(Image.new("RGB", (300, 200), "grey")))  # blank: nothing to hash at all
+
+
+def test_a_treble_clef_is_not_a_bass_clef_but_a_treble_clef_matches_its_copies():
+    provider = LocalHashProvider()
+    treble = imaging.load(encode(staff("treble"), "PNG"))
+    assert provider.compare(query(staff("bass"), "PNG"), treble) is None
+    assert provider.compare(query(staff("treble").resize((600, 168), Image.Resampling.LANCZOS)), treble) is not None
+    same = provider.compare(query(staff("treble"), "PNG"), treble)
+    assert same is not None and same.score == 100
+
+
+def test_a_catalog_staff_is_found_by_its_own_copy_only(make_item):
+    treble = make_item(seed=1, data=encode(staff("treble"), "PNG"))
+    make_item(seed=2, data=encode(picture(640, 480, 2), "PNG"))
+    assert get_provider().match(query(staff("bass"), "PNG")) == []
+    assert [m.image_id for m in get_provider().match(query(staff("treble")))] == [treble.pk]
+
+
+def test_tiny_and_blank_pictures_match_only_the_identical_file(make_item):
+    tiny = picture(48, 40, 3)
+    nudged = tiny.copy()
+    ImageDraw.Draw(nudged).rectangle((30, 4, 40, 14), fill=(250, 20, 20))
+    blank = Image.new("RGB", (320, 240), (200, 200, 200))
+    tiny_item = make_item(seed=3, data=encode(tiny, "PNG"))
+    blank_item = make_item(seed=4, data=encode(blank, "PNG"))
+    assert fingerprint(query(tiny, "PNG")).fine
+    provider = get_provider()
+    assert provider.match(query(nudged, "PNG")) == []
+    assert provider.match(query(Image.new("RGB", (320, 240), (90, 90, 90)), "PNG")) == []
+    identical = provider.match(imaging.load(encode(tiny, "PNG")))
+    assert [(m.image_id, m.score, m.details["method"]) for m in identical] == [(tiny_item.pk, 100, "identical file")]
+    assert [m.image_id for m in provider.match(imaging.load(encode(blank, "PNG")))] == [blank_item.pk]
