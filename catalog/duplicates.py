@@ -48,7 +48,11 @@ def find_groups(
     Pairs close on their hashes count at once; doubtful ones (crops between the hash windows,
     heavier edits) are settled by a full match of one image, for at most `verify_limit` images.
     """
-    pairs, doubtful = duplicates.search_pairs(threshold=threshold, progress=progress)
+    near, doubtful = duplicates.search_pairs(threshold=0, progress=progress)
+    pairs = [pair for pair in near if pair.score >= threshold]
+    known = {(pair.first, pair.second) for pair in near + doubtful}  # the hashes have settled these
+    # Details and framed copies share no centred window: their look-alikes are checked too.
+    doubtful += [pair for pair in duplicates.lookalike_pairs() if (pair.first, pair.second) not in known]
     pairs += confirmed(doubtful, threshold, verify_limit)
     dismissed = set(DismissedDuplicate.objects.values_list("first_id", "second_id"))
     groups = duplicates.group(pairs, dismissed)
@@ -62,25 +66,39 @@ def find_groups(
 
 
 def confirmed(doubtful: list[duplicates.Pair], threshold: float, limit: int) -> list[duplicates.Pair]:
-    """The doubtful pairs a full match of their first image confirms, scored as that match scores them."""
-    targets: dict[int, dict[int, duplicates.Pair]] = defaultdict(dict)
-    for pair in doubtful:
-        targets[pair.first][pair.second] = pair
-    sources = sorted(targets, key=lambda first: min(p.distance for p in targets[first].values()))
-    if len(sources) > limit:
-        log.warning("%d images have doubtful duplicates; only the %d closest were checked.", len(sources), limit)
-    items = CatalogImage.objects.in_bulk(sources[:limit])
-    found = []
-    for first in sources[:limit]:
-        try:
-            matches = match_image(ingest.load_file(items[first]), limit=len(targets[first]) + 20)
-        except (LikenessError, OSError, KeyError) as exc:
-            log.warning("doubtful duplicates of item %s not checked: %s", first, exc)
-            continue
-        for match in matches:
-            pair = targets[first].get(match.image_id)
-            if pair is not None and match.score >= threshold:
-                found.append(duplicates.Pair(pair.first, pair.second, match.score, pair.distance))
+    """The doubtful pairs a full match of one of their images confirms, scored as that match scores them.
+
+    The first image of each pair is matched; look-alike pairs it does not confirm are tried from
+    their second image (a detail finds its whole picture more surely than the whole finds its
+    detail), for at most `limit` full matches in all, closest pairs first.
+    """
+    left: dict[tuple[int, int], duplicates.Pair] = {(pair.first, pair.second): pair for pair in doubtful}
+    found: list[duplicates.Pair] = []
+    budget = limit
+    for side in (0, 1):
+        targets: dict[int, dict[int, duplicates.Pair]] = defaultdict(dict)
+        for pair in left.values():
+            if side == 1 and pair.distance < duplicates.UNHASHED:
+                continue  # near on their hashes: scored from the first image, as always
+            source, other = (pair.first, pair.second) if side == 0 else (pair.second, pair.first)
+            targets[source][other] = pair
+        sources = sorted(targets, key=lambda source: min(p.distance for p in targets[source].values()))
+        if len(sources) > budget:
+            log.warning("%d images have doubtful duplicates; only the %d closest were checked.", len(sources), budget)
+        sources = sources[:budget]
+        budget -= len(sources)
+        items = CatalogImage.objects.in_bulk(sources)
+        for source in sources:
+            try:
+                matches = match_image(ingest.load_file(items[source]), limit=len(targets[source]) + 20, thorough=True)
+            except (LikenessError, OSError, KeyError) as exc:
+                log.warning("doubtful duplicates of item %s not checked: %s", source, exc)
+                continue
+            for match in matches:
+                pair = targets[source].get(match.image_id)
+                if pair is not None and match.score >= threshold and (pair.first, pair.second) in left:
+                    found.append(duplicates.Pair(pair.first, pair.second, match.score, pair.distance))
+                    del left[(pair.first, pair.second)]
     return found
 
 
@@ -116,7 +134,7 @@ def copies_of(item: CatalogImage, limit: int = 12, among=None) -> tuple[list[tup
     scores = cache.get(key)
     if scores is None:
         try:
-            matches = match_image(ingest.load_file(item), limit=limit + 1)
+            matches = match_image(ingest.load_file(item), limit=limit + 1, thorough=True)  # it finds itself
         except (LikenessError, OSError) as exc:
             log.warning("copies of item %s not looked up: %s", item.pk, exc)
             return [], "Other versions cannot be looked up right now."

@@ -4,8 +4,13 @@ Every stored fingerprint's window keys are looked up, a batch at a time, in a mu
 from all of them (the same structure the local provider matches with), so the work grows with the
 number of near keys, not with the square of the catalog. A pair counts when two windows are within
 the provider's hash-only acceptance distance: resized, recompressed, recoloured and cropped copies
-(down to the inner 60% window) are found; re-orientated copies and deep crops, which need a query's
-variants or local-feature verification, are left to the per-item check (`copies_of`).
+(down to the inner 60% window) are found.
+
+Copies turned by 90, 180 or 270 degrees or mirrored: the stored hashes are upright only, but the
+hash of a turned or mirrored window follows from the upright one (`oriented`), so each image is
+also looked up in its seven other orientations. Those pairs, and pairs whose hashes are only near,
+are doubtful: a full match of one of the two images settles them (catalog.duplicates), as it does
+details and framed copies, which are found through the look-alike index (`lookalike_pairs`).
 """
 
 from __future__ import annotations
@@ -15,11 +20,21 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from matching import store
-from matching.fingerprint import WINDOW_MARGINS, hamming
+from matching.fingerprint import HASH_SIDE, KEY_SIDE, WINDOW_MARGINS, hamming
+from matching.lookalike import get_index as get_lookalike_index
 from matching.providers.hashindex import HashIndex
-from matching.providers.local import ACCEPT_DISTANCE, KEY_RADIUS, VERIFY_DISTANCE
+from matching.providers.local import ACCEPT_DISTANCE, EMBEDDING_FLOOR, KEY_RADIUS, UNHASHED, VERIFY_DISTANCE
+
+__all__ = ["UNHASHED", "Group", "Pair", "find_pairs", "group", "lookalike_pairs", "oriented", "search_pairs"]
 
 DEFAULT_THRESHOLD = 50.0
+# How the 16x16 (or 8x8) DCT bits of a window turned by orientation o (matching.fingerprint.orient)
+# follow from the upright ones: (transposed, odd column frequencies inverted, odd row frequencies
+# inverted). Turning or mirroring a block transposes its DCT coefficients and negates those of odd
+# frequency along a flipped axis; a bit says "above the median", and the median is near zero, so
+# those bits invert. Exact for orientations 0 and 7, about 5 of 256 bits off for the others.
+ORIENTATION_RULES = {1: (True, False, True), 2: (False, True, True), 3: (True, True, False), 4: (False, True, False),
+                     5: (True, True, True), 6: (False, False, True), 7: (True, False, False)}  # fmt: skip
 BATCH = 4096  # catalog images looked up at once: vectorised, bounded memory
 SPANS = 1 - 2 * np.asarray(WINDOW_MARGINS)
 
@@ -50,6 +65,25 @@ def load_rows() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndar
     return tuple(np.concatenate([part[i] for part in parts]) for i in range(5))
 
 
+def oriented(words: np.ndarray, side: int, orientation: int) -> np.ndarray:
+    """Hashes (..., n words) of side x side DCT bits, as the windows turned to `orientation` would hash."""
+    if orientation == 0:
+        return words
+    transposed, columns, rows = ORIENTATION_RULES[orientation]
+    shape = words.shape
+    bits = np.unpackbits(np.ascontiguousarray(words.reshape(-1, shape[-1])).astype(">u8").view(np.uint8), axis=1)
+    bits = bits.reshape(-1, side, side).astype(bool)
+    if transposed:
+        bits = bits.transpose(0, 2, 1)
+    odd = np.arange(side) % 2 == 1
+    if columns:
+        bits = bits ^ odd[None, None, :]
+    if rows:
+        bits = bits ^ odd[None, :, None]
+    packed = np.packbits(bits.reshape(len(bits), -1), axis=1).view(">u8").astype(np.uint64)
+    return packed.reshape(shape)
+
+
 def find_pairs(rows=None, threshold: float = DEFAULT_THRESHOLD, progress=None) -> list[Pair]:
     """Every pair of stored images that match on their hashes with at least `threshold` score."""
     return search_pairs(rows, threshold, progress)[0]
@@ -65,17 +99,19 @@ def search_pairs(rows=None, threshold: float = DEFAULT_THRESHOLD, progress=None)
     index.build(ids, keys, hashes, valid)
     found = []
     for start in range(0, len(ids), BATCH):
-        found.append(_batch_pairs(index, ids, keys, hashes, valid, start, windows))
+        for orientation in range(1 + len(ORIENTATION_RULES)):
+            found.append(_batch_pairs(index, ids, keys, hashes, valid, start, windows, orientation))
         if progress is not None:
             progress(min(BATCH, len(ids) - start))
     if not found:
         return [], []
-    first, second, distance, score = (np.concatenate([part[i] for part in found]) for i in range(4))
-    order = np.lexsort((distance, second, first))  # per pair, the closest windows first
-    first, second, distance, score = first[order], second[order], distance[order], score[order]
+    first, second, distance, score, derived = (np.concatenate([part[i] for part in found]) for i in range(5))
+    order = np.lexsort((distance, derived, second, first))  # per pair, upright before derived, closest first
+    first, second, distance, score, derived = first[order], second[order], distance[order], score[order], derived[order]
     unique = np.r_[True, (first[1:] != first[:-1]) | (second[1:] != second[:-1])] if len(first) else np.zeros(0, bool)
     positions = np.searchsorted(ids, first), np.searchsorted(ids, second)  # ids come sorted from the store
-    hashed = (distance <= ACCEPT_DISTANCE) & ~(fine[positions[0]] | fine[positions[1]])
+    # Derived (turned, mirrored) hashes are a few bits off: never accepted without a full match.
+    hashed = (distance <= ACCEPT_DISTANCE) & ~derived & ~(fine[positions[0]] | fine[positions[1]])
     accepted = unique & hashed & (score >= threshold)
     doubtful = unique & ~hashed
 
@@ -86,10 +122,40 @@ def search_pairs(rows=None, threshold: float = DEFAULT_THRESHOLD, progress=None)
     return pairs(accepted), pairs(doubtful)
 
 
-def _batch_pairs(index: HashIndex, ids, keys, hashes, valid, start: int, windows: int) -> tuple[np.ndarray, ...]:
+LOOKALIKE_FLOOR = EMBEDDING_FLOOR  # look-alikes at least this similar are checked as details or framed copies
+LOOKALIKE_NEIGHBOURS = 5  # per image
+
+
+def lookalike_pairs(
+    floor: float = LOOKALIKE_FLOOR, neighbours: int = LOOKALIKE_NEIGHBOURS, progress=None
+) -> list[Pair]:
+    """Pairs of images that look alike enough to be a detail or a framed copy of one another.
+
+    Their hashes cannot say (no centred window in common): each image's nearest look-alikes, by the
+    stored embeddings, are doubtful pairs for a full match to settle. Scores are provisional.
+    """
+    index = get_lookalike_index()
+    found: dict[tuple[int, int], float] = {}
+    for image_ids, vectors in store.iter_embeddings():
+        for image_id, vector in zip(image_ids.tolist(), vectors, strict=True):
+            for other, similarity in index.nearest(vector, limit=neighbours + 1, floor=floor, rerank=4 * neighbours):
+                if other != image_id:
+                    pair = (min(image_id, other), max(image_id, other))
+                    found[pair] = max(found.get(pair, 0.0), similarity)
+    return [Pair(a, b, round(100 * similarity, 1), UNHASHED) for (a, b), similarity in sorted(found.items())]
+
+
+def _batch_pairs(
+    index: HashIndex, ids, keys, hashes, valid, start: int, windows: int, orientation: int = 0
+) -> tuple[np.ndarray, ...]:
+    """Near pairs of the batch's images (turned to `orientation`) with every later image."""
     end = min(start + BATCH, len(ids))
-    usable = np.flatnonzero(valid[start:end].reshape(-1))
-    candidates = index.search(keys[start:end].reshape(-1)[usable], KEY_RADIUS)
+    lookup = valid[start:end].copy()
+    if orientation:  # turned or mirrored: the whole window only (keeps seven more lookups cheap)
+        lookup[:, 1:] = False
+    usable = np.flatnonzero(lookup.reshape(-1))
+    candidates = index.search(oriented(keys[start:end], KEY_SIDE, orientation).reshape(-1)[usable], KEY_RADIUS)
+    batch_hashes = oriented(hashes[start:end], HASH_SIDE, orientation)
     row = usable[candidates.query]
     item, query_window = start + row // windows, row % windows
     later = candidates.image_ids > ids[item]  # each pair once, and never an image with itself
@@ -99,7 +165,7 @@ def _batch_pairs(index: HashIndex, ids, keys, hashes, valid, start: int, windows
         candidates.window[later],
         candidates.hashes[later],
     )
-    distance = hamming(hashes[item, query_window], target_hashes)
+    distance = hamming(batch_hashes[item - start, query_window], target_hashes)
     close = distance <= VERIFY_DISTANCE
     item, query_window, target, target_window, distance = (
         item[close],
@@ -111,7 +177,7 @@ def _batch_pairs(index: HashIndex, ids, keys, hashes, valid, start: int, windows
     ratio = SPANS[target_window] / SPANS[query_window]
     overlap = np.minimum(ratio, 1 / ratio) ** 2  # how much of the larger view the smaller one shows
     score = 100 * (1 - distance / 128) * (0.5 + 0.5 * overlap)
-    return ids[item], target, distance, score
+    return ids[item], target, distance, score, np.full(len(target), orientation != 0)
 
 
 def group(pairs: list[Pair], dismissed: set[tuple[int, int]] = frozenset()) -> list[Group]:

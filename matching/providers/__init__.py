@@ -27,9 +27,14 @@ get_provider = _registry.get
 reset_providers = _registry.reset
 
 
-def match_image(loaded: LoadedImage, *, limit: int = 10, min_score: float = 0, mirrored: bool = True) -> list[Match]:
-    """Catalog images matching a query image, best first; `mirrored=False` leaves out mirror-image copies."""
-    matches = get_provider().match(loaded, limit=limit, min_score=min_score)
+def match_image(
+    loaded: LoadedImage, *, limit: int = 10, min_score: float = 0, mirrored: bool = True, thorough: bool = False
+) -> list[Match]:
+    """Catalog images matching a query image, best first; `mirrored=False` leaves out mirror-image copies.
+
+    `thorough`: look for details and framed copies even when a whole copy was found (staff checks).
+    """
+    matches = get_provider().match(loaded, limit=limit, min_score=min_score, thorough=thorough)
     if not mirrored:
         matches = [match for match in matches if not match.details.get("mirrored")]
     return matches

@@ -91,8 +91,14 @@ class MatchProvider(ABC):
         """Forget a catalog image; unknown ids are ignored."""
 
     @abstractmethod
-    def match(self, query: LoadedImage, *, limit: int = 10, min_score: float = 0) -> list[Match]:
-        """Catalog images that match the decoded query image, best first."""
+    def match(
+        self, query: LoadedImage, *, limit: int = 10, min_score: float = 0, thorough: bool = False
+    ) -> list[Match]:
+        """Catalog images that match the decoded query image, best first.
+
+        `thorough` asks a provider to look for every kind of copy even once it found one (a staff
+        check of a catalog image, which always finds itself), where it would otherwise stop early.
+        """
 
     @abstractmethod
     def compare(self, first: LoadedImage, second: LoadedImage) -> Match | None:

@@ -170,9 +170,13 @@ class LocalHashProvider(EventFollower, MatchProvider):
 
     # --- matching ---------------------------------------------------------------------------
 
-    def match(self, query: LoadedImage, *, limit: int = 10, min_score: float = 0) -> list[Match]:
+    def match(
+        self, query: LoadedImage, *, limit: int = 10, min_score: float = 0, thorough: bool = False
+    ) -> list[Match]:
         looks = lambda: embed(query.image).vector  # noqa: E731 - computed only when the hashes find no copy
-        return self.match_fingerprint(fingerprint(query, for_query=True), limit=limit, min_score=min_score, looks=looks)
+        return self.match_fingerprint(
+            fingerprint(query, for_query=True), limit=limit, min_score=min_score, looks=looks, thorough=thorough
+        )
 
     def match_fingerprint(
         self,
@@ -181,12 +185,14 @@ class LocalHashProvider(EventFollower, MatchProvider):
         limit: int = 10,
         min_score: float = 0,
         looks: Callable[[], np.ndarray] | None = None,
+        thorough: bool = False,
     ) -> list[Match]:
         """Matches of a query fingerprint (made with `for_query=True`), best first.
 
-        When no window hash leads to a copy, the catalog pictures that look most like the query
-        (its embedding: `fingerprint.embedding`, or `looks()`) are verified with local features:
-        copies whose centre moved (a one-sided crop, a detail, a framed copy, a photo of a print).
+        When no window hash leads to a copy (or always, `thorough`), the catalog pictures that look
+        most like the query (its embedding: `fingerprint.embedding`, or `looks()`) are verified with
+        local features: copies whose centre moved (a one-sided crop, a detail, a framed copy, a photo
+        of a print).
         """
         self.sync()
         with self._lock:
@@ -205,9 +211,10 @@ class LocalHashProvider(EventFollower, MatchProvider):
             )  # fmt: skip
             if found is not None:
                 matches.append(found)
-        if not matches and self.embedding_candidates and (fingerprint.embedding is not None or looks is not None):
+        if (not matches or thorough) and self.embedding_candidates and (fingerprint.embedding is not None or looks):
             vector = fingerprint.embedding if fingerprint.embedding is not None else looks()
-            matches = self.verify_lookalikes(fingerprint, vector)
+            found = {match.image_id for match in matches}
+            matches += self.verify_lookalikes(fingerprint, vector, exclude=found)
         if not matches and fingerprint.sha256 and (fingerprint.fine or not fingerprint.valid.any()):
             # Nothing a hash or a feature can vouch for: only the very same file is a copy.
             matches = [self.identical(image_id) for image_id in store.identical_files(fingerprint.sha256)]
@@ -222,12 +229,12 @@ class LocalHashProvider(EventFollower, MatchProvider):
             return (features, *stored, thumbnail)
         return None
 
-    def verify_lookalikes(self, query: Fingerprint, vector: np.ndarray) -> list[Match]:
-        """Copies among the catalog pictures nearest the query's embedding, verified by local features."""
+    def verify_lookalikes(self, query: Fingerprint, vector: np.ndarray, exclude: set[int]) -> list[Match]:
+        """Copies among the catalog pictures nearest the query's embedding (but `exclude`), verified by features."""
         nearest = get_lookalike_index().nearest(
             vector, limit=self.embedding_candidates, floor=EMBEDDING_FLOOR, rerank=EMBEDDING_RERANK
         )
-        candidates = [image_id for image_id, _similarity in nearest]
+        candidates = [image_id for image_id, _similarity in nearest if image_id not in exclude]
         features = store.load_targets(candidates) if candidates else {}
         reduced_views: dict[int, View | None] = {}
 

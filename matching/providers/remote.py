@@ -98,7 +98,9 @@ class MatchEngineProvider(MatchProvider):
 
     # --- matching ---------------------------------------------------------------------------
 
-    def match(self, query: LoadedImage, *, limit: int = 10, min_score: float = 0) -> list[Match]:
+    def match(
+        self, query: LoadedImage, *, limit: int = 10, min_score: float = 0, thorough: bool = False
+    ) -> list[Match]:
         files = {"image": ("query.jpg", jpeg(query.image), "image/jpeg")}
         data = {"limit": limit, "min_score": min_score, "check_horizontal_flip": "true"}
         rows = self.client.call("search", "POST", files=files, data=data)

@@ -5,6 +5,7 @@ import json
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from PIL import Image, ImageOps
 
 from catalog.duplicates import find_groups
 from catalog.models import CatalogImage, DismissedDuplicate, Status
@@ -138,3 +139,25 @@ def test_an_empty_catalog_has_no_duplicates(staff_client, capsys):
     call_command("find_duplicates", verbosity=0)
     assert "0 groups of duplicates among 0 images" in capsys.readouterr().err
     assert "No duplicates found." in staff_client.get(reverse("admin:catalog_catalogimage_duplicates")).content.decode()
+
+
+@pytest.mark.parametrize("turn", [Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_180, Image.Transpose.ROTATE_270,
+                                  Image.Transpose.FLIP_LEFT_RIGHT, Image.Transpose.TRANSVERSE])  # fmt: skip
+def test_turned_and_mirrored_copies_are_grouped(make_item, turn):
+    original = make_item(seed=5, title="Upright", data=encode(picture(800, 600, 5), "PNG"))
+    turned = make_item(seed=5, title="Turned", data=encode(picture(800, 600, 5).transpose(turn), "JPEG", quality=85))
+    make_item(seed=6, title="Other", data=encode(picture(800, 600, 6), "PNG"))
+    groups = find_groups()
+    assert [{m.pk for m in g.members} for g in groups] == [{original.pk, turned.pk}]
+
+
+def test_a_detail_and_a_framed_copy_are_grouped_with_their_picture(make_item):
+    whole = picture(800, 600, 7)
+    original = make_item(seed=7, title="Whole", data=encode(whole, "PNG"))
+    detail = make_item(seed=7, title="Detail", data=encode(whole.crop((400, 0, 800, 300)), "JPEG", quality=90))
+    framed = make_item(
+        seed=7, title="Framed", data=encode(ImageOps.expand(whole, border=90, fill=(90, 60, 30)), "JPEG")
+    )
+    make_item(seed=8, title="Other", data=encode(picture(800, 600, 8), "PNG"))
+    groups = find_groups()
+    assert [{m.pk for m in g.members} for g in groups] == [{original.pk, detail.pk, framed.pk}]
