@@ -340,6 +340,9 @@ class LocalHashProvider(EventFollower, MatchProvider):
                 return None  # the features lined up, the pictures do not: a repeating pattern
         if hashed:  # fine detail: the hashes agreed and the features confirm it is the same picture
             return self._hash_match(image_id, distance, orientation, query_window, target_window, details)
+        if distance >= UNHASHED:  # found by its embedding: the fitted transform says how the query is turned
+            orientation = quarter_turns(checked.transform) + (4 if mirrored else 0)
+            details["orientation"] = orientation % 4 * 90
         query_box = checked.query_box
         if mirrored:  # the features were found on the mirrored query
             query_box = (1 - query_box[2], query_box[1], 1 - query_box[0], query_box[3])
@@ -400,6 +403,16 @@ class LocalHashProvider(EventFollower, MatchProvider):
         if found is None and first.sha256 and first.sha256 == second.sha256:
             return self.identical(0)
         return found
+
+
+def quarter_turns(transform: np.ndarray) -> int:
+    """How many quarter turns counter-clockwise the query takes to lie as the catalog picture does (0-3).
+
+    As the hash variants count them (matching.fingerprint.orient); a turn more than 20 degrees from
+    a quarter counts as none (a photo taken askew)."""
+    degrees = -np.degrees(np.arctan2(transform[1, 0], transform[0, 0]))  # image y points down
+    turns = round(degrees / 90)
+    return turns % 4 if abs(degrees - 90 * turns) <= 20 else 0
 
 
 def centred_box(side: float) -> tuple[float, float, float, float]:

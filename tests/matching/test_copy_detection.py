@@ -159,3 +159,14 @@ def test_tiny_and_blank_pictures_match_only_the_identical_file(make_item):
     identical = provider.match(imaging.load(encode(tiny, "PNG")))
     assert [(m.image_id, m.score, m.details["method"]) for m in identical] == [(tiny_item.pk, 100, "identical file")]
     assert [m.image_id for m in provider.match(imaging.load(encode(blank, "PNG")))] == [blank_item.pk]
+
+
+@pytest.mark.parametrize("turn", [Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_180, Image.Transpose.ROTATE_270])
+def test_a_turned_detail_says_how_it_is_turned_as_a_turned_whole_copy_does(catalog, turn):
+    items, original = catalog
+    whole = get_provider().match(query(original.transpose(turn)))[0]
+    detail = get_provider().match(query(crop(original, 0.5, 0.4, 1.0, 0.9).transpose(turn)))[0]
+    assert whole.image_id == detail.image_id == items[0].pk
+    assert detail.details["method"] == "features" and whole.details["method"] == "hash"
+    assert detail.details["orientation"] == whole.details["orientation"] != 0
+    assert_box_near(detail.target_box, (0.5, 0.4, 1.0, 0.9))
