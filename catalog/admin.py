@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import ngettext
 
 from catalog import admin_imports, ingest, suggestions  # noqa: F401  (admin_imports registers the import jobs)
-from catalog.admin_duplicates import duplicates_view, warn_about_copies
+from catalog.admin_duplicates import duplicates_view, warn_about_copies, warn_about_structure
 from catalog.forms import CatalogImageForm
 from catalog.models import CatalogImage, Collection, Creator, Status, SuggestedTag
 from catalog.thumbnails import thumbnail_url
@@ -178,6 +178,7 @@ class CatalogImageAdmin(admin.ModelAdmin):
         else:
             ingest.save_new(obj, form.loaded, filename)
             warn_about_copies(request, obj)  # saved either way; staff hear at once that the picture was here
+        warn_about_structure(request, obj)
 
     def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
         if formset.model is not SuggestedTag:
@@ -199,6 +200,7 @@ class CatalogImageAdmin(admin.ModelAdmin):
             item = self.get_object(request, object_id)
             if item is not None and item.sha256:
                 warn_about_copies(request, item)
+                warn_about_structure(request, item)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_urls(self):

@@ -12,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 
 from catalog.duplicates import DuplicateGroup, copies_of, dismiss, find_groups, keep_one
 from catalog.models import CatalogImage, DismissedDuplicate
+from matching import store
 from matching.duplicates import DEFAULT_THRESHOLD
 from matching.models import ImageFingerprint
 
@@ -68,6 +69,20 @@ def act(request: HttpRequest) -> HttpResponse:
     dismiss(members, request.user, resolved=True)
     messages.success(request, f"Kept “{keeper.title}”; {changed} other{'s' if changed != 1 else ''} unpublished.")
     return back
+
+
+STRUCTURE_WARNINGS = {
+    "blank": "This picture is blank or nearly so: image search finds it only from the identical file.",
+    "fine": "This picture's detail is finer than image hashes resolve (thin lines, points, or under 64 px): "
+    "image search reports a copy of it only when local features confirm it, or from the identical file.",
+}
+
+
+def warn_about_structure(request: HttpRequest, item: CatalogImage) -> None:
+    """A warning on the item's admin page when image search can hold on to little of the picture."""
+    warning = STRUCTURE_WARNINGS.get(store.structure(item.pk))
+    if warning:
+        messages.warning(request, warning)
 
 
 def warn_about_copies(request: HttpRequest, item: CatalogImage) -> None:

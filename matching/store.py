@@ -126,6 +126,17 @@ def load_current(image_id: int, sha256: str, width: int = 0, height: int = 0, fm
     return None if row is None else to_fingerprint(row, width, height, fmt)
 
 
+def structure(image_id: int) -> str:
+    """What image search can hold on to in a stored picture: "blank" (no window to hash), "fine" (fine
+    detail only: see matching.fingerprint.fine_detail), or "" (enough, or not fingerprinted yet)."""
+    bits = ImageFingerprint.objects.filter(image_id=image_id).values_list("valid_windows", flat=True).first()
+    if bits is None:
+        return ""
+    if not bits & ((1 << len(WINDOW_MARGINS)) - 1):
+        return "blank"
+    return "fine" if bits & FINE_BIT else ""
+
+
 def fingerprinted_file(image_id: int) -> str | None:
     """The content hash of the file an image's stored fingerprint (of any version) was made from."""
     return ImageFingerprint.objects.filter(image_id=image_id).values_list("sha256", flat=True).first()

@@ -161,3 +161,27 @@ def test_a_detail_and_a_framed_copy_are_grouped_with_their_picture(make_item):
     make_item(seed=8, title="Other", data=encode(picture(800, 600, 8), "PNG"))
     groups = find_groups()
     assert [{m.pk for m in g.members} for g in groups] == [{original.pk, detail.pk, framed.pk}]
+
+
+def test_staff_hear_when_image_search_can_hold_on_to_little_of_a_picture(staff_client, committed):
+    from PIL import ImageDraw
+
+    staff = Image.new("RGB", (300, 84), "white")
+    for line in range(5):
+        ImageDraw.Draw(staff).line((5, 22 + line * 10, 295, 22 + line * 10), fill="black")
+    for name, image, expected in (("staff", staff, "finer than image hashes resolve"),
+                                  ("blank", Image.new("RGB", (300, 200), "grey"), "blank or nearly so"),
+                                  ("photo", picture(640, 480, 4), None)):  # fmt: skip
+        with committed():
+            response = staff_client.post(
+                reverse("admin:catalog_catalogimage_add"),
+                {"image": upload(f"{name}.png", encode(image, "PNG")), "title": name, "status": "draft",
+                 "license_type": "editorial", "currency": "EUR", "identifier": name, **NO_SUGGESTED_TAG_FORMS},
+                follow=True,
+            )  # fmt: skip
+        html = response.content.decode()
+        assert CatalogImage.objects.filter(title=name).exists()
+        if expected:
+            assert expected in html
+        else:
+            assert "finer than image hashes" not in html and "blank or nearly so" not in html
