@@ -9,6 +9,10 @@ Two stages, so that memory stays small at catalog scale and the answer stays exa
    similarity floor applies to that exact value.
 bench/lookalike_index.py measures memory, latency and agreement with exact search (docs/benchmarks.md).
 
+From IVF_FROM images on, stage 1 scans inverted lists instead of every code: the codes are grouped
+around `lists(n)` centroids (k-means on a sample of the catalog's own codes, trained when the index
+is loaded), and a query scans the IVF_PROBES lists nearest it, about 1% of the catalog.
+
 Each process holds its own copy, kept in step with the database through the change log like the
 hash index (matching.follower).
 """
@@ -30,6 +34,9 @@ DIMENSIONS = 1280
 SIMILARITY_FLOOR = 0.5
 CODE_SCALE = 254.0  # projected components of unit vectors stay within about +-0.3: 8 bits keep ~75 steps
 RERANK = 200  # candidates from the compressed scan that are ranked by their exact cosine
+IVF_FROM = 100_000  # images from which the codes are searched through inverted lists
+IVF_PROBES = 24  # lists scanned per query
+TRAIN_PER_LIST = 32  # k-means sample: this many codes per list
 
 faiss.omp_set_num_threads(1)  # web and import workers run in parallel already
 
@@ -46,19 +53,61 @@ class LookalikeIndex(EventFollower):
         self.index = self._empty()
 
     @staticmethod
-    def _empty() -> faiss.IndexIDMap:
+    def _empty() -> faiss.Index:
         flat = faiss.IndexScalarQuantizer(
             projection().shape[0], faiss.ScalarQuantizer.QT_8bit_direct_signed, faiss.METRIC_INNER_PRODUCT
         )
         return faiss.IndexIDMap(flat)
 
+    @staticmethod
+    def _inverted(sample: np.ndarray, total: int) -> faiss.Index:
+        """Inverted lists around centroids of `sample` (codes), for a catalog of about `total` images."""
+        dimensions = projection().shape[0]
+        quantizer = faiss.IndexFlatIP(dimensions)
+        index = faiss.IndexIVFScalarQuantizer(
+            quantizer, dimensions, lists(total), faiss.ScalarQuantizer.QT_8bit_direct_signed,
+            faiss.METRIC_INNER_PRODUCT, False,
+        )  # fmt: skip
+        index.cp.niter = 10
+        index.train(sample)
+        index.nprobe = IVF_PROBES
+        return index
+
+    def build(self, chunks, total: int) -> None:
+        """Replace the index with `chunks` of (ids, codes) of about `total` images in all."""
+        if total < IVF_FROM:
+            index = self._empty()
+            for image_ids, chunk in chunks:
+                index.add_with_ids(chunk, image_ids)
+            self.index = index
+            return
+        wanted = int(TRAIN_PER_LIST * lists(total))
+        pending, held = [], 0
+        index = None
+        for image_ids, chunk in chunks:
+            if index is None:  # the sample is the first codes read (in id order: the whole catalog's span)
+                pending.append((image_ids, chunk))
+                held += len(chunk)
+                if held < wanted:
+                    continue
+                index = self._inverted(np.concatenate([c for _, c in pending])[:wanted], total)
+                for ids, codes_ in pending:
+                    index.add_with_ids(codes_, ids)
+                pending = []
+            else:
+                index.add_with_ids(chunk, image_ids)
+        if index is None:  # fewer than expected after all
+            index = self._empty()
+            for ids, codes_ in pending:
+                index.add_with_ids(codes_, ids)
+        self.index = index
+
     # --- following the change log -----------------------------------------------------------------
 
     def load_all(self) -> None:
-        index = self._empty()
-        for image_ids, vectors in store.iter_embeddings():  # chunk by chunk: the floats never all in memory
-            index.add_with_ids(codes(vectors), image_ids)
-        self.index = index
+        # Chunk by chunk: the floats are never all in memory.
+        chunks = ((image_ids, codes(vectors)) for image_ids, vectors in store.iter_embeddings())
+        self.build(chunks, store.count_embeddings())
 
     def load_ids(self, ids: list[int]) -> None:
         for image_ids, vectors in store.iter_embeddings(ids=ids):
@@ -76,7 +125,8 @@ class LookalikeIndex(EventFollower):
 
     def memory_bytes(self) -> int:
         """What the in-memory index holds: codes and ids."""
-        return int(self.index.ntotal) * (faiss.downcast_index(self.index.index).code_size + 8)
+        inner = self.index if isinstance(self.index, faiss.IndexIVF) else faiss.downcast_index(self.index.index)
+        return int(self.index.ntotal) * (inner.code_size + 8)
 
     def candidates(self, vector: np.ndarray, k: int) -> list[int]:
         """The `k` images nearest `vector` by the compressed codes (stage 1)."""
@@ -103,6 +153,11 @@ class LookalikeIndex(EventFollower):
             ranked += [(float(s), int(i)) for i, s in zip(image_ids, similarity, strict=True) if s >= floor]
         ranked.sort(key=lambda pair: (-pair[0], pair[1]))
         return [(image_id, round(similarity, 4)) for similarity, image_id in ranked[:limit]]
+
+
+def lists(total: int) -> int:
+    """Inverted lists for a catalog of `total` images: about 2 sqrt(total), from 16 to 4096."""
+    return int(min(4096, max(16, 2 * np.sqrt(total))))
 
 
 @functools.cache

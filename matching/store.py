@@ -68,6 +68,10 @@ def load_embedding(image_id: int) -> np.ndarray | None:
     return None if row is None else np.frombuffer(bytes(row[0]), "<f2").astype(np.float32)
 
 
+def count_embeddings() -> int:
+    return ImageEmbedding.objects.filter(version=EMBEDDING_VERSION).count()
+
+
 def iter_embeddings(chunk_size: int = 5000, ids: list[int] | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Stored embeddings (all, or of `ids`) in pk order as (ids, float32 vectors), chunk by chunk."""
     queryset = ImageEmbedding.objects.filter(version=EMBEDDING_VERSION)

@@ -87,3 +87,25 @@ def test_a_changed_image_is_replaced_not_duplicated(embedded_catalog):
     assert {pk for pk, _ in index.nearest(vectors[1], limit=2, floor=0.99)} == {int(ids[0]), int(ids[1])}
     index.drop_id(int(ids[0]))
     assert index.count() == len(ids) - 1
+
+
+def test_a_large_catalog_is_searched_through_inverted_lists_that_still_find_near_copies(embedded_catalog, monkeypatch):
+    import faiss
+
+    import matching.lookalike as lookalike
+
+    ids, vectors = embedded_catalog
+    monkeypatch.setattr(lookalike, "IVF_FROM", 100)  # 160 images count as large here
+    monkeypatch.setattr(lookalike, "TRAIN_PER_LIST", 4)  # 25 lists, trained on the first 100 codes
+    index = LookalikeIndex()
+    index.load_all()
+    assert isinstance(index.index, faiss.IndexIVF) and index.count() == len(ids)
+    rng = np.random.default_rng(3)
+    for row in range(0, len(vectors), 8):  # a near copy of a catalog picture finds it first
+        near = vectors[row] + rng.normal(0, 0.01, vectors.shape[1]).astype(np.float32)
+        assert index.nearest(near / np.linalg.norm(near), limit=1, floor=0.9)[0][0] == ids[row]
+    index.drop_id(int(ids[0]))  # and it follows removals and changes like the flat one
+    assert index.count() == len(ids) - 1 and int(ids[0]) not in [pk for pk, _ in index.nearest(vectors[0], floor=0.9)]
+    store.save_embedding(int(ids[2]), vectors[3], ())
+    index.load_ids([int(ids[2])])
+    assert {pk for pk, _ in index.nearest(vectors[3], limit=2, floor=0.99)} == {int(ids[2]), int(ids[3])}
