@@ -204,10 +204,10 @@ def run(artworks: int, distractor_count: int, emoji_package: Path | None, orb_sa
         false_matches += [("distractor", name, id_to_name[m.image_id]) for m in found]
         for baseline in baselines:
             distractor_nearest[baseline.name].append(baseline.nearest(image)[1])
-        if position % max(1, len(distractor_images) // max(1, orb_sample * 4)) == 0:  # a spread sample
+        if orb_sample and position % max(1, len(distractor_images) // (orb_sample * 4)) == 0:  # a spread sample
             orb_distractors.append(orb.nearest(image)[1])
     local.verify, local.aligned_correlation = plain_verify, plain_correlation
-    correlations = [value for value in checks["correlations"] if value is not None]
+    correlations = [value.pixels for value in checks["correlations"] if value is not None]
 
     baseline_results = {}
     for baseline in baselines:
@@ -226,8 +226,9 @@ def run(artworks: int, distractor_count: int, emoji_package: Path | None, orb_sa
     for edit in corpus.EDITS:
         selected = [(t, f, n) for (e, t, f, n) in orb_rows if e == edit]
         per_edit[edit] = sum(f == t and n >= threshold for t, f, n in selected) / max(1, len(selected))
-    baseline_results[orb.name] = {"threshold": threshold, "recall": per_edit, "sample": orb_sample,
-                                  "distractors": len(orb_distractors)}  # fmt: skip
+    if orb_sample:  # --orb-sample 0 leaves the (slow) ORB baseline out
+        baseline_results[orb.name] = {"threshold": threshold, "recall": per_edit, "sample": orb_sample,
+                                      "distractors": len(orb_distractors)}  # fmt: skip
     lookalike = get_lookalike_index()
 
     return {

@@ -150,10 +150,25 @@ def aligned_distance(
 MIN_COMPARED = 0.08  # share of the thumbnail the query must cover for the comparison to count
 MIN_CONTRAST = 4.0  # grey levels (standard deviation) each side needs for a correlation to mean anything
 MAX_SHIFT = 3.0  # thumbnail pixels the alignment may be refined by
+STRONG_PIXELS = 0.98  # a strong likeness: grey values and ...
+STRONG_EDGES = 0.95  # ... edges correlating this well
 
 
-def aligned_correlation(query_pixels: np.ndarray, checked: Verification, thumbnail: np.ndarray) -> float | None:
-    """Pixel correlation of the query with the catalog picture's thumbnail where the transform lays it.
+@dataclass(frozen=True)
+class Likeness:
+    """How alike the query and a catalog picture are where the transform lays one over the other."""
+
+    pixels: float  # normalised cross-correlation of the grey values
+    edges: float  # the same of their gradients (x and y): flat areas count for nothing here
+
+    @property
+    def strong(self) -> bool:
+        """Alike enough to be the same picture even on few features (not merely one composition)."""
+        return self.pixels >= STRONG_PIXELS and self.edges >= STRONG_EDGES
+
+
+def aligned_correlation(query_pixels: np.ndarray, checked: Verification, thumbnail: np.ndarray) -> Likeness | None:
+    """Pixel and edge correlation of the query with the catalog picture's thumbnail where the transform lays it.
 
     The query (grey, the size its features were found on) is warped into the thumbnail's frame; over
     the thumbnail pixels it covers, the two are compared by normalised cross-correlation (so
@@ -180,7 +195,7 @@ def aligned_correlation(query_pixels: np.ndarray, checked: Verification, thumbna
     reference = thumbnail.astype(np.float32)
     if warped[mask].std() < MIN_CONTRAST or reference[mask].std() < MIN_CONTRAST:
         return None
-    plain = correlation(warped, reference, mask)
+    plain = likeness(warped, reference, mask)
     # RANSAC's fit can be a pixel or two off (line art, where features slide along the lines): let the
     # alignment move by a few pixels (two parameters: too little freedom to make unrelated pictures alike).
     refined = np.eye(2, 3, dtype=np.float32)
@@ -195,7 +210,17 @@ def aligned_correlation(query_pixels: np.ndarray, checked: Verification, thumbna
     moved = cv2.warpAffine(warped, refined, (side, side), flags=flags)
     moved_inside = cv2.warpAffine(mask.astype(np.float32), refined, (side, side), flags=flags) > 0.999
     both = mask & moved_inside
-    return max(plain, correlation(moved, reference, both)) if both.mean() >= MIN_COMPARED else plain
+    if both.mean() < MIN_COMPARED:
+        return plain
+    refined = likeness(moved, reference, both)
+    return refined if refined.pixels > plain.pixels else plain
+
+
+def likeness(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> Likeness:
+    inner = cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)  # gradients need neighbours
+    edges = [correlation(cv2.Sobel(a, cv2.CV_32F, dx, 1 - dx), cv2.Sobel(b, cv2.CV_32F, dx, 1 - dx), inner)
+             for dx in (0, 1)]  # fmt: skip
+    return Likeness(correlation(a, b, mask), float(np.mean(edges)) if inner.any() else 0.0)
 
 
 def correlation(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> float:

@@ -61,6 +61,10 @@ EMBEDDING_CANDIDATES = 12
 EMBEDDING_FLOOR = 0.35
 EMBEDDING_RERANK = 48  # compressed-index candidates re-ranked by their exact embedding
 UNHASHED = 256  # the "hash distance" of a candidate found by its embedding alone
+# Features a candidate found by its embedding alone must verify on (a hash candidate: verify.MIN_INLIERS),
+# unless its pixels and edges then correlate strongly (verify.Likeness.strong). Distinct pictures made
+# to one template (the demo's portraits) line up on 15-21 features by chance, correlating up to 0.98.
+EMBEDDING_MIN_INLIERS = 25
 ALIGNED_DISTANCE = 64  # after verification, the aligned window must hash this close (random: ~128)
 MIN_CORRELATION = 0.6  # after verification, the query laid over the catalog thumbnail must correlate this well
 
@@ -318,6 +322,7 @@ class LocalHashProvider(EventFollower, MatchProvider):
         checked = verify(view.features, features)
         if checked is None:
             return None
+        found_by_embedding = distance >= UNHASHED
         details["inliers"] = checked.inliers
         similarity = 0.5  # features agree but nothing could be compared (stored before thumbnails were)
         if view.pixels is not None:
@@ -326,16 +331,22 @@ class LocalHashProvider(EventFollower, MatchProvider):
             if aligned is not None:
                 details["aligned_distance"] = aligned[0]
                 similarity = 1 - aligned[0] / 128
-            if not hash_agrees and thumbnail is not None:
+            if not hash_agrees and thumbnail is not None and (aligned is None or found_by_embedding):
                 # No catalog window lies inside the query (a detail, a one-sided crop), or the one that
-                # does hashes apart (a perspective the affine fit only approximates): compare pixels.
-                correlation = aligned_correlation(view.pixels, checked, thumbnail)
-                details["correlation"] = None if correlation is None else round(correlation, 3)
-                if correlation is None or correlation < self.min_correlation:
+                # does hashes apart in a picture the embedding found (a perspective the affine fit only
+                # approximates): compare pixels.
+                alike = aligned_correlation(view.pixels, checked, thumbnail)
+                if alike is not None:
+                    details["correlation"], details["edge_correlation"] = round(alike.pixels, 3), round(alike.edges, 3)
+                if alike is None or alike.pixels < self.min_correlation:
                     # Laid over the picture where the features say, the query does not look like it (or
                     # covers too little of it, or too plain a part, to tell a copy from chance).
                     return None
-                similarity = correlation
+                if found_by_embedding and checked.inliers < EMBEDDING_MIN_INLIERS and not alike.strong:
+                    return None  # few features, and only alike in composition: pictures made to one template
+                similarity = alike.pixels
+            elif found_by_embedding and checked.inliers < EMBEDDING_MIN_INLIERS:
+                return None
             elif not hash_agrees and aligned is not None:
                 return None  # the features lined up, the pictures do not: a repeating pattern
         if hashed:  # fine detail: the hashes agreed and the features confirm it is the same picture
