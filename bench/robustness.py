@@ -122,7 +122,9 @@ def query_image(image: Image.Image) -> imaging.LoadedImage:
     return imaging.load(corpus.encode(image, "JPEG", 90), draft_size=512)
 
 
-def run(artworks: int, distractor_count: int, emoji_package: Path | None, orb_sample: int, emoji_limit=None) -> dict:
+def run(
+    artworks: int, distractor_count: int, emoji_package: Path | None, orb_sample: int, emoji_limit=None, edits=None
+) -> dict:
     connection.creation.create_test_db(verbosity=0)
     originals = corpus.originals(artworks)
     names = list(originals)
@@ -149,7 +151,8 @@ def run(artworks: int, distractor_count: int, emoji_package: Path | None, orb_sa
     false_matches = []
     started = time.perf_counter()
     unmatchable: dict[str, int] = {}
-    for edit, apply in corpus.EDITS.items():
+    chosen = {name: apply for name, apply in corpus.EDITS.items() if not edits or name in edits}
+    for edit, apply in chosen.items():
         hits, counted = 0, 0
         for index, name in enumerate(names):
             query = apply(originals[name], rng)
@@ -215,7 +218,7 @@ def run(artworks: int, distractor_count: int, emoji_package: Path | None, orb_sa
         wrong = [d for (_, true, found, d) in rows if found != true] + distractor_nearest[baseline.name]
         threshold = min(wrong) - 1  # the largest threshold with zero false matches here
         per_edit = {}
-        for edit in corpus.EDITS:
+        for edit in chosen:
             selected = [(t, f, d) for (e, t, f, d) in rows if e == edit]
             per_edit[edit] = sum(f == t and d <= threshold for t, f, d in selected) / len(selected)
         baseline_results[baseline.name] = {"threshold": threshold, "recall": per_edit}
@@ -223,7 +226,7 @@ def run(artworks: int, distractor_count: int, emoji_package: Path | None, orb_sa
     wrong = [n for (_, true, found, n) in orb_rows if found != true and found >= 0] + orb_distractors
     threshold = max(wrong, default=0) + 1
     per_edit = {}
-    for edit in corpus.EDITS:
+    for edit in chosen:
         selected = [(t, f, n) for (e, t, f, n) in orb_rows if e == edit]
         per_edit[edit] = sum(f == t and n >= threshold for t, f, n in selected) / max(1, len(selected))
     if orb_sample:  # --orb-sample 0 leaves the (slow) ORB baseline out
@@ -234,13 +237,13 @@ def run(artworks: int, distractor_count: int, emoji_package: Path | None, orb_sa
     return {
         "originals": len(names),
         "distractors": len(distractor_images),
-        "queries": len(names) * len(corpus.EDITS) + len(distractor_images),
+        "queries": len(names) * len(chosen) + len(distractor_images),
         "false_matches": false_matches,
         "unmatchable": unmatchable,
         "ours": ours,
         "baselines": baseline_results,
         "ingest_seconds": round(ingest_seconds, 1),
-        "query_seconds_per_query": round(query_seconds / (len(names) * len(corpus.EDITS)), 4),
+        "query_seconds_per_query": round(query_seconds / (len(names) * len(chosen)), 4),
         "match_ms_p50": round(1000 * float(np.median(latencies)), 1),
         "match_ms_p90": round(1000 * float(np.percentile(latencies, 90)), 1),
         "distractor_match_ms_p50": round(1000 * float(np.median(distractor_latencies)), 1),
@@ -290,6 +293,7 @@ def main() -> None:
     parser.add_argument("--artworks", type=int, default=120)
     parser.add_argument("--distractors", type=int, default=300, help="never-indexed artworks among the distractors")
     parser.add_argument("--emoji-package", type=Path, default=ROOT / "var" / "bench" / "package")
+    parser.add_argument("--edits", nargs="+", help="only these edits (names as in bench/corpus.py's EDITS)")
     parser.add_argument("--emoji-limit", type=int, default=None, help="at most this many emoji (default: all)")
     parser.add_argument("--orb-sample", type=int, default=25, help="originals per edit the ORB baseline is run on")
     parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "robustness.json"))
@@ -298,7 +302,7 @@ def main() -> None:
     if emoji is None:
         print(f"No emoji package at {args.emoji_package} (no flat-graphics distractors); fetch it with:")
         print("   ", corpus.EMOJI_PACKAGE_HELP)
-    result = run(args.artworks, args.distractors, emoji, args.orb_sample, args.emoji_limit)
+    result = run(args.artworks, args.distractors, emoji, args.orb_sample, args.emoji_limit, args.edits)
     print(table(result))
     for false in result["false_matches"][:20]:
         print("  false match:", false)
