@@ -124,11 +124,10 @@ def search_pairs(rows=None, threshold: float = DEFAULT_THRESHOLD, progress=None)
 
 LOOKALIKE_FLOOR = EMBEDDING_FLOOR  # look-alikes at least this similar are checked as details or framed copies
 LOOKALIKE_NEIGHBOURS = 5  # per image
+LOOKALIKE_BATCH = 200  # images whose look-alikes are looked up at once (one scan, one read of their candidates)
 
 
-def lookalike_pairs(
-    floor: float = LOOKALIKE_FLOOR, neighbours: int = LOOKALIKE_NEIGHBOURS, progress=None
-) -> list[Pair]:
+def lookalike_pairs(floor: float = LOOKALIKE_FLOOR, neighbours: int = LOOKALIKE_NEIGHBOURS) -> list[Pair]:
     """Pairs of images that look alike enough to be a detail or a framed copy of one another.
 
     Their hashes cannot say (no centred window in common): each image's nearest look-alikes, by the
@@ -136,9 +135,10 @@ def lookalike_pairs(
     """
     index = get_lookalike_index()
     found: dict[tuple[int, int], float] = {}
-    for image_ids, vectors in store.iter_embeddings():
-        for image_id, vector in zip(image_ids.tolist(), vectors, strict=True):
-            for other, similarity in index.nearest(vector, limit=neighbours + 1, floor=floor, rerank=4 * neighbours):
+    for image_ids, vectors in store.iter_embeddings(chunk_size=LOOKALIKE_BATCH):
+        answers = index.nearest_many(vectors, limit=neighbours + 1, floor=floor, rerank=4 * neighbours)
+        for image_id, nearest in zip(image_ids.tolist(), answers, strict=True):
+            for other, similarity in nearest:
                 if other != image_id:
                     pair = (min(image_id, other), max(image_id, other))
                     found[pair] = max(found.get(pair, 0.0), similarity)

@@ -130,11 +130,14 @@ class LookalikeIndex(EventFollower):
 
     def candidates(self, vector: np.ndarray, k: int) -> list[int]:
         """The `k` images nearest `vector` by the compressed codes (stage 1)."""
+        return self._candidates(vector[None], k)[0]
+
+    def _candidates(self, vectors: np.ndarray, k: int) -> list[list[int]]:
         with self._lock:
             if not self.index.ntotal or k <= 0:
-                return []
-            _, found = self.index.search(codes(vector[None]), min(k, int(self.index.ntotal)))
-        return [int(image_id) for image_id in found[0] if image_id >= 0]
+                return [[] for _ in vectors]
+            _, found = self.index.search(codes(vectors), min(k, int(self.index.ntotal)))
+        return [[int(image_id) for image_id in row if image_id >= 0] for row in found]
 
     def nearest(
         self, vector: np.ndarray, *, limit: int = 50, floor: float = SIMILARITY_FLOOR, rerank: int = RERANK
@@ -143,16 +146,27 @@ class LookalikeIndex(EventFollower):
 
         `rerank` candidates of the compressed scan are ranked by their exact cosine.
         """
+        return self.nearest_many(vector[None], limit=limit, floor=floor, rerank=rerank)[0]
+
+    def nearest_many(
+        self, vectors: np.ndarray, *, limit: int = 50, floor: float = SIMILARITY_FLOOR, rerank: int = RERANK
+    ) -> list[list[tuple[int, float]]]:
+        """`nearest` for each of `vectors`, with one scan and one read of the stored embeddings for all."""
         self.sync()
         if limit <= 0:
-            return []
-        found = self.candidates(vector, max(rerank, 2 * limit))
-        ranked = []
-        for image_ids, vectors in store.iter_embeddings(ids=found):
-            similarity = vectors @ vector.astype(np.float32)
-            ranked += [(float(s), int(i)) for i, s in zip(image_ids, similarity, strict=True) if s >= floor]
-        ranked.sort(key=lambda pair: (-pair[0], pair[1]))
-        return [(image_id, round(similarity, 4)) for similarity, image_id in ranked[:limit]]
+            return [[] for _ in vectors]
+        found = self._candidates(vectors, max(rerank, 2 * limit))
+        stored: dict[int, np.ndarray] = {}
+        for image_ids, rows in store.iter_embeddings(ids=sorted({i for ids in found for i in ids})):
+            stored.update(zip(image_ids.tolist(), rows, strict=True))
+        answers = []
+        for vector, ids in zip(vectors, found, strict=True):
+            kept = sorted(i for i in ids if i in stored)  # in id order, as the store reads them
+            similarity = np.array([stored[i] for i in kept]).reshape(len(kept), -1) @ vector.astype(np.float32)
+            ranked = sorted(((float(s), i) for i, s in zip(kept, similarity, strict=True) if s >= floor),
+                            key=lambda pair: (-pair[0], pair[1]))  # fmt: skip
+            answers.append([(image_id, round(value, 4)) for value, image_id in ranked[:limit]])
+        return answers
 
 
 def lists(total: int) -> int:
