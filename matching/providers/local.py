@@ -240,12 +240,13 @@ class LocalHashProvider(EventFollower, MatchProvider):
         )
         candidates = [image_id for image_id, _similarity in nearest if image_id not in exclude]
         features = store.load_targets(candidates) if candidates else {}
-        reduced_views: dict[int, View | None] = {}
+        views: dict[tuple[int, bool], View | None] = {}
 
-        def smaller(variant: int) -> View | None:  # made once per query, when first needed
-            if variant not in reduced_views:
-                reduced_views[variant] = reduced_view(query_view(query, variant >= 4))
-            return reduced_views[variant]
+        def view_of(variant: int, reduced: bool) -> View | None:  # made once per query, when first needed
+            if (variant, reduced) not in views:
+                full = query_view(query, variant >= 4)
+                views[variant, reduced] = reduced_view(full) if reduced else full
+            return views[variant, reduced]
 
         matches = []
         for image_id in candidates:
@@ -256,8 +257,8 @@ class LocalHashProvider(EventFollower, MatchProvider):
             for variant, reduced in ((0, False), (4, False), (0, True), (4, True)):
                 if variant and not query.mirrored_features:
                     continue
-                view = smaller(variant) if reduced else None
-                if reduced and view is None:
+                view = view_of(variant, reduced)
+                if view is None:
                     continue
                 found = self.decide(image_id, query, UNHASHED, variant, 0, 0, target, view=view)
                 if found is not None:
@@ -306,8 +307,9 @@ class LocalHashProvider(EventFollower, MatchProvider):
         at its size, mirrored for a mirrored variant).
         """
         orientation, skew = VARIANTS[variant]
+        found_by_embedding = distance >= UNHASHED
         details = {"orientation": orientation * 90 % 360, "mirrored": orientation >= 4}
-        details.update({"distance": distance} if distance < UNHASHED else {"candidate": "embedding"})
+        details.update({"candidate": "embedding"} if found_by_embedding else {"distance": distance})
         if skew:
             details["skew"] = skew
         hashed = distance <= self.accept_distance
@@ -322,7 +324,6 @@ class LocalHashProvider(EventFollower, MatchProvider):
         checked = verify(view.features, features)
         if checked is None:
             return None
-        found_by_embedding = distance >= UNHASHED
         details["inliers"] = checked.inliers
         similarity = 0.5  # features agree but nothing could be compared (stored before thumbnails were)
         if view.pixels is not None:
@@ -351,7 +352,7 @@ class LocalHashProvider(EventFollower, MatchProvider):
                 return None  # the features lined up, the pictures do not: a repeating pattern
         if hashed:  # fine detail: the hashes agreed and the features confirm it is the same picture
             return self._hash_match(image_id, distance, orientation, query_window, target_window, details)
-        if distance >= UNHASHED:  # found by its embedding: the fitted transform says how the query is turned
+        if found_by_embedding:  # the fitted transform says how the query is turned
             orientation = quarter_turns(checked.transform) + (4 if mirrored else 0)
             details["orientation"] = orientation % 4 * 90
         query_box = checked.query_box
