@@ -6,7 +6,7 @@ LIKENESS_MATCH_PROVIDERS = {"default": {"BACKEND": "matching.providers.local", .
 from __future__ import annotations
 
 from matching.imaging import LoadedImage
-from matching.providers.base import COPY, SIMILAR, Entry, Match, MatchProvider, box_json
+from matching.providers.base import COPY, SIMILAR, Entry, Match, MatchProvider, box_json, is_box
 from matching.registry import Registry
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "box_json",
     "compare_images",
     "get_provider",
+    "is_box",
     "match_image",
     "reset_providers",
 ]

@@ -48,16 +48,21 @@ def box_json(box: tuple[float, float, float, float]) -> dict[str, float]:
     return dict(zip(BOX_SIDES, box, strict=True))
 
 
+def is_box(box: tuple[float, ...]) -> bool:
+    """Whether (left, top, right, bottom) is a non-empty box inside the picture (NaN and infinities are not)."""
+    if len(box) != 4:
+        return False
+    left, top, right, bottom = box
+    return 0 <= left < right <= 1 and 0 <= top < bottom <= 1
+
+
 def box_from_json(value: Any) -> tuple[float, float, float, float]:
     """A box read back from an API answer; the whole image when it is missing or not a box."""
     try:
         box = tuple(float(value[side]) for side in BOX_SIDES)
     except (TypeError, KeyError, ValueError):
         return WHOLE
-    left, top, right, bottom = box
-    if not (0 <= left < right <= 1 and 0 <= top < bottom <= 1):
-        return WHOLE
-    return box
+    return box if is_box(box) else WHOLE
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,13 @@ every state of the page is a URL and every link is a plain GET.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from django.http import QueryDict
 
 from catalog.models import CatalogImage, LicenseType
 from matching.fingerprint import COLOR_NAMES
-from matching.providers import COPY, SIMILAR
+from matching.providers import COPY, SIMILAR, is_box
 from search.query import ORIENTATIONS, SIZE_BUCKETS, Hit, SearchResults
 
 # How a named colour class is drawn as a swatch.
@@ -192,12 +191,7 @@ class Outline:
             box = tuple(float(part) for part in value.split(","))
         except ValueError:
             return None
-        if len(box) != 4 or not all(math.isfinite(v) for v in box):
-            return None
-        left, top, right, bottom = box
-        if not (0 <= left < right <= 1 and 0 <= top < bottom <= 1):
-            return None
-        return cls.of(box, width, height)
+        return cls.of(box, width, height) if is_box(box) else None
 
 
 WHOLE_SHARE = 0.9  # a copy showing at least this share of the catalog picture is not outlined
