@@ -51,6 +51,16 @@ EMOJI_PACKAGE_HELP = (
 )
 
 
+def on_white(path, side: int | None = None, resample=Image.Resampling.BICUBIC) -> Image.Image:
+    """An emoji drawing (RGBA PNG) on a white ground, resized to side x side when given."""
+    rgba = Image.open(path).convert("RGBA")
+    if side is not None:
+        rgba = rgba.resize((side, side), resample)
+    white = Image.new("RGB", rgba.size, (255, 255, 255))
+    white.paste(rgba, mask=rgba.getchannel("A"))
+    return white
+
+
 def emoji(package, limit: int | None = None) -> dict[str, Image.Image]:
     """Google's Noto emoji drawings (npm `emoji-datasource-google`), 64 px on white: flat graphics.
 
@@ -66,10 +76,7 @@ def emoji(package, limit: int | None = None) -> dict[str, Image.Image]:
         path = package / "img" / "google" / "64" / row["image"]
         if not row.get("has_img_google") or not path.exists():
             continue
-        rgba = Image.open(path).convert("RGBA")
-        white = Image.new("RGB", rgba.size, (255, 255, 255))
-        white.paste(rgba, mask=rgba.getchannel("A"))
-        images[f"emoji:{row['unified']}"] = white
+        images[f"emoji:{row['unified']}"] = on_white(path)
         if limit is not None and len(images) >= limit:
             break
     return images

@@ -34,6 +34,7 @@ setup()
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from bench import corpus  # noqa: E402
 from matching.embeddings.model import embedder  # noqa: E402
 from matching.lookalike import SIMILARITY_FLOOR  # noqa: E402
 
@@ -48,10 +49,7 @@ def load(package: Path, subjects: tuple[str, ...] = SUBJECTS) -> tuple[list[Imag
     for row in rows:
         path = package / "img" / "google" / "64" / row["image"]
         if row["subcategory"] in subjects and row.get("has_img_google") and path.exists():
-            rgba = Image.open(path).convert("RGBA").resize((256, 256), Image.Resampling.LANCZOS)
-            white = Image.new("RGB", rgba.size, (255, 255, 255))
-            white.paste(rgba, mask=rgba.getchannel("A"))
-            pictures.append(white)
+            pictures.append(corpus.on_white(path, 256, Image.Resampling.LANCZOS))
             labels.append(row["subcategory"])
     return pictures, labels
 

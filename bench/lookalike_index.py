@@ -32,6 +32,7 @@ import numpy as np  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from PIL import Image, ImageOps  # noqa: E402
 
+from bench import corpus  # noqa: E402
 from matching import lookalike, store  # noqa: E402
 from matching.embeddings.model import embedder, preprocess  # noqa: E402
 from matching.providers.local import EMBEDDING_RERANK  # noqa: E402
@@ -42,10 +43,7 @@ def real_vectors(package: Path) -> np.ndarray:
 
     pictures = []
     for path in sorted((package / "img" / "google" / "64").glob("*.png")):
-        rgba = Image.open(path).convert("RGBA").resize((224, 224))
-        white = Image.new("RGB", rgba.size, (255, 255, 255))
-        white.paste(rgba, mask=rgba.getchannel("A"))
-        pictures.append(white)
+        pictures.append(corpus.on_white(path, 224))
     rng = np.random.default_rng(0)
     for name in ("astronaut", "chelsea", "coffee", "rocket", "cat", "camera", "brick", "grass", "gravel", "retina"):
         photo = Image.fromarray(getattr(data, name)()).convert("RGB")
