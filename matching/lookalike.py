@@ -162,7 +162,10 @@ class LookalikeIndex(EventFollower):
         answers = []
         for vector, ids in zip(vectors, found, strict=True):
             kept = sorted(i for i in ids if i in stored)  # in id order, as the store reads them
-            similarity = np.array([stored[i] for i in kept]).reshape(len(kept), -1) @ vector.astype(np.float32)
+            if not kept:
+                answers.append([])
+                continue
+            similarity = np.stack([stored[i] for i in kept]) @ vector.astype(np.float32)
             ranked = sorted(((float(s), i) for i, s in zip(kept, similarity, strict=True) if s >= floor),
                             key=lambda pair: (-pair[0], pair[1]))  # fmt: skip
             answers.append([(image_id, round(value, 4)) for value, image_id in ranked[:limit]])

@@ -109,3 +109,13 @@ def test_a_large_catalog_is_searched_through_inverted_lists_that_still_find_near
     store.save_embedding(int(ids[2]), vectors[3], ())
     index.load_ids([int(ids[2])])
     assert {pk for pk, _ in index.nearest(vectors[3], limit=2, floor=0.99)} == {int(ids[2]), int(ids[3])}
+
+
+def test_an_index_of_images_without_stored_embeddings_finds_nothing_rather_than_failing(embedded_catalog):
+    from matching.models import ImageEmbedding
+
+    ids, vectors = embedded_catalog
+    index = LookalikeIndex()
+    index.load_all()  # loaded while the embeddings were there ...
+    ImageEmbedding.objects.filter(image_id__in=[int(i) for i in ids]).update(version=0)  # ... now stale
+    assert index.nearest_many(vectors[:3], limit=5, floor=-1) == [[], [], []]
