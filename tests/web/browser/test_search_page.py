@@ -215,6 +215,11 @@ def test_a_detail_is_outlined_over_the_thumbnail_where_it_lies(page, make_item):
     assert abs(rect["width"] - 400 * scale) < tolerance and abs(rect["height"] - 300 * scale) < tolerance
     page.locator("#hits-copies .card a").first.click()
     page.wait_for_selector("#region-note")
+    # The large thumbnail is made on first request: measure once it has loaded and been laid out.
+    page.wait_for_function(
+        "() => { const img = document.querySelector('.preview'); "
+        "return img.complete && img.naturalWidth > 0 && img.getBoundingClientRect().width > 0; }"
+    )
     preview = page.locator(".preview").bounding_box()
     outlined = page.locator(".preview-frame svg.outline rect").bounding_box()
     assert abs(outlined["x"] - (preview["x"] + preview["width"] / 2)) < preview["width"] * 0.06
