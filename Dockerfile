@@ -14,9 +14,12 @@ COPY . .
 # collectstatic needs settings, not secrets: a throwaway key used only during the build.
 RUN SECRET_KEY=build-only-not-a-secret python manage.py collectstatic --no-input \
     && useradd --system --uid 10001 --home /app likeness \
-    && mkdir -p /data/media /data/query-images && chown likeness /data/media /data/query-images
+    && mkdir -p /data/media /data/query-images /data/index /data/models \
+    && chown likeness /data/media /data/query-images /data/index /data/models
 
 USER likeness
-ENV MEDIA_ROOT=/data/media
+ENV MEDIA_ROOT=/data/media \
+    LIKENESS_INDEX_DIR=/data/index \
+    LIKENESS_MODEL_DIR=/data/models
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60"]
+CMD ["gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi"]

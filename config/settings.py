@@ -257,6 +257,11 @@ LIKENESS = {
     "FETCH_SECONDS": envint("LIKENESS_FETCH_SECONDS", 8),
     # Where the look-alike model's ONNX graph is kept once built from the packaged weights.
     "MODEL_DIR": os.environ.get("LIKENESS_MODEL_DIR") or str(BASE_DIR / "var" / "models"),
+    # Index snapshots every process of this host maps instead of building its own index from the
+    # database (matching.snapshot). One folder per database; "off" turns snapshots off.
+    "INDEX_DIR": ""
+    if os.environ.get("LIKENESS_INDEX_DIR") == "off"
+    else os.environ.get("LIKENESS_INDEX_DIR") or str(BASE_DIR / "var" / "index"),
     # Query images dropped on the search page are kept this long, so a region re-search needs no re-upload.
     "QUERY_IMAGE_SECONDS": envint("LIKENESS_QUERY_IMAGE_SECONDS", 3600),
 }

@@ -13,8 +13,10 @@ From IVF_FROM images on, stage 1 scans inverted lists instead of every code: the
 around `lists(n)` centroids (k-means on a sample of the catalog's own codes, trained when the index
 is loaded), and a query scans the IVF_PROBES lists nearest it, about 1% of the catalog.
 
-Each process holds its own copy, kept in step with the database through the change log like the
-hash index (matching.follower).
+It is kept in step with the database through the change log like the hash index
+(matching.follower), and shared by the processes of a host through a snapshot (matching.snapshot):
+faiss maps the snapshot's codes read-only; changes since go to a small in-memory index of their
+own, and the mapped codes of changed or removed images are left out of every search.
 """
 
 from __future__ import annotations
@@ -48,9 +50,16 @@ def codes(vectors: np.ndarray) -> np.ndarray:
 
 
 class LookalikeIndex(EventFollower):
+    snapshot_name = "lookalike"
+
     def __init__(self) -> None:
         super().__init__()
         self.index = self._empty()
+        self._built_ids: np.ndarray | None = None  # what the last build added, until it is saved
+        # When self.index is mapped from a snapshot (read-only): its ids, and the changes since.
+        self._mapped_ids: np.ndarray | None = None
+        self._delta = self._empty()
+        self._hidden: set[int] = set()  # mapped ids changed or removed since the snapshot
 
     @staticmethod
     def _empty() -> faiss.Index:
@@ -75,12 +84,18 @@ class LookalikeIndex(EventFollower):
 
     def build(self, chunks, total: int) -> None:
         """Replace the index with `chunks` of (ids, codes) of about `total` images in all."""
+        added: list[np.ndarray] = []
+        chunks = ((added.append(np.asarray(ids, np.int64)) or ids, chunk) for ids, chunk in chunks)
+        self.index = self._build(chunks, total)
+        self._built_ids = np.sort(np.concatenate(added)) if added else np.zeros(0, np.int64)
+        self._mapped_ids, self._delta, self._hidden = None, self._empty(), set()
+
+    def _build(self, chunks, total: int) -> faiss.Index:
         if total < IVF_FROM:
             index = self._empty()
             for image_ids, chunk in chunks:
                 index.add_with_ids(chunk, image_ids)
-            self.index = index
-            return
+            return index
         wanted = int(TRAIN_PER_LIST * lists(total))
         pending, held = [], 0
         index = None
@@ -100,7 +115,7 @@ class LookalikeIndex(EventFollower):
             index = self._empty()
             for ids, codes_ in pending:
                 index.add_with_ids(codes_, ids)
-        self.index = index
+        return index
 
     # --- following the change log -----------------------------------------------------------------
 
@@ -110,23 +125,57 @@ class LookalikeIndex(EventFollower):
         self.build(chunks, store.count_embeddings())
 
     def load_ids(self, ids: list[int]) -> None:
+        for image_id in ids:
+            self.drop_id(image_id)  # an image without a stored embedding any more is not in the index
         for image_ids, vectors in store.iter_embeddings(ids=ids):
-            self.index.remove_ids(np.asarray(image_ids, dtype=np.int64))
-            self.index.add_with_ids(codes(vectors), image_ids)
+            target = self.index if self._mapped_ids is None else self._delta
+            target.add_with_ids(codes(vectors), image_ids)
 
     def drop_id(self, image_id: int) -> None:
-        self.index.remove_ids(np.array([image_id], dtype=np.int64))
+        ids = np.array([image_id], dtype=np.int64)
+        if self._mapped_ids is None:
+            self.index.remove_ids(ids)
+            return
+        self._delta.remove_ids(ids)
+        position = int(np.searchsorted(self._mapped_ids, image_id))
+        if position < len(self._mapped_ids) and self._mapped_ids[position] == image_id:
+            self._hidden.add(image_id)
+
+    # --- sharing through a snapshot ---------------------------------------------------------------
+
+    def save_snapshot(self, folder) -> None:
+        if self._built_ids is None:
+            raise ValueError("only a freshly built index is saved")
+        kind = "inverted" if isinstance(self.index, faiss.IndexIVF) else "flat"
+        faiss.write_index(self.index, str(folder / f"codes-{kind}.faiss"))
+        np.save(folder / "ids.npy", self._built_ids, allow_pickle=False)
+        self._built_ids = None
+
+    def load_snapshot(self, found) -> None:
+        # Mapped, never changed in place: faiss aborts the process on a write to mapped codes.
+        if found.path("codes-inverted.faiss").exists():
+            index = faiss.read_index(str(found.path("codes-inverted.faiss")), faiss.IO_FLAG_MMAP)
+        else:
+            index = faiss.read_index(str(found.path("codes-flat.faiss")), faiss.IO_FLAG_MMAP_IFC)
+        mapped_ids = found.array("ids")
+        if index.ntotal != len(mapped_ids) or index.d != projection().shape[0]:
+            raise ValueError("the stored look-alike codes and ids do not fit together")
+        if isinstance(index, faiss.IndexIVF):
+            index.nprobe = IVF_PROBES
+        self.index, self._mapped_ids, self._delta, self._hidden = index, mapped_ids, self._empty(), set()
+        self._built_ids = None
 
     # --- answering --------------------------------------------------------------------------------
 
     def count(self) -> int:
         self.sync()
-        return int(self.index.ntotal)
+        with self._lock:
+            return int(self.index.ntotal) - len(self._hidden) + int(self._delta.ntotal)
 
     def memory_bytes(self) -> int:
-        """What the in-memory index holds: codes and ids."""
+        """What the index holds in memory, or maps: codes and ids."""
         inner = self.index if isinstance(self.index, faiss.IndexIVF) else faiss.downcast_index(self.index.index)
-        return int(self.index.ntotal) * (inner.code_size + 8)
+        return (int(self.index.ntotal) + int(self._delta.ntotal)) * (inner.code_size + 8)
 
     def candidates(self, vector: np.ndarray, k: int) -> list[int]:
         """The `k` images nearest `vector` by the compressed codes (stage 1)."""
@@ -134,10 +183,27 @@ class LookalikeIndex(EventFollower):
 
     def _candidates(self, vectors: np.ndarray, k: int) -> list[list[int]]:
         with self._lock:
-            if not self.index.ntotal or k <= 0:
+            total = int(self.index.ntotal) + int(self._delta.ntotal)
+            if not total or k <= 0:
                 return [[] for _ in vectors]
-            _, found = self.index.search(codes(vectors), min(k, int(self.index.ntotal)))
-        return [[int(image_id) for image_id in row if image_id >= 0] for row in found]
+            queries = codes(vectors)
+            if self._mapped_ids is None or not (self._hidden or self._delta.ntotal):
+                _, found = self.index.search(queries, min(k, int(self.index.ntotal)))
+                return [[int(image_id) for image_id in row if image_id >= 0] for row in found]
+            # The mapped codes less the changed and removed, and the changes since, merged by score.
+            hidden = faiss.IDSelectorBatch(np.fromiter(self._hidden, np.int64, len(self._hidden)))
+            keep = faiss.IDSelectorNot(hidden)
+            ivf = isinstance(self.index, faiss.IndexIVF)
+            params = faiss.SearchParametersIVF(sel=keep, nprobe=IVF_PROBES) if ivf else faiss.SearchParameters(sel=keep)
+            scores, found = self.index.search(queries, min(k, total), params=params)
+            if self._delta.ntotal:
+                more_scores, more = self._delta.search(queries, min(k, int(self._delta.ntotal)))
+                scores, found = np.hstack([scores, more_scores]), np.hstack([found, more])
+        answers = []
+        for row_scores, row in zip(scores, found, strict=True):
+            order = np.argsort(-row_scores, kind="stable")
+            answers.append([int(row[i]) for i in order if row[i] >= 0][:k])
+        return answers
 
     def nearest(
         self, vector: np.ndarray, *, limit: int = 50, floor: float = SIMILARITY_FLOOR, rerank: int = RERANK

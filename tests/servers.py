@@ -122,15 +122,17 @@ class LoopbackServer:
 
 
 class LikenessInstance:
-    """Another Likeness, with its own SQLite database and media folder, served by gunicorn on loopback.
+    """Another Likeness, with its own SQLite database, media and index folders, served by gunicorn on loopback
+    with the production gunicorn settings (config/gunicorn.conf.py).
 
     The remote match provider's tests use its MatchEngine-compatible /rest/ API as the remote.
     """
 
     USER, PASSWORD = "matcher", "matcher-password"
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, workers: int = 1) -> None:
         self.root = root
+        self.workers = workers
         self.port = free_port()
         self.process: subprocess.Popen | None = None
         self.env = {
@@ -139,7 +141,7 @@ class LikenessInstance:
             "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1", "DATABASE_URL": f"sqlite:///{root / 'db.sqlite3'}",
             "MEDIA_ROOT": str(root / "media"), "QUERY_IMAGE_DIR": str(root / "queries"), "MATCH_PROVIDER": "local",
             "SEARCH_BACKEND": "database", "TASKS_BACKEND": "immediate", "LOG_LEVEL": "WARNING",
-            "DJANGO_SUPERUSER_PASSWORD": self.PASSWORD,
+            "DJANGO_SUPERUSER_PASSWORD": self.PASSWORD, "LIKENESS_INDEX_DIR": str(root / "index"),
         }  # fmt: skip
 
     @property
@@ -156,8 +158,8 @@ class LikenessInstance:
             self.manage("createsuperuser", "--no-input", "--username", self.USER, "--email", "m@likeness.test")
         log = (self.root / "server.log").open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{self.port}", "--workers", "1",
-             "--threads", "4", "--timeout", "60"],
+            [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi",
+             "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers), "--threads", "4", "--timeout", "60"],
             env=self.env, cwd=PROJECT, stdout=log, stderr=log,
         )  # fmt: skip
         deadline = time.monotonic() + 60
@@ -174,7 +176,11 @@ class LikenessInstance:
     def stop(self) -> None:
         if self.process is not None:
             self.process.terminate()
-            self.process.wait(timeout=30)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # a master stopped while still starting up may not exit
+                self.process.kill()
+                self.process.wait(timeout=30)
             self.process = None
 
 

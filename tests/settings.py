@@ -16,7 +16,8 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 # Tests fetch images from a loopback HTTP server; production never allows private addresses.
-LIKENESS = {**LIKENESS, "ALLOW_PRIVATE_URLS": True}
+# No index snapshots: test databases come and go under one folder (tests of snapshots give their own).
+LIKENESS = {**LIKENESS, "ALLOW_PRIVATE_URLS": True, "INDEX_DIR": ""}
 STATIC_ROOT = tempfile.mkdtemp(prefix="likeness-test-static-")
 WHITENOISE_AUTOREFRESH = True
 LOGGING = {**LOGGING, "loggers": {**LOGGING["loggers"], "django_tasks": {"level": "WARNING"}}}  # noqa: F405

@@ -88,6 +88,40 @@ class HashIndex:
         self._delta_arrays = None
         self._set_main(ids.astype(np.int64), keys.astype(np.uint64), hashes.astype(np.uint64), valid.astype(bool))
 
+    # The arrays a snapshot keeps (matching.snapshot): all of the index when its delta is empty.
+    SNAPSHOT = ("ids", "keys", "hashes", "alive", "table_rows", "offsets")
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The index as named arrays, merged first (what `from_arrays` takes back)."""
+        if self._delta or not self.present.all():
+            self.merge()
+        return {"ids": self.ids, "keys": self.keys, "hashes": self.hashes, "alive": self.alive,
+                "table_rows": self._table_rows, "offsets": self._offsets}  # fmt: skip
+
+    @classmethod
+    def from_arrays(cls, windows: int, arrays: dict[str, np.ndarray]) -> HashIndex:
+        """An index over stored arrays, used as they are (memory-mapped ones stay mapped).
+
+        Only the per-row flags are copied, because removals change them.
+        """
+        index = cls(windows)
+        ids, keys, hashes = arrays["ids"], arrays["keys"], arrays["hashes"]
+        table_rows, offsets = arrays["table_rows"], arrays["offsets"]
+        rows = len(ids) * windows
+        if (
+            keys.shape != (rows,)
+            or hashes.shape != (rows, 4)
+            or arrays["alive"].shape != (rows,)
+            or offsets.shape != (len(CHUNK_BITS) * _BUCKETS + 1,)
+            or len(table_rows) != int(offsets[-1])
+        ):
+            raise ValueError("the stored hash index arrays do not fit together")  # fmt: skip
+        index.ids, index.keys, index.hashes = ids, keys, hashes
+        index.alive = np.array(arrays["alive"], dtype=bool)
+        index.present = np.ones(len(ids), dtype=bool)
+        index._table_rows, index._offsets = table_rows, offsets
+        return index
+
     def add(self, image_id: int, keys: np.ndarray, hashes: np.ndarray, valid: np.ndarray) -> None:
         """Add or replace one image."""
         self._kill_main(image_id)

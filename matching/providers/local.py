@@ -103,6 +103,8 @@ Target = tuple[bytes, np.ndarray, np.ndarray, np.ndarray | None]
 
 
 class LocalHashProvider(EventFollower, MatchProvider):
+    snapshot_name = "hashes"  # shared by the host's processes through matching.snapshot
+
     def __init__(self, **options) -> None:
         MatchProvider.__init__(self, **options)
         EventFollower.__init__(self)
@@ -148,6 +150,16 @@ class LocalHashProvider(EventFollower, MatchProvider):
             index.build(*(np.concatenate([part[i] for part in parts]) for i in range(4)))
             fine = {int(i) for part in parts for i in part[0][part[4]]}
         self.index, self.fine = index, fine
+
+    def save_snapshot(self, folder) -> None:
+        for name, array in self.index.arrays().items():
+            np.save(folder / f"{name}.npy", array, allow_pickle=False)
+        np.save(folder / "fine.npy", np.array(sorted(self.fine), dtype=np.int64), allow_pickle=False)
+
+    def load_snapshot(self, found) -> None:
+        arrays = {name: found.array(name) for name in HashIndex.SNAPSHOT}
+        index = HashIndex.from_arrays(len(WINDOW_MARGINS), arrays)
+        self.index, self.fine = index, set(found.array("fine").tolist())
 
     def load_ids(self, ids: list[int]) -> None:
         for image_ids, keys, hashes, valid, fine in store.iter_index_rows(ids=ids):

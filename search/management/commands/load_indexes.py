@@ -1,0 +1,42 @@
+"""Load the in-memory indexes the way a web worker does, leaving current snapshots for the workers."""
+
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from matching import snapshot
+from matching.lookalike import get_index
+from matching.providers import get_provider
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the match index and the look-alike index as a web worker would: map the host's current "
+        "snapshots (LIKENESS['INDEX_DIR']) or, when there are none, build from the database and write "
+        "them. gunicorn (config/gunicorn.conf.py) runs this before its workers start, so they only map "
+        "the snapshots. Prints how each index was loaded and how long it took."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--rebuild", action="store_true",
+            help="Build from the database and write new snapshots even when current ones exist.",
+        )  # fmt: skip
+
+    def handle(self, *args, rebuild: bool, **options) -> None:
+        if snapshot.directory() is None:
+            self.stderr.write("Index snapshots are off (LIKENESS_INDEX_DIR=off): each worker builds its own index.")
+        provider = get_provider()
+        indexes = [("match index", provider)] if hasattr(provider, "loaded_from") else []
+        indexes.append(("look-alike index", get_index()))
+        for label, index in indexes:
+            started = time.monotonic()
+            if rebuild:
+                index._rebuild(use_snapshot=False)
+            else:
+                index.reload()
+            count = index.count()
+            seconds = time.monotonic() - started
+            self.stdout.write(f"{label}: {count} images from the {index.loaded_from} in {seconds:.1f} s")
