@@ -216,3 +216,15 @@ def test_load_indexes_builds_the_snapshots_once_and_then_maps_them(catalog):
     assert "match index: 5 images from the snapshot" in second.getvalue()
     assert "look-alike index: 5 images from the snapshot" in second.getvalue()
     assert "match index: 5 images from the database" in rebuilt.getvalue()
+
+
+def test_update_index_leaves_current_snapshots_for_the_workers(catalog):
+    from django.core.management import call_command
+
+    LocalHashProvider().count()
+    LookalikeIndex().count()  # snapshots from before ...
+    call_command("update_index", "--skip-matching", verbosity=0)
+    call_command("update_index", verbosity=0)  # ... and the reload update_index asks for
+    worker, lookalike = LocalHashProvider(), LookalikeIndex()
+    assert worker.count() == 5 and worker.loaded_from == "snapshot"
+    assert lookalike.count() == 5 and lookalike.loaded_from == "snapshot"

@@ -10,6 +10,7 @@ from tqdm import tqdm
 from catalog.ingest import ensure_fingerprint
 from catalog.models import CatalogImage
 from matching.errors import LikenessError
+from matching.lookalike import get_index
 from matching.providers import get_provider
 from search.backends import backend_names, get_search_backend
 from search.tasks import catalog_entries
@@ -65,12 +66,16 @@ class Command(BaseCommand):
                 bar.update(done)
 
             try:
-                return get_provider().rebuild(catalog_entries, progress, reconcile=reconcile)
+                count = get_provider().rebuild(catalog_entries, progress, reconcile=reconcile)
             except LikenessError as exc:
                 raise CommandError(
                     f"The match index was not rebuilt: {exc} What was sent so far is kept; run "
                     "`update_index --reconcile` again to send only the rest."
                 ) from exc
+        # The look-alike index too, here: this leaves its snapshot (matching.snapshot) for the web workers,
+        # which would otherwise each rebuild it on their next answer after the reload the rebuild logged.
+        get_index().reload()
+        return count
 
     def fingerprints(self, items, total: int, chunk_size: int, quiet: bool) -> list[tuple[int, str]]:
         """Make every missing or stale fingerprint; a bad file is reported, never fatal."""
