@@ -132,7 +132,8 @@ class EventFollower:
                 snapshot.write(self.snapshot_name, meta, self.save_snapshot)
 
     def _snapshot_meta(self) -> dict:
-        return {"fingerprint_version": store.VERSION, "index_version": self.snapshot_version}
+        return {"fingerprint_version": store.VERSION, "embedding_version": store.EMBEDDING_VERSION,
+                "index_version": self.snapshot_version}  # fmt: skip
 
     def _from_snapshot(self) -> bool:
         """Map the host's snapshot if it is certainly current (see matching.snapshot); True when it was."""

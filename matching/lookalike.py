@@ -27,7 +27,7 @@ import faiss
 import numpy as np
 
 from matching import store
-from matching.embeddings.model import projection
+from matching.embeddings.model import PROJECTED, projection
 from matching.follower import EventFollower
 
 DIMENSIONS = 1280
@@ -64,14 +64,14 @@ class LookalikeIndex(EventFollower):
     @staticmethod
     def _empty() -> faiss.Index:
         flat = faiss.IndexScalarQuantizer(
-            projection().shape[0], faiss.ScalarQuantizer.QT_8bit_direct_signed, faiss.METRIC_INNER_PRODUCT
+            PROJECTED, faiss.ScalarQuantizer.QT_8bit_direct_signed, faiss.METRIC_INNER_PRODUCT
         )
         return faiss.IndexIDMap(flat)
 
     @staticmethod
     def _inverted(sample: np.ndarray, total: int) -> faiss.Index:
         """Inverted lists around centroids of `sample` (codes), for a catalog of about `total` images."""
-        dimensions = projection().shape[0]
+        dimensions = PROJECTED
         quantizer = faiss.IndexFlatIP(dimensions)
         index = faiss.IndexIVFScalarQuantizer(
             quantizer, dimensions, lists(total), faiss.ScalarQuantizer.QT_8bit_direct_signed,
@@ -158,7 +158,7 @@ class LookalikeIndex(EventFollower):
         else:
             index = faiss.read_index(str(found.path("codes-flat.faiss")), faiss.IO_FLAG_MMAP_IFC)
         mapped_ids = found.array("ids")
-        if index.ntotal != len(mapped_ids) or index.d != projection().shape[0]:
+        if index.ntotal != len(mapped_ids) or index.d != PROJECTED:
             raise ValueError("the stored look-alike codes and ids do not fit together")
         if isinstance(index, faiss.IndexIVF):
             index.nprobe = IVF_PROBES

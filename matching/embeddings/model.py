@@ -101,10 +101,22 @@ def projection() -> np.ndarray:
     The right singular vectors of the final layer's weights: the directions along which embeddings
     differ most in what the classifier reads from them. Derived from the shipped weights, so every
     process gets the same projection without seeing any data (the look-alike index compresses with it).
+    Kept in MODEL_DIR beside the graph once computed, so later processes only read it (256 x 1280 floats).
     """
+    target = model_file().with_suffix(".projection.npy")
+    try:
+        found = np.load(target, allow_pickle=False)
+        if found.shape == (PROJECTED, 1280) and found.dtype == np.float32:
+            return found
+    except (OSError, ValueError):
+        pass  # not made yet, or damaged: made again below
     weights = np.asarray(load_state_dict(checkpoint_path())["_fc.weight"], dtype=np.float64)
     _, _, directions = np.linalg.svd(weights, full_matrices=False)
-    return np.ascontiguousarray(directions[:PROJECTED], dtype=np.float32)
+    made = np.ascontiguousarray(directions[:PROJECTED], dtype=np.float32)
+    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False, suffix=".tmp") as handle:
+        np.save(handle, made, allow_pickle=False)
+    os.replace(handle.name, target)  # atomic, as for the graph
+    return made
 
 
 @functools.cache

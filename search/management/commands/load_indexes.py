@@ -28,6 +28,7 @@ class Command(BaseCommand):
     def handle(self, *args, rebuild: bool, **options) -> None:
         if snapshot.directory() is None:
             self.stderr.write("Index snapshots are off (LIKENESS_INDEX_DIR=off): each worker builds its own index.")
+            return
         provider = get_provider()
         indexes = [("match index", provider)] if hasattr(provider, "loaded_from") else []
         indexes.append(("look-alike index", get_index()))
