@@ -251,6 +251,8 @@ def main() -> None:
         entry = results[str(size)] = {}
         index_dir = WORKDIR / f"index-{size}"
         entry["snapshot_build_s"] = round(write_snapshots(rows, index_dir), 1)
+        entry["snapshot_mb"] = {name: round(sum(f.stat().st_size for f in (index_dir / name).rglob("*")) / 2**20, 1)
+                                for name in ("hashes", "lookalike")}  # fmt: skip
         print(f"{size}: snapshots written in {entry['snapshot_build_s']} s", flush=True)
         entry["mapped"] = measure(f"{size} mapped snapshots", database, str(index_dir), rows)
         if size == args.database_rows:

@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 RELOAD_AFTER = 6 * 3600  # seconds; a full reload bounds how long any missed event can matter
 REPLAY_LIMIT = 20_000  # more events than this: reload instead of replaying
 LOOKBACK = 64
+REFRESH_RETRY = 600  # seconds before a process whose background snapshot build failed tries again
 
 
 class EventFollower:
@@ -48,6 +49,8 @@ class EventFollower:
         self._applied: deque[int] = deque(maxlen=LOOKBACK * 4)
         self._loaded_at = 0.0
         self._load_point = 0  # the newest event the last full load included
+        self._refreshing: threading.Thread | None = None  # building a snapshot in the background
+        self._refreshed = threading.Event()  # set when it has written one
         self.loaded_from = ""  # "database" or "snapshot": how the last reload got the index
 
     def load_all(self) -> None:
@@ -72,10 +75,50 @@ class EventFollower:
     def sync(self) -> None:
         """Bring the in-memory index up to date with the database."""
         with self._lock:
-            if self._last_event is None or time.monotonic() - self._loaded_at > RELOAD_AFTER:
+            if self._refreshed.is_set():  # a newer snapshot was written in the background: map it
+                self._refreshed.clear()
+                self.reload()
+                return
+            due = self._last_event is None or time.monotonic() - self._loaded_at > RELOAD_AFTER
+            if due and not self._refresh_in_background():
                 self.reload()
                 return
             self._replay()
+
+    def _refresh_in_background(self) -> bool:
+        """The periodic full reload of a process that maps snapshots, kept out of its requests.
+
+        When the host has a current snapshot (another process refreshed it), the process maps it as
+        any reload does. Otherwise a thread builds a new one from the database (one per host, under
+        the build lock) while this process goes on answering from what it holds, kept up to date by
+        the change log; once the snapshot is written, the next answer maps it. False when that cannot
+        be: no snapshots, nothing loaded yet, or the log since the last load was pruned.
+        """
+        if not (self.snapshot_name and snapshot.directory()) or self._last_event is None:
+            return False
+        found = snapshot.read(self.snapshot_name)
+        if found is not None and found.last_event > self._load_point and self._current(found):
+            return False  # a fresher snapshot is there: reloading maps it at once
+        if self._last_event and not IndexEvent.objects.filter(id=self._last_event).exists():
+            return False  # events this process has not applied may be gone
+        if self._refreshing is None or not self._refreshing.is_alive():
+            self._refreshing = threading.Thread(target=self._build_snapshot, daemon=True,
+                                                name=f"{self.snapshot_name}-snapshot")  # fmt: skip
+            self._refreshing.start()
+        self._loaded_at = time.monotonic() - RELOAD_AFTER + REFRESH_RETRY  # look again later if it fails
+        return True
+
+    def _build_snapshot(self) -> None:
+        from django.db import connection  # this thread's own connection, closed at the end
+
+        try:
+            builder = type(self)()  # a second index of the same kind: this one keeps answering meanwhile
+            builder._rebuild(use_snapshot=False)
+            self._refreshed.set()
+        except Exception:
+            logger.exception("Building the %s index snapshot in the background failed", self.snapshot_name)
+        finally:
+            connection.close()
 
     def _replay(self, *, after_snapshot: bool = False) -> None:
         with self._lock:

@@ -228,3 +228,23 @@ def test_update_index_leaves_current_snapshots_for_the_workers(catalog):
     worker, lookalike = LocalHashProvider(), LookalikeIndex()
     assert worker.count() == 5 and worker.loaded_from == "snapshot"
     assert lookalike.count() == 5 and lookalike.loaded_from == "snapshot"
+
+
+@pytest.mark.django_db(transaction=True)  # the background thread has its own connection: it must see the rows
+def test_the_periodic_reload_builds_the_next_snapshot_in_the_background_while_answering(make_item, index_dir):
+    from matching import follower
+
+    items = [
+        make_item(seed=seed, width=640, height=480, data=encode(picture(640, 480, seed), "PNG")) for seed in (1, 2)
+    ]
+    LocalHashProvider().count()
+    edit_meta(index_dir, "hashes", written_at=0)  # the host's snapshot is past the reload period ...
+    worker = LocalHashProvider()
+    assert worker.count() == 2 and worker.loaded_from == "database"  # (at start, nothing else to answer from)
+    old = (index_dir / "hashes/current").read_text()
+    edit_meta(index_dir, "hashes", written_at=0)
+    worker._loaded_at -= follower.RELOAD_AFTER + 1  # ... and so is this process's load
+    assert found(worker, 2) == [items[1].pk]  # answered at once from what it holds
+    worker._refreshing.join(timeout=120)
+    assert (index_dir / "hashes/current").read_text() != old  # a new snapshot, built beside it
+    assert found(worker, 1) == [items[0].pk] and worker.loaded_from == "snapshot"  # and mapped on the next answer
