@@ -16,7 +16,7 @@ import json
 import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from django.core.exceptions import ValidationError
@@ -110,12 +110,21 @@ def metadata_for(mapping: dict[str, dict], name: str) -> dict:
 
 
 def prepare(data: bytes):
-    """In a worker process: decode as ingest does and fingerprint; an error comes back as text."""
+    """Decode as ingest does and fingerprint; an error comes back as text."""
     try:
         loaded = ingest.load_image(data)
         return loaded, fingerprint(loaded)
     except LikenessError as exc:
         return None, str(exc)
+
+
+def prepare_in_worker(data: bytes):
+    """`prepare` in a worker process, sending back only what the importing process lacks: not the file
+    (it has it) and not the decoded pixels (storing the item needs only the fingerprint made from them)."""
+    loaded, fingerprinted = prepare(data)
+    if loaded is not None:
+        loaded = replace(loaded, image=None, data=b"")  # the file's facts; `data` is put back on arrival
+    return loaded, fingerprinted
 
 
 class Importer:
@@ -171,7 +180,7 @@ class Importer:
         with ProcessPoolExecutor(max_workers=self.workers) as pool:
             pending: dict[Future, tuple[str, bytes]] = {}
             for name, data in candidates:
-                pending[pool.submit(prepare, data)] = (name, data)
+                pending[pool.submit(prepare_in_worker, data)] = (name, data)
                 if len(pending) >= 2 * self.workers:
                     yield from self._collect(pending, FIRST_COMPLETED)
             while pending:
@@ -183,9 +192,11 @@ class Importer:
         for future in sorted(done, key=lambda f: pending[f][0]):
             name, data = pending.pop(future)
             try:
-                yield name, data, future.result()
+                loaded, fingerprinted = future.result()
             except Exception as exc:  # a worker that died (out of memory on a huge file) fails one file
                 yield name, data, (None, f"could not be processed: {exc}")
+                continue
+            yield name, data, (loaded if loaded is None else replace(loaded, data=data), fingerprinted)
 
     def _create(self, name: str, data: bytes, prepared: tuple) -> Outcome:
         loaded, fingerprinted = prepared

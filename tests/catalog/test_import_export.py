@@ -72,9 +72,21 @@ def test_a_second_run_resumes_by_skipping_what_is_already_there(folder):
 
 
 def test_worker_processes_give_the_same_result(folder):
+    import hashlib
+
+    from matching import store
+
     out = run_import(folder, "--workers", "2", "--publish")
     assert "Imported 2" in out and "2 failed" in out
     assert set(CatalogImage.objects.values_list("status", flat=True)) == {Status.PUBLISHED}
+    # The workers send back no file and no pixels: what is stored is the file itself, with its facts.
+    for item in CatalogImage.objects.all():
+        source = (folder / item.identifier).read_bytes()
+        with item.image.open("rb") as stored:
+            assert stored.read() == source
+        assert (item.sha256, item.file_size) == (hashlib.sha256(source).hexdigest(), len(source))
+        assert (item.width, item.height) in {(800, 600), (480, 640)}
+        assert store.load_current(item.pk, item.sha256) is not None and store.has_embedding(item.pk)
 
 
 def test_a_zip_imports_with_json_metadata(tmp_path):
