@@ -209,9 +209,15 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"LicenseTypeEnum": "catalog.models.LicenseType", "StatusEnum": "catalog.models.Status"},
 }
 
-# Reverse-image matching: MATCH_PROVIDER=local (hash index in this process) or remote.
+# Reverse-image matching: MATCH_PROVIDER=local (hash index in this process), elasticsearch (window keys
+# as chunk terms in an Elasticsearch index of their own: no index in any web process) or remote.
 _MATCH_PROVIDERS = {
     "local": {"BACKEND": "matching.providers.local"},
+    "elasticsearch": {
+        "BACKEND": "matching.providers.chunked",
+        "URLS": envlist("ELASTICSEARCH_URL", []),
+        "INDEX": os.environ.get("ELASTICSEARCH_INDEX", "likeness") + "-keys",
+    },
     "remote": {
         "BACKEND": "matching.providers.remote",
         "URL": os.environ.get("MATCHENGINE_URL", ""),
@@ -224,6 +230,8 @@ _MATCH_PROVIDERS = {
 _match_provider = os.environ.get("MATCH_PROVIDER", "local")
 if _match_provider not in _MATCH_PROVIDERS:
     raise ImproperlyConfigured(f"MATCH_PROVIDER must be one of {sorted(_MATCH_PROVIDERS)}; got {_match_provider!r}")
+if _match_provider == "elasticsearch" and not _MATCH_PROVIDERS["elasticsearch"]["URLS"]:
+    raise ImproperlyConfigured("MATCH_PROVIDER=elasticsearch needs ELASTICSEARCH_URL (e.g. http://localhost:9200).")
 if _match_provider == "remote" and not _MATCH_PROVIDERS["remote"]["URL"]:
     raise ImproperlyConfigured("MATCH_PROVIDER=remote needs MATCHENGINE_URL (e.g. https://host/account/rest/).")
 LIKENESS_MATCH_PROVIDERS = {"default": _MATCH_PROVIDERS[_match_provider]}

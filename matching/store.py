@@ -68,6 +68,10 @@ def load_embedding(image_id: int) -> np.ndarray | None:
     return None if row is None else np.frombuffer(bytes(row[0]), "<f2").astype(np.float32)
 
 
+def count_fingerprints() -> int:
+    return ImageFingerprint.objects.count()
+
+
 def count_embeddings() -> int:
     return ImageEmbedding.objects.filter(version=EMBEDDING_VERSION).count()
 
