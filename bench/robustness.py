@@ -256,10 +256,35 @@ def run(
         },
         "misses": misses,
         "index_bytes_per_image": {  # the hash index's fixed chunk tables (25 MB) left out: they do not grow
-            "hashes": round((provider.index.memory_bytes() - provider.index._offsets.nbytes) / len(names)),
+            "hashes": round((provider.index.memory_bytes() - provider.index._offsets.nbytes) / len(names))
+            if hasattr(provider.index, "memory_bytes")
+            else 0,  # none in memory with the chunk-term provider
             "embeddings": round(lookalike.memory_bytes() / max(1, lookalike.count())),
         },
     }
+
+
+def use_elasticsearch() -> None:
+    """Point the match provider at a fresh chunk-term index (osmem-server unless ELASTICSEARCH_URL is set)."""
+    import atexit
+
+    from django.conf import settings
+
+    from matching.providers import reset_providers
+
+    url, options = os.environ.get("ELASTICSEARCH_URL"), {}
+    if not url:
+        from osmem_server import OsmemServer
+
+        from tests.search.elastic import JsonNode  # osmem answers plain JSON (see that module)
+
+        server = OsmemServer.start(japanese=False)
+        atexit.register(server.close)
+        url, options = server.url, {"node_class": JsonNode}
+    settings.LIKENESS_MATCH_PROVIDERS = {"default": {"BACKEND": "matching.providers.chunked", "URLS": [url],
+                                                     "INDEX": "likeness-bench-keys", "OPTIONS": options,
+                                                     "REFRESH": True}}  # fmt: skip
+    reset_providers()
 
 
 def table(result: dict) -> str:
@@ -297,7 +322,14 @@ def main() -> None:
     parser.add_argument("--emoji-limit", type=int, default=None, help="at most this many emoji (default: all)")
     parser.add_argument("--orb-sample", type=int, default=25, help="originals per edit the ORB baseline is run on")
     parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "robustness.json"))
+    parser.add_argument(
+        "--provider", choices=["local", "elasticsearch"], default="local",
+        help="elasticsearch: the chunk-term provider against osmem-server (a test server; ELASTICSEARCH_URL for a "
+             "real one), with its defaults (no embedding stage)",
+    )  # fmt: skip
     args = parser.parse_args()
+    if args.provider == "elasticsearch":
+        use_elasticsearch()
     emoji = args.emoji_package if (args.emoji_package / "emoji.json").exists() else None
     if emoji is None:
         print(f"No emoji package at {args.emoji_package} (no flat-graphics distractors); fetch it with:")

@@ -13,6 +13,11 @@ unit embeddings. `gunicorn -c config/gunicorn.conf.py` starts with 3 workers on 
 - a reload (what `update_index` asks for): a reload event and a new snapshot, then the time of the
   next answer of each worker and the memory after it.
 
+With `--elasticsearch N`: the scaled-out shape (MATCH_PROVIDER=elasticsearch) with the 20 real and N
+synthetic images as chunk-term documents in osmem-server (an in-memory test server, not a
+performance reference; ELASTICSEARCH_URL for a real Elasticsearch): p50 of 30 copy queries through
+the provider, and whether each found its original.
+
 With `--database-rows N` (at most one size), the N synthetic images are also stored in SQLite as
 catalog rows with realistic fingerprint rows (14.4 KB of feature bytes, 2.5 KB float16 embedding),
 and the same is timed with snapshots off (LIKENESS_INDEX_DIR=off: every worker builds both indexes
@@ -236,14 +241,58 @@ def measure(label: str, database: Path, index_dir: str, reload_rows: dict | None
     return result
 
 
+def elasticsearch_shape(size: int) -> dict:
+    from osmem_server import OsmemServer
+
+    from matching.fingerprint import fingerprint as make_fingerprint
+    from matching.providers.chunked import ChunkTermProvider
+    from tests.search.elastic import JsonNode  # osmem answers plain JSON (see that module)
+
+    url, options, server = os.environ.get("ELASTICSEARCH_URL"), {}, None
+    if not url:
+        server = OsmemServer.start(japanese=False)
+        url, options = server.url, {"node_class": JsonNode}
+    try:
+        provider = ChunkTermProvider(URLS=[url], INDEX="likeness-bench-keys", OPTIONS=options)
+        rows = synthetic(size)
+        started = time.perf_counter()
+        real = list(store.iter_index_rows())
+        valid, fine = np.ones((size, WINDOWS), bool), np.zeros(size, bool)
+        chunks = real + [(rows["ids"][s : s + CHUNK], rows["keys"][s : s + CHUNK], rows["hashes"][s : s + CHUNK],
+                          valid[s : s + CHUNK], fine[s : s + CHUNK]) for s in range(0, size, CHUNK)]  # fmt: skip
+        provider.index.rebuild(iter(chunks))
+        loaded = time.perf_counter() - started
+        rng = np.random.default_rng(3)
+        times, found = [], 0
+        for n in range(30):
+            number = 1 + n % REAL
+            edited = corpus.EDITS["thumbnail 200px"](corpus.artwork(number), rng)
+            query = make_fingerprint(ingest.load_image(corpus.encode(edited, "JPEG")), for_query=True)
+            began = time.perf_counter()
+            matches = provider.match_fingerprint(query)
+            times.append(time.perf_counter() - began)
+            found += bool(matches) and matches[0].image_id == number
+        return {"documents": provider.count(), "load_s": round(loaded, 1),
+                "match_ms_p50": round(1000 * float(np.median(times)), 1),
+                "match_ms_p90": round(1000 * float(np.percentile(times, 90)), 1), "found": f"{found}/30"}  # fmt: skip
+    finally:
+        if server is not None:
+            server.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--database-rows", type=int, default=0, help="Also store this many synthetic rows in SQLite.")
+    parser.add_argument("--elasticsearch", type=int, default=0, help="Time the chunk-term provider with N images.")
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "scale.json")
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     real_catalog()
+    if args.elasticsearch:
+        result = elasticsearch_shape(args.elasticsearch)
+        print(f"elasticsearch shape, {args.elasticsearch} images: {json.dumps(result)}", flush=True)
+        args.sizes = []
     database = Path(settings.DATABASES["default"]["NAME"])  # the servers share it with this process
     results = {}
     for size in args.sizes:
