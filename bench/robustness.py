@@ -325,7 +325,7 @@ def main() -> None:
     parser.add_argument(
         "--provider", choices=["local", "elasticsearch"], default="local",
         help="elasticsearch: the chunk-term provider against osmem-server (a test server; ELASTICSEARCH_URL for a "
-             "real one), with its defaults (no embedding stage)",
+             "real one)",
     )  # fmt: skip
     args = parser.parse_args()
     if args.provider == "elasticsearch":

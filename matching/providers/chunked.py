@@ -15,9 +15,11 @@ whose matching this class inherits). The in-memory index is complete up to 8 bit
 keys 6-10 bits apart are found only by luck here: the price of holding no index in any process.
 
 The index is written by the indexing tasks (`add`, `remove`) and rebuilt by `update_index` from the
-stored fingerprints; no change log is followed and nothing is loaded at start. The embedding stage
-of copy detection (details, framed copies) needs the in-process look-alike index, so it is off in
-this shape unless `EMBEDDING_CANDIDATES` is set.
+stored fingerprints; no change log is followed and nothing is loaded at start. When the chunk terms
+lead to no copy, copy detection's embedding stage runs as in the local provider, on the look-alike
+index (the one look-alike search uses in every web process, mapped from the host's snapshot): it
+finds the details, framed copies and one-sided crops no window hash leads to, and the crops whose
+keys are too far apart for two chunk positions. `EMBEDDING_CANDIDATES=0` turns it off.
 """
 
 from __future__ import annotations
@@ -195,7 +197,6 @@ class ChunkTermProvider(LocalHashProvider):
     snapshot_name = None  # nothing in memory to share
 
     def __init__(self, URLS=(), INDEX="likeness-keys", OPTIONS=None, REFRESH=False, **options) -> None:
-        options.setdefault("EMBEDDING_CANDIDATES", 0)
         super().__init__(**options)
         if not URLS:
             raise ImproperlyConfigured(
