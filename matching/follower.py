@@ -85,6 +85,10 @@ class EventFollower:
                 return
             self._replay()
 
+    def reload_soon(self) -> None:
+        """Make the next answer start a full reload (for a mapping process: a fresh snapshot beside it)."""
+        self._loaded_at = time.monotonic() - RELOAD_AFTER - 1
+
     def _refresh_in_background(self) -> bool:
         """The periodic full reload of a process that maps snapshots, kept out of its requests.
 

@@ -23,6 +23,10 @@ CHUNK_BITS = (21, 21, 21)  # equal chunks; the key's last bit counts only in the
 CHUNK_RADIUS = 2
 GUARANTEED_RADIUS = len(CHUNK_BITS) * (CHUNK_RADIUS + 1) - 1  # 8
 MERGE_AT = 20_000  # delta rows before they are merged into the tables
+# Over mapped tables (a snapshot shared by the host's processes) a merge would make this process a
+# private copy of everything: the delta is scanned a while longer while a fresh snapshot is made
+# (matching.providers.local), and merged only past this many rows.
+MAPPED_MERGE_AT = 5 * MERGE_AT
 
 
 def _flip_masks(bits: int, radius: int) -> np.ndarray:
@@ -60,6 +64,7 @@ class HashIndex:
 
     def __init__(self, windows: int) -> None:
         self.windows = windows
+        self.mapped = False  # the tables are a snapshot's files, shared with other processes
         self._set_main(np.zeros(0, np.int64), np.zeros((0, windows), np.uint64),
                        np.zeros((0, windows, 4), np.uint64), np.zeros((0, windows), bool))  # fmt: skip
         self._delta: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -84,6 +89,7 @@ class HashIndex:
 
     def build(self, ids: np.ndarray, keys: np.ndarray, hashes: np.ndarray, valid: np.ndarray) -> None:
         """Replace the whole index: ids (n,), keys (n, windows), hashes (n, windows, 4), valid (n, windows)."""
+        self.mapped = False
         self._delta.clear()
         self._delta_arrays = None
         self._set_main(ids.astype(np.int64), keys.astype(np.uint64), hashes.astype(np.uint64), valid.astype(bool))
@@ -105,6 +111,7 @@ class HashIndex:
         Only the per-row flags are copied, because removals change them.
         """
         index = cls(windows)
+        index.mapped = True
         ids, keys, hashes = arrays["ids"], arrays["keys"], arrays["hashes"]
         table_rows, offsets = arrays["table_rows"], arrays["offsets"]
         rows = len(ids) * windows
@@ -127,8 +134,12 @@ class HashIndex:
         self._kill_main(image_id)
         self._delta[image_id] = (keys.astype(np.uint64), hashes.astype(np.uint64), valid.astype(bool))
         self._delta_arrays = None
-        if len(self._delta) * self.windows >= MERGE_AT:
+        if self.delta_rows >= (MAPPED_MERGE_AT if self.mapped else MERGE_AT):
             self.merge()
+
+    @property
+    def delta_rows(self) -> int:
+        return len(self._delta) * self.windows
 
     def remove(self, image_id: int) -> bool:
         """Forget an image; True when it was there."""

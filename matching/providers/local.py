@@ -48,7 +48,7 @@ from matching.follower import EventFollower
 from matching.imaging import LoadedImage
 from matching.lookalike import get_index as get_lookalike_index
 from matching.providers.base import Entry, Match, MatchProvider
-from matching.providers.hashindex import HashIndex
+from matching.providers.hashindex import MERGE_AT, HashIndex
 from matching.verify import aligned_correlation, aligned_distance, verify
 
 ACCEPT_DISTANCE = 32
@@ -166,6 +166,8 @@ class LocalHashProvider(EventFollower, MatchProvider):
             for position, image_id in enumerate(image_ids.tolist()):
                 self.index.add(image_id, keys[position], hashes[position], valid[position])
                 self._mark_fine(image_id, bool(fine[position]))
+        if self.index.mapped and self.index.delta_rows >= MERGE_AT:
+            self.reload_soon()  # rather than a private merged copy: a fresh snapshot, built beside this process
 
     def drop_id(self, image_id: int) -> None:
         self.index.remove(image_id)

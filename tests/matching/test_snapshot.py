@@ -248,3 +248,22 @@ def test_the_periodic_reload_builds_the_next_snapshot_in_the_background_while_an
     worker._refreshing.join(timeout=120)
     assert (index_dir / "hashes/current").read_text() != old  # a new snapshot, built beside it
     assert found(worker, 1) == [items[0].pk] and worker.loaded_from == "snapshot"  # and mapped on the next answer
+
+
+@pytest.mark.django_db(transaction=True)  # the background thread has its own connection: it must see the rows
+def test_many_changes_over_a_mapped_index_make_a_new_snapshot_not_a_private_copy(make_item, index_dir, monkeypatch):
+    import matching.providers.local as local
+
+    monkeypatch.setattr(local, "MERGE_AT", 6)  # two images' windows
+    first = make_item(seed=1, width=640, height=480, data=encode(picture(640, 480, 1), "PNG"))
+    LocalHashProvider().count()
+    worker = LocalHashProvider()
+    assert worker.count() == 1 and worker.loaded_from == "snapshot"
+    added = [make_item(seed=n, width=640, height=480, data=encode(picture(640, 480, n), "PNG")) for n in (2, 3)]
+    assert found(worker, 3) == [added[1].pk]  # replayed into the delta, beside the mapped tables ...
+    assert isinstance(worker.index.keys, np.memmap)  # ... which were not merged into a private copy
+    assert worker.count() == 3  # the next answer starts a new snapshot instead
+    worker._refreshing.join(timeout=120)
+    assert found(worker, 2) == [added[0].pk] and found(worker, 1) == [first.pk]
+    assert worker.loaded_from == "snapshot" and worker.count() == 3
+    assert len(worker.index.ids) == 3 and isinstance(worker.index.keys, np.memmap)  # all three in the new one
