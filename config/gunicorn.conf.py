@@ -68,5 +68,5 @@ def post_worker_init(worker) -> None:
     worker.log.info(
         "worker ready %.2f s after its start: application %.2f s, indexes %.3f s (match index from the %s, "
         "look-alike index from the %s)", done - worker.forked_at, loaded - worker.forked_at, done - loaded,
-        getattr(provider, "loaded_from", "remote"), lookalike.loaded_from,
+        getattr(provider, "loaded_from", "") or "provider, not held here", lookalike.loaded_from,
     )  # fmt: skip

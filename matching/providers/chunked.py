@@ -35,7 +35,6 @@ from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
 from matching import store
 from matching.errors import ProviderError
 from matching.fingerprint import WINDOW_MARGINS, Fingerprint
-from matching.providers.base import Entry
 from matching.providers.hashindex import _FLIPS, _NARROW_FLIPS, CHUNK_BITS, Candidates, _chunk, _empty
 from matching.providers.local import LocalHashProvider
 
@@ -206,17 +205,17 @@ class ChunkTermProvider(LocalHashProvider):
         self.index = ChunkTermIndex(client, INDEX, refresh=REFRESH)
         self.fine = _FineFlags(self.index)
 
-    # Nothing to follow: the documents are the index.
+    # Nothing to follow or load: the documents are the index.
     def sync(self) -> None:
+        pass
+
+    def reload(self) -> None:
         pass
 
     def add_fingerprint(self, image_id: int, fingerprint: Fingerprint) -> None:
         upright = fingerprint.upright()
         self.index.ensure()
         self.index.add(image_id, upright.keys[0], upright.hashes[0], upright.valid, upright.fine)
-
-    def add(self, entry: Entry) -> None:
-        self.add_fingerprint(entry.image_id, entry.fingerprint())
 
     def remove(self, image_id: int) -> None:
         self.index.remove(image_id)

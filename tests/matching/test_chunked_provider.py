@@ -118,3 +118,15 @@ def test_a_document_keeps_what_verification_needs():
     back_keys, back_hashes, back_valid, fine = _parse(made)
     assert (back_keys == keys).all() and (back_hashes == hashes).all() and back_valid.tolist() == [True, False, True]
     assert fine
+
+
+def test_load_indexes_leaves_the_elasticsearch_provider_without_an_index_in_memory(catalog, settings, tmp_path):
+    from io import StringIO
+
+    provider, _items = catalog
+    settings.LIKENESS = {**settings.LIKENESS, "INDEX_DIR": str(tmp_path / "index")}
+    output = StringIO()
+    call_command("load_indexes", stdout=output)
+    assert "match index" not in output.getvalue() and "look-alike index" in output.getvalue()
+    provider.reload()  # what a periodic reload would call: nothing to load
+    assert isinstance(get_provider().index, ChunkTermIndex) and isinstance(provider.index, ChunkTermIndex)

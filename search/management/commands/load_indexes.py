@@ -30,7 +30,8 @@ class Command(BaseCommand):
             self.stderr.write("Index snapshots are off (LIKENESS_INDEX_DIR=off): each worker builds its own index.")
             return
         provider = get_provider()
-        indexes = [("match index", provider)] if hasattr(provider, "loaded_from") else []
+        # The match index only when it is held in memory (not a remote's, not Elasticsearch's chunk terms).
+        indexes = [("match index", provider)] if getattr(provider, "snapshot_name", None) else []
         indexes.append(("look-alike index", get_index()))
         for label, index in indexes:
             started = time.monotonic()
