@@ -35,7 +35,7 @@ from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
 from matching import store
 from matching.errors import ProviderError
 from matching.fingerprint import WINDOW_MARGINS, Fingerprint
-from matching.providers.hashindex import _FLIPS, _NARROW_FLIPS, CHUNK_BITS, Candidates, _chunk, _empty
+from matching.providers.hashindex import _FLIPS, _NARROW_FLIPS, CHUNK_BITS, Candidates, _chunk, _empty, scan
 from matching.providers.local import LocalHashProvider
 
 CHUNKS = len(CHUNK_BITS)
@@ -174,12 +174,8 @@ class ChunkTermIndex:
         if not found:
             return Candidates(*_empty())
         ids = np.fromiter(found, np.int64, len(found))
-        keys = np.stack([found[i][0] for i in ids])  # (n, windows)
-        hashes = np.stack([found[i][1] for i in ids])  # (n, windows, 4)
-        valid = np.stack([found[i][2] for i in ids])
-        distance = np.bitwise_count(query_keys[:, None, None] ^ keys[None, :, :]).astype(np.int32)
-        query, slot, window = np.nonzero((distance <= max_distance) & valid[None, :, :])
-        return Candidates(query, ids[slot], window, distance[query, slot, window], hashes[slot, window])
+        keys, hashes, valid = (np.stack([found[i][part] for i in ids]) for part in range(3))
+        return Candidates(*scan(query_keys, ids, keys, hashes, valid, max_distance))
 
 
 class _FineFlags:

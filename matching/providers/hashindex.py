@@ -249,10 +249,17 @@ class HashIndex:
     def _search_delta(self, query_keys: np.ndarray, max_distance: int) -> tuple[np.ndarray, ...]:
         if not self._delta:
             return _empty()
-        ids, keys, hashes, valid = self._delta_stack()
-        distance = np.bitwise_count(query_keys[:, None, None] ^ keys[None, :, :]).astype(np.int32)
-        query, slot, window = np.nonzero((distance <= max_distance) & valid[None, :, :])
-        return query, ids[slot], window, distance[query, slot, window], hashes[slot, window]
+        return scan(query_keys, *self._delta_stack(), max_distance)
+
+
+def scan(
+    query_keys: np.ndarray, ids: np.ndarray, keys: np.ndarray, hashes: np.ndarray, valid: np.ndarray, max_distance: int
+) -> tuple[np.ndarray, ...]:
+    """Every usable window of a few images within `max_distance` of a query key, by exact distance:
+    ids (n,), keys (n, windows), hashes (n, windows, 4), valid (n, windows). Candidates' fields, in order."""
+    distance = np.bitwise_count(query_keys[:, None, None] ^ keys[None, :, :]).astype(np.int32)
+    query, slot, window = np.nonzero((distance <= max_distance) & valid[None, :, :])
+    return query, ids[slot], window, distance[query, slot, window], hashes[slot, window]
 
 
 def _empty() -> tuple[np.ndarray, ...]:
