@@ -55,7 +55,7 @@ from bench import corpus  # noqa: E402
 from bench.match_latency import random_words  # noqa: E402
 from catalog import ingest  # noqa: E402
 from catalog.models import Status  # noqa: E402
-from matching import snapshot, store  # noqa: E402
+from matching import store  # noqa: E402
 from matching.fingerprint import WINDOW_MARGINS  # noqa: E402
 from matching.lookalike import DIMENSIONS, LookalikeIndex, codes  # noqa: E402
 from matching.models import IndexEvent  # noqa: E402
@@ -146,8 +146,7 @@ def write_snapshots(rows: dict[str, np.ndarray], index_dir: Path) -> float:
     lookalike.build(iter(chunks), len(real_ids) + len(rows["ids"]))
     last = IndexEvent.objects.order_by("-id").first() or IndexEvent.objects.create(image_id=0, operation="reload")
     for index in (provider, lookalike):
-        meta = {"last_event": last.id, "event_time": last.created_at.isoformat(), **index._snapshot_meta()}
-        snapshot.write(index.snapshot_name, meta, index.save_snapshot)
+        index.write_snapshot(last)
     settings.LIKENESS = {**settings.LIKENESS, "INDEX_DIR": ""}
     return time.perf_counter() - started
 

@@ -117,7 +117,7 @@ class EventFollower:
 
         try:
             builder = type(self)()  # a second index of the same kind: this one keeps answering meanwhile
-            builder._rebuild(use_snapshot=False)
+            builder.reload_from_database()
             self._refreshed.set()
         except Exception:
             logger.exception("Building the %s index snapshot in the background failed", self.snapshot_name)
@@ -175,8 +175,16 @@ class EventFollower:
             self._loaded_at = time.monotonic()
             self.loaded_from = "database"
             if self.snapshot_name and last is not None:
-                meta = {"last_event": last.id, "event_time": last.created_at.isoformat(), **self._snapshot_meta()}
-                snapshot.write(self.snapshot_name, meta, self.save_snapshot)
+                self.write_snapshot(last)
+
+    def reload_from_database(self) -> None:
+        """Build from the database even when the host has a current snapshot, and leave a new one."""
+        self._rebuild(use_snapshot=False)
+
+    def write_snapshot(self, last: IndexEvent) -> None:
+        """Leave the index just built as the host's snapshot; `last` is the newest event it includes."""
+        meta = {"last_event": last.id, "event_time": last.created_at.isoformat(), **self._snapshot_meta()}
+        snapshot.write(self.snapshot_name, meta, self.save_snapshot)
 
     def _snapshot_meta(self) -> dict:
         return {"fingerprint_version": store.VERSION, "embedding_version": store.EMBEDDING_VERSION,

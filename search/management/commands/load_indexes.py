@@ -36,7 +36,7 @@ class Command(BaseCommand):
         for label, index in indexes:
             started = time.monotonic()
             if rebuild:
-                index._rebuild(use_snapshot=False)
+                index.reload_from_database()
             else:
                 index.reload()
             count = index.count()
