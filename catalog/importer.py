@@ -20,13 +20,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from catalog import ingest
 from catalog.metadata import item_fields
 from catalog.models import CatalogImage, Status
 from matching.errors import LikenessError
-from matching.fingerprint import fingerprint
+from matching.fingerprint import Fingerprint, fingerprint
 
 IMPORTED, DUPLICATE, PRESENT, FAILED, WOULD_IMPORT = "imported", "duplicate", "present", "failed", "would import"
 SKIPPED_NAMES = ("__MACOSX/", ".")  # zip resource forks and hidden files
@@ -127,8 +127,33 @@ def prepare_in_worker(data: bytes):
     return loaded, fingerprinted
 
 
+@dataclass
+class NewItem:
+    """A checked file waiting in a batch to be saved: its item (unsaved) and what makes it again if needed."""
+
+    name: str
+    fields: dict
+    item: CatalogImage
+    loaded: ingest.LoadedImage
+    fingerprinted: Fingerprint
+
+    @property
+    def filename(self) -> str:
+        return PurePosixPath(self.name).name
+
+
+BATCH_SIZE = 16  # new items saved per transaction, in a few bulk inserts
+BATCH_BYTES = 64 * 2**20  # or fewer, when their files are large: files wait in memory until their batch is saved
+
+
 class Importer:
-    """One import run; `on_outcome` hears about every file as it is settled (progress bars, job rows)."""
+    """One import run; `on_outcome` hears about every file as it is settled (progress bars, job rows).
+
+    Files are decoded and fingerprinted in worker processes; the importing process checks each one
+    and saves them in batches (`ingest.save_new_batch`), which takes a few statements for a batch
+    where saving items one by one took some thirty each. A batch the database refuses (a name
+    another import took meanwhile) is saved again one item at a time, so only that file fails.
+    """
 
     def __init__(self, metadata: dict[str, dict] | None = None, *, publish: bool = False, workers: int = 1,
                  dry_run: bool = False, on_outcome: Callable[[Outcome], None] | None = None) -> None:  # fmt: skip
@@ -144,8 +169,19 @@ class Importer:
             self.on_outcome(outcome)
 
         with transaction.atomic(durable=False) if self.dry_run else contextlib.nullcontext():
+            batch: list[NewItem] = []
             for name, data, prepared in self._prepared(names, read, settle):
-                settle(self._create(name, data, prepared))
+                checked = self._check(name, data, prepared)
+                if isinstance(checked, Outcome):
+                    settle(checked)
+                    continue
+                batch.append(checked)
+                if len(batch) >= BATCH_SIZE or sum(len(new.loaded.data) for new in batch) >= BATCH_BYTES:
+                    for outcome in self._save(batch):
+                        settle(outcome)
+                    batch = []
+            for outcome in self._save(batch):
+                settle(outcome)
             if self.dry_run:  # creators and collections named in the metadata are not kept either
                 transaction.set_rollback(True)
         return outcomes
@@ -176,12 +212,16 @@ class Importer:
             for name, data in candidates:
                 yield name, data, prepare(data)
             return
-        # A bounded window of files in flight: memory stays flat however large the import.
+        # A bounded window of files in flight: memory stays flat however large the import. It holds a
+        # batch more than the workers need, so they keep working while a batch is being saved.
         with ProcessPoolExecutor(max_workers=self.workers) as pool:
             pending: dict[Future, tuple[str, bytes]] = {}
             for name, data in candidates:
                 pending[pool.submit(prepare_in_worker, data)] = (name, data)
-                if len(pending) >= 2 * self.workers:
+                if len(pending) >= 2 * self.workers and (
+                    len(pending) >= 2 * self.workers + BATCH_SIZE
+                    or sum(len(data) for _, data in pending.values()) >= BATCH_BYTES
+                ):
                     yield from self._collect(pending, FIRST_COMPLETED)
             while pending:
                 yield from self._collect(pending, FIRST_COMPLETED)
@@ -198,7 +238,8 @@ class Importer:
                 continue
             yield name, data, (loaded if loaded is None else replace(loaded, data=data), fingerprinted)
 
-    def _create(self, name: str, data: bytes, prepared: tuple) -> Outcome:
+    def _check(self, name: str, data: bytes, prepared: tuple) -> Outcome | NewItem:
+        """A file's outcome when it cannot be imported (or in a dry run), else the item to save."""
         loaded, fingerprinted = prepared
         if loaded is None:
             return Outcome(name, FAILED, reason=fingerprinted)
@@ -212,14 +253,35 @@ class Importer:
             return Outcome(name, FAILED, reason=" ".join(exc.messages))
         if self.publish:
             fields["status"] = Status.PUBLISHED
-        if self.dry_run:
-            return Outcome(name, WOULD_IMPORT)
+        new = NewItem(name, fields, CatalogImage(identifier=name, **fields), loaded, fingerprinted)
         try:
-            item = ingest.create_item(loaded, filename=PurePosixPath(name).name, fingerprinted=fingerprinted,
-                                      identifier=name, **fields)  # fmt: skip
+            ingest.check_new(new.item, loaded, unique=False)  # the name was checked above
         except ValidationError as exc:
-            return Outcome(name, FAILED, reason=" ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()))
-        return Outcome(name, IMPORTED, item=item.pk)
+            return failed_validation(name, exc)
+        return Outcome(name, WOULD_IMPORT) if self.dry_run else new
+
+    def _save(self, batch: list[NewItem]) -> list[Outcome]:
+        if not batch:
+            return []
+        try:
+            ingest.save_new_batch([(new.item, new.loaded, new.filename, new.fingerprinted) for new in batch])
+        except DatabaseError:
+            return [self._save_one(new) for new in batch]
+        return [Outcome(new.name, IMPORTED, item=new.item.pk) for new in batch]
+
+    def _save_one(self, new: NewItem) -> Outcome:
+        """One item on its own, made afresh (the batch's attempt may have given it a primary key)."""
+        try:
+            item = ingest.create_item(new.loaded, filename=new.filename, fingerprinted=new.fingerprinted,
+                                      identifier=new.name, **new.fields)  # fmt: skip
+        except ValidationError as exc:
+            return failed_validation(new.name, exc)
+        return Outcome(new.name, IMPORTED, item=item.pk)
+
+
+def failed_validation(name: str, exc: ValidationError) -> Outcome:
+    """A file whose item does not validate (full_clean's errors, by field)."""
+    return Outcome(name, FAILED, reason=" ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()))
 
 
 def title_from(name: str) -> str:

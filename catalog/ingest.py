@@ -11,6 +11,7 @@ from PIL import Image
 
 from catalog import suggestions
 from catalog.models import CatalogImage, Orientation
+from catalog.signals import images_created
 from matching import fingerprint as fingerprints
 from matching import imaging, store
 from matching.embeddings.model import embed_image
@@ -65,8 +66,7 @@ def save_new(
     item: CatalogImage, loaded: LoadedImage, filename: str = "", fingerprinted: Fingerprint | None = None
 ) -> CatalogImage:
     """Save a new item (its metadata set, e.g. by the admin form) with its decoded image and fingerprint."""
-    record_facts(item, loaded)
-    item.full_clean(exclude=["image"])  # metadata errors surface before any file is written
+    check_new(item, loaded)  # metadata errors surface before any file is written
     attach_image(item, loaded, filename)
     try:
         item.save()
@@ -75,6 +75,35 @@ def save_new(
         item.image.delete(save=False)  # no orphan file when the row cannot be written
         raise
     return item
+
+
+def check_new(item: CatalogImage, loaded: LoadedImage, *, unique: bool = True) -> None:
+    """Record the file's facts on a new item and validate it (raises ValidationError); `unique=False` leaves
+    the uniqueness checks (one query each) to a caller that has made them for a whole batch."""
+    record_facts(item, loaded)
+    item.full_clean(exclude=["image"], validate_unique=unique)
+
+
+def save_new_batch(new: list[tuple[CatalogImage, LoadedImage, str, Fingerprint]]) -> None:
+    """Save new items, each checked with `check_new`, with their files and fingerprints: `save_new` for a
+    batch (a bulk import's), in one transaction and a few bulk inserts instead of some thirty statements
+    an item. All are saved or none: on any error every file written is deleted again and the error raised.
+    """
+    written: list[CatalogImage] = []
+    try:
+        with transaction.atomic():
+            for item, loaded, filename, fingerprinted in new:
+                item.color_mask = fingerprinted.color_mask
+                attach_image(item, loaded, filename)
+                written.append(item)
+            items = CatalogImage.objects.bulk_create([item for item, *_ in new])
+            store.save_new_fingerprints([(item.pk, item.sha256, fingerprinted) for item, _, _, fingerprinted in new])
+            suggestions.add_new((item, fp.terms) for item, _, _, fp in new if fp.embedding is not None)
+            images_created.send(sender=CatalogImage, images=items)
+    except Exception:
+        for item in written:
+            item.image.storage.delete(item.image.name)
+        raise
 
 
 @transaction.atomic

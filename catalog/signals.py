@@ -1,12 +1,18 @@
-"""The catalog's own bookkeeping on model changes: a deleted item's file goes once the delete commits."""
+"""The catalog's own bookkeeping on model changes: a deleted item's file goes once the delete commits.
+
+`images_created` is sent after a bulk insert of new items (`ingest.save_new_batch`), inside its
+transaction, with `images=[...]`: `bulk_create` sends no `post_save`, and the indexes follow both.
+"""
 
 from __future__ import annotations
 
 from django.db import transaction
 from django.db.models.signals import post_delete
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from catalog.models import CatalogImage
+
+images_created = Signal()
 
 
 @receiver(post_delete, sender=CatalogImage, dispatch_uid="catalog_delete_file_on_delete")

@@ -2,7 +2,8 @@
 
 Ingest stores them (`replace`); staff accept them into the curated tags or hide them (`accept`,
 `hide`, `show`). Saving or deleting a suggestion one by one sends the usual signal, so the search
-indexes follow; `replace` writes in bulk without signals, as it runs inside indexing itself.
+indexes follow; `replace` and `add_new` write in bulk without signals, as they run inside ingest and
+indexing, which index the item afterwards anyway.
 """
 
 from __future__ import annotations
@@ -14,10 +15,15 @@ from django.db import transaction
 from catalog.models import CatalogImage, SuggestedTag
 
 
+def _wanted(item: CatalogImage, terms: Iterable[tuple[str, float]]) -> dict[str, float]:
+    """The terms worth suggesting for the item: not one of its curated tags."""
+    curated = {tag.lower() for tag in item.tag_list}
+    return {term: confidence for term, confidence in terms if term.lower() not in curated}
+
+
 def replace(item: CatalogImage, terms: Iterable[tuple[str, float]]) -> None:
     """Make `terms` the item's suggestions; a hidden word stays hidden, a curated one is not suggested."""
-    curated = {tag.lower() for tag in item.tag_list}
-    wanted = {term: confidence for term, confidence in terms if term.lower() not in curated}
+    wanted = _wanted(item, terms)
     with transaction.atomic():
         existing = {row.term: row for row in SuggestedTag.objects.filter(image=item)}
         SuggestedTag.objects.filter(image=item, hidden=False).exclude(term__in=list(wanted)).delete()
@@ -29,6 +35,15 @@ def replace(item: CatalogImage, terms: Iterable[tuple[str, float]]) -> None:
             for term, confidence in wanted.items()
             if term not in existing
         )
+
+
+def add_new(suggested: Iterable[tuple[CatalogImage, Iterable[tuple[str, float]]]]) -> None:
+    """`replace` for items that have no suggestions yet (a bulk import's batch): one insert for all."""
+    SuggestedTag.objects.bulk_create(
+        SuggestedTag(image=item, term=term, confidence=confidence)
+        for item, terms in suggested
+        for term, confidence in _wanted(item, terms).items()
+    )
 
 
 def visible_terms(item: CatalogImage) -> list[tuple[str, float]]:

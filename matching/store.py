@@ -21,41 +21,62 @@ def _valid_bits(valid: np.ndarray, fine: bool = False) -> int:
     return int(sum(1 << index for index, flag in enumerate(valid) if flag)) | (FINE_BIT if fine else 0)
 
 
+def _row_fields(sha256: str, fingerprint: Fingerprint) -> dict:
+    """An ImageFingerprint row's fields (the upright orientation's hashes and keys)."""
+    upright = fingerprint.upright()
+    return {
+        "sha256": sha256,
+        "version": VERSION,
+        "hashes": upright.hashes[0].astype(">u8").tobytes(),
+        "keys": upright.keys[0].astype(">u8").tobytes(),
+        "valid_windows": _valid_bits(upright.valid, upright.fine),
+        "features": upright.features,
+        "thumbnail": b"" if upright.thumbnail is None else upright.thumbnail.astype(np.uint8).tobytes(),
+        "palette": [[color.hex, color.share, color.name] for color in upright.palette],
+        "color_shares": upright.color_shares,
+    }
+
+
+def _color_rows(image_id: int, fingerprint: Fingerprint) -> list[ImageColor]:
+    return [
+        ImageColor(image_id=image_id, name=name, share=share)
+        for name, share in fingerprint.color_shares.items()
+        if share >= COLOR_CLASS_MIN_SHARE
+    ]
+
+
+def _embedding_fields(vector: np.ndarray, classes) -> dict:
+    return {"version": EMBEDDING_VERSION, "vector": vector.astype("<f2").tobytes(),
+            "classes": [list(pair) for pair in classes]}  # fmt: skip
+
+
 @transaction.atomic
 def save_fingerprint(image_id: int, sha256: str, fingerprint: Fingerprint) -> None:
     """Store an image's fingerprint and its colour classes (replacing what was there)."""
-    upright = fingerprint.upright()
-    ImageFingerprint.objects.update_or_create(
-        image_id=image_id,
-        defaults={
-            "sha256": sha256,
-            "version": VERSION,
-            "hashes": upright.hashes[0].astype(">u8").tobytes(),
-            "keys": upright.keys[0].astype(">u8").tobytes(),
-            "valid_windows": _valid_bits(upright.valid, upright.fine),
-            "features": upright.features,
-            "thumbnail": b"" if upright.thumbnail is None else upright.thumbnail.astype(np.uint8).tobytes(),
-            "palette": [[color.hex, color.share, color.name] for color in upright.palette],
-            "color_shares": upright.color_shares,
-        },
-    )
+    ImageFingerprint.objects.update_or_create(image_id=image_id, defaults=_row_fields(sha256, fingerprint))
     ImageColor.objects.filter(image_id=image_id).delete()
-    ImageColor.objects.bulk_create(
-        ImageColor(image_id=image_id, name=name, share=share)
-        for name, share in upright.color_shares.items()
-        if share >= COLOR_CLASS_MIN_SHARE
-    )
+    ImageColor.objects.bulk_create(_color_rows(image_id, fingerprint))
     if fingerprint.embedding is not None:
         save_embedding(image_id, fingerprint.embedding, fingerprint.classes)
 
 
+@transaction.atomic
+def save_new_fingerprints(rows: list[tuple[int, str, Fingerprint]]) -> None:
+    """`save_fingerprint` for images that have none yet (a bulk import's batch): a few inserts for all."""
+    ImageFingerprint.objects.bulk_create(
+        ImageFingerprint(image_id=image_id, **_row_fields(sha256, fp)) for image_id, sha256, fp in rows
+    )
+    ImageColor.objects.bulk_create(color for image_id, _, fp in rows for color in _color_rows(image_id, fp))
+    ImageEmbedding.objects.bulk_create(
+        ImageEmbedding(image_id=image_id, **_embedding_fields(fingerprint.embedding, fingerprint.classes))
+        for image_id, _, fingerprint in rows
+        if fingerprint.embedding is not None
+    )
+
+
 def save_embedding(image_id: int, vector: np.ndarray, classes) -> None:
     """Store an image's look-alike embedding (as float16) and its most likely classes."""
-    ImageEmbedding.objects.update_or_create(
-        image_id=image_id,
-        defaults={"version": EMBEDDING_VERSION, "vector": vector.astype("<f2").tobytes(),
-                  "classes": [list(pair) for pair in classes]},
-    )  # fmt: skip
+    ImageEmbedding.objects.update_or_create(image_id=image_id, defaults=_embedding_fields(vector, classes))
 
 
 def has_embedding(image_id: int) -> bool:
@@ -98,6 +119,11 @@ def iter_embeddings(chunk_size: int = 5000, ids: list[int] | None = None) -> Ite
 def record_change(image_id: int, operation: str) -> None:
     """Log that an image was added (or changed) or removed; call it inside the transaction that does it."""
     IndexEvent.objects.create(image_id=image_id, operation=operation)
+
+
+def record_changes(image_ids: Iterable[int], operation: str) -> None:
+    """`record_change` for many images in one insert (a bulk import's batch)."""
+    IndexEvent.objects.bulk_create(IndexEvent(image_id=image_id, operation=operation) for image_id in image_ids)
 
 
 def latest_change() -> int:

@@ -11,9 +11,10 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from catalog.models import CatalogImage, SuggestedTag
+from catalog.signals import images_created
 from matching import store
 from matching.models import IndexEvent
-from search.tasks import index_image, remove_image
+from search.tasks import index_image, index_images, remove_image
 
 
 @receiver(post_save, sender=CatalogImage, dispatch_uid="catalog_index_on_save")
@@ -23,6 +24,13 @@ def index_on_save(sender, instance: CatalogImage, raw: bool = False, **kwargs) -
     image_id = instance.pk
     store.record_change(image_id, IndexEvent.ADD)  # commits with the change, or not at all
     transaction.on_commit(lambda: index_image.enqueue(image_id))
+
+
+@receiver(images_created, sender=CatalogImage, dispatch_uid="catalog_index_on_bulk_create")
+def index_on_bulk_create(sender, images: list[CatalogImage], **kwargs) -> None:
+    image_ids = [image.pk for image in images]
+    store.record_changes(image_ids, IndexEvent.ADD)
+    transaction.on_commit(lambda: index_images.enqueue(image_ids))
 
 
 @receiver(post_delete, sender=CatalogImage, dispatch_uid="catalog_remove_on_delete")

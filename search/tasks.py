@@ -60,7 +60,7 @@ def retry_later(task_function, image_id: int, attempt: int) -> bool:
     return True
 
 
-def attempt_all(action: str, image_id: int, steps) -> bool:
+def attempt_all(action: str, what: str, steps) -> bool:
     """Run every (name, step); a failing one is logged, never fatal. True when all succeeded.
 
     The catalog row is already committed (the database is the source of truth): nothing is lost,
@@ -72,7 +72,7 @@ def attempt_all(action: str, image_id: int, steps) -> bool:
             step()
         except LikenessError as exc:
             ok = False
-            logger.error("Could not %s item %s in %s: %s", action, image_id, name, exc)
+            logger.error("Could not %s %s in %s: %s", action, what, name, exc)
     return ok
 
 
@@ -88,12 +88,32 @@ def index_image(image_id: int, attempt: int = 0) -> None:
     if item is None:
         return  # deleted before the task ran: the delete task cleans up
     steps = _steps(lambda: index_item(item), lambda backend: backend.index([item]))
-    if not attempt_all("index", image_id, steps) and not retry_later(index_image, image_id, attempt):
+    if not attempt_all("index", f"item {image_id}", steps) and not retry_later(index_image, image_id, attempt):
         logger.error("Item %s stays out of step until `manage.py update_index` runs.", image_id)
+
+
+@task()
+def index_images(image_ids: list[int]) -> None:
+    """`index_image` for a batch of new items (a bulk import's): one search-backend write for all of them.
+
+    When a step fails, each item is queued on its own, so every one gets `index_image`'s retries.
+    """
+    items = list(
+        CatalogImage.objects.select_related("creator").prefetch_related("suggested_tags").filter(pk__in=image_ids)
+    )
+
+    def match_index() -> None:
+        for item in items:
+            index_item(item)
+
+    steps = _steps(match_index, lambda backend: backend.index(items))
+    if not attempt_all("index", f"items {min(image_ids)}-{max(image_ids)}", steps):
+        for item in items:
+            index_image.enqueue(item.pk)
 
 
 @task()
 def remove_image(image_id: int, attempt: int = 0) -> None:
     steps = _steps(lambda: get_provider().remove(image_id), lambda backend: backend.remove([image_id]))
-    if not attempt_all("remove", image_id, steps) and not retry_later(remove_image, image_id, attempt):
+    if not attempt_all("remove", f"item {image_id}", steps) and not retry_later(remove_image, image_id, attempt):
         logger.error("Item %s stays out of step until `manage.py update_index` runs.", image_id)

@@ -196,3 +196,68 @@ def test_a_damaged_zip_fails_the_job_with_a_reason(staff_client, committed):
                           {"archive": upload("broken.zip", b"PK\x03\x04 broken", "application/zip")})  # fmt: skip
     job = ImportJob.objects.get()
     assert job.state == ImportJob.State.FAILED and "not a zip file" in job.summary
+
+
+def test_a_large_import_saves_in_batches_and_every_item_is_complete_and_searchable(
+    tmp_path, committed, django_assert_max_num_queries
+):
+    from catalog.importer import BATCH_SIZE
+    from catalog.models import SuggestedTag
+    from matching import store
+    from matching.fingerprint import load_image
+    from matching.models import ImageColor, IndexEvent
+    from search import service
+    from search.query import SearchQuery
+    from tests.images import encode, picture
+
+    count = BATCH_SIZE + 3  # a full batch and a partial one
+    root = tmp_path / "scenes"
+    root.mkdir()
+    for n in range(count):
+        (root / f"scene-{n:02d}.png").write_bytes(encode(picture(320, 240, 300 + n), "PNG"))
+    # One by one, saving an item took about thirty statements; in batches it takes a few per item.
+    with committed(), django_assert_max_num_queries(12 * count):
+        out = run_import(root, "--workers", "1", "--publish")
+    assert f"Imported {count}," in out
+    items = list(CatalogImage.objects.order_by("identifier"))
+    assert [item.identifier for item in items] == [f"scene-{n:02d}.png" for n in range(count)]
+    ids = {item.pk for item in items}
+    assert set(IndexEvent.objects.filter(operation=IndexEvent.ADD).values_list("image_id", flat=True)) == ids
+    for item in items:
+        fingerprint = store.load_current(item.pk, item.sha256)
+        assert fingerprint is not None and item.color_mask == fingerprint.color_mask > 0
+        assert set(ImageColor.objects.filter(image_id=item.pk).values_list("name", flat=True)) == set(
+            fingerprint.color_classes
+        )
+        assert store.has_embedding(item.pk)
+    assert SuggestedTag.objects.filter(image_id__in=ids).values("image_id").distinct().count() == count
+    # Indexed once the batch committed: by its words, and by its picture in the match index.
+    assert service.search(SearchQuery(text="scene")).total == count
+    seventh = load_image(encode(picture(320, 240, 307).resize((240, 180)), "JPEG"))
+    hits = service.search(SearchQuery(images=(seventh,), kind="copy")).hits
+    assert hits[0].item.identifier == "scene-07.png"
+
+
+def test_a_name_taken_while_its_batch_waits_fails_only_that_file_and_leaves_no_file(tmp_path):
+    """Another import (here: a row written while the batch fills) takes a name the batch holds: the database
+    refuses the batch, which is saved again one by one, so only that file fails."""
+    from catalog.importer import DUPLICATE, FAILED, IMPORTED, Importer, list_sources
+    from tests.hostile import media_files
+
+    root = tmp_path / "batch"
+    root.mkdir()
+    (root / "a.png").write_bytes(image_bytes("PNG", 320, 240, 61))
+    (root / "b.png").write_bytes(image_bytes("PNG", 320, 240, 62))
+    (root / "c.png").write_bytes(image_bytes("PNG", 320, 240, 61))  # a's file again: settled while a and b wait
+
+    def meanwhile(outcome):
+        if outcome.outcome == DUPLICATE:
+            CatalogImage.objects.create(identifier="a.png", title="Taken elsewhere", image="catalog/elsewhere.png")
+
+    before = media_files()
+    outcomes = {o.file: o for o in Importer(on_outcome=meanwhile).run(*list_sources(root))}
+    assert outcomes["a.png"].outcome == FAILED and "identifier already exists" in outcomes["a.png"].reason.lower()
+    assert outcomes["b.png"].outcome == IMPORTED
+    b = CatalogImage.objects.get(pk=outcomes["b.png"].item)
+    assert b.fingerprint is not None
+    assert media_files() - before == {b.image.name.removeprefix("catalog/")}  # a's file, written for the batch, went

@@ -47,3 +47,25 @@ def test_with_the_database_queue_a_failed_index_is_retried_later(make_item, sett
     retry = DBTaskResult.objects.get()
     assert retry.args_kwargs["args"] == [item.pk, 1]
     assert retry.run_after is not None
+
+
+def test_a_batch_that_cannot_be_indexed_falls_back_to_each_item_and_loses_nothing(
+    tmp_path, settings, caplog, committed, elasticsearch_settings
+):
+    """A bulk import indexes its batch in one write; when that fails, every item gets its own task."""
+    from tests.images import image_bytes
+
+    for n in range(3):
+        (tmp_path / f"fog-{n}.png").write_bytes(image_bytes("PNG", 320, 240, 70 + n))
+    live = dict(settings.LIKENESS_SEARCH_BACKENDS["default"])
+    settings.LIKENESS_SEARCH_BACKENDS = {"default": {**live, "URLS": [f"http://127.0.0.1:{closed_port()}"]}}
+    with caplog.at_level(logging.ERROR, logger="search.tasks"), committed():
+        call_command("import_catalog", str(tmp_path), "--workers", "1", "--publish", verbosity=0, stdout=io.StringIO())
+    ids = sorted(CatalogImage.objects.values_list("pk", flat=True))
+    assert len(ids) == 3
+    assert f"Could not index items {ids[0]}-{ids[-1]} in search backend default" in caplog.text
+    for pk in ids:  # then one by one, each with index_image's own retries and its final word
+        assert f"Could not index item {pk} in search backend default" in caplog.text
+    settings.LIKENESS_SEARCH_BACKENDS = {"default": live}
+    call_command("update_index", verbosity=0, stdout=io.StringIO())
+    assert sorted(hit.item.pk for hit in search(SearchQuery(text="fog")).hits) == ids
