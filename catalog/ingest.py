@@ -133,6 +133,12 @@ def save_fingerprint(item: CatalogImage, loaded: LoadedImage, fingerprinted: Fin
     return result
 
 
+def current_fingerprints(items: list[CatalogImage]) -> dict[int, Fingerprint]:
+    """The stored fingerprints `ensure_fingerprint` would return as they are, for many items at once
+    (missing: the items whose fingerprint or embedding must be made first)."""
+    return store.load_current_many((item.pk, item.sha256, item.width, item.height, item.format) for item in items)
+
+
 def ensure_fingerprint(item: CatalogImage) -> Fingerprint:
     """The item's stored fingerprint, made from its file first when missing or stale (its embedding too)."""
     stored = store.load_current(item.pk, item.sha256, item.width, item.height, item.format)

@@ -16,6 +16,7 @@ from django_tasks import task
 from catalog import ingest
 from catalog.models import CatalogImage
 from matching.errors import LikenessError
+from matching.fingerprint import Fingerprint
 from matching.providers import Entry, get_provider
 from search.backends import backend_names, get_search_backend
 
@@ -38,14 +39,21 @@ def catalog_entries() -> list[Entry]:
     return [entry(item) for item in CatalogImage.objects.order_by("pk").only("pk", "identifier", "sha256", "image")]
 
 
-def index_item(item: CatalogImage) -> None:
+def index_item(item: CatalogImage, fingerprint: Fingerprint | None = None) -> None:
     """Index one item with the match provider (the one code path for tasks and update_index).
 
-    The fingerprint is made first when missing or stale, whatever the provider: the colour filter
-    and the palette read it too.
+    The fingerprint (unless given, as current) is made first when missing or stale, whatever the
+    provider: the colour filter and the palette read it too.
     """
-    fingerprint = ingest.ensure_fingerprint(item)
+    fingerprint = fingerprint or ingest.ensure_fingerprint(item)
     get_provider().add(dataclasses.replace(entry(item), fingerprint=lambda: fingerprint))
+
+
+def index_items(items: list[CatalogImage]) -> None:
+    """`index_item` for many items: their current fingerprints are read in two queries, not two each."""
+    current = ingest.current_fingerprints(items)
+    for item in items:
+        index_item(item, current.get(item.pk))
 
 
 MAX_ATTEMPTS = 5
@@ -102,11 +110,7 @@ def index_images(image_ids: list[int]) -> None:
         CatalogImage.objects.select_related("creator").prefetch_related("suggested_tags").filter(pk__in=image_ids)
     )
 
-    def match_index() -> None:
-        for item in items:
-            index_item(item)
-
-    steps = _steps(match_index, lambda backend: backend.index(items))
+    steps = _steps(lambda: index_items(items), lambda backend: backend.index(items))
     if not attempt_all("index", f"items {min(image_ids)}-{max(image_ids)}", steps):
         for item in items:
             index_image.enqueue(item.pk)
