@@ -216,7 +216,7 @@ def test_a_large_import_saves_in_batches_and_every_item_is_complete_and_searchab
     for n in range(count):
         (root / f"scene-{n:02d}.png").write_bytes(encode(picture(320, 240, 300 + n), "PNG"))
     # One by one, saving an item took about thirty statements; in batches it takes a few per item.
-    with committed(), django_assert_max_num_queries(12 * count):
+    with committed(), django_assert_max_num_queries(6 * count):
         out = run_import(root, "--workers", "1", "--publish")
     assert f"Imported {count}," in out
     items = list(CatalogImage.objects.order_by("identifier"))
