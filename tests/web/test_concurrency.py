@@ -67,3 +67,18 @@ def test_two_rest_adds_of_one_filepath_overwrite_as_matchengine_does(postgresql_
 def test_two_partner_creates_of_one_identifier_give_one_item_and_a_400(postgresql_only, staff_user):
     fields = lambda identifier: {"title": "Race", "identifier": identifier}  # noqa: E731
     race_rounds(staff_user, "/api/v1/items/", fields, [201, 400])
+
+
+@pytest.mark.django_db
+def test_a_uniqueness_failure_of_the_identifier_is_told_apart_from_other_validation_errors(make_item):
+    """A concurrent /rest/add/ whose rival committed before its uniqueness check overwrites, as at the insert."""
+    from django.core.exceptions import ValidationError
+
+    from web.rest.views import identifier_taken
+
+    make_item(identifier="taken")
+    with pytest.raises(ValidationError) as taken:
+        CatalogImage(identifier="taken", title="Second", image="catalog/second.png").full_clean(exclude=["image"])
+    with pytest.raises(ValidationError) as other:
+        CatalogImage(identifier="free", title="x" * 301, image="catalog/third.png").full_clean(exclude=["image"])
+    assert identifier_taken(taken.value) and not identifier_taken(other.value)

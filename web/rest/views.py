@@ -10,6 +10,7 @@ import logging
 from pathlib import PurePosixPath
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
@@ -171,8 +172,11 @@ class AddView(MatchEngineView):
         loaded = ingest.load_image(source)
         try:
             return cls._add_or_replace(loaded, filepath, metadata)
-        except IntegrityError:
-            # Another request added this filepath since we looked: overwrite it, as MatchEngine does.
+        except (IntegrityError, ValidationError) as exc:
+            # Another request added this filepath since we looked: overwrite it, as MatchEngine does. Its
+            # row shows up either in the item's uniqueness check (committed before it) or at the insert.
+            if isinstance(exc, ValidationError) and not identifier_taken(exc):
+                raise
             return cls._add_or_replace(loaded, filepath, metadata)
 
     @staticmethod
@@ -187,6 +191,11 @@ class AddView(MatchEngineView):
             loaded, filename=PurePosixPath(filepath).name, identifier=filepath, title=title,
             status=Status.DRAFT, source_metadata=metadata,
         )  # fmt: skip
+
+
+def identifier_taken(exc: ValidationError) -> bool:
+    """Whether a new item failed validation because its identifier is already in the catalog."""
+    return any(error.code == "unique" for error in getattr(exc, "error_dict", {}).get("identifier", []))
 
 
 class DeleteView(MatchEngineView):
