@@ -50,7 +50,7 @@ from catalog.models import Status  # noqa: E402
 from matching import fingerprint, imaging  # noqa: E402
 from matching.lookalike import get_index as get_lookalike_index  # noqa: E402
 from matching.providers import get_provider, local  # noqa: E402
-from matching.verify import verify  # noqa: E402
+from matching.verify import STRONG_PIXELS, verify  # noqa: E402
 
 ORIENTATIONS = [
     lambda im: im,
@@ -211,6 +211,9 @@ def run(
             orb_distractors.append(orb.nearest(image)[1])
     local.verify, local.aligned_correlation = plain_verify, plain_correlation
     correlations = [value.pixels for value in checks["correlations"] if value is not None]
+    edges_at_strong_pixels = [
+        round(value.edges, 3) for value in checks["correlations"] if value is not None and value.pixels >= STRONG_PIXELS
+    ]
 
     baseline_results = {}
     for baseline in baselines:
@@ -252,6 +255,9 @@ def run(
             "verified_by_features": checks["verified"],
             "compared_pixels": len(correlations),
             "highest_wrong_correlation": round(max(correlations), 3) if correlations else None,
+            # The likeness rule's margin: how close a wrong candidate came to a strong likeness.
+            "highest_wrong_edges_at_strong_pixels": max(edges_at_strong_pixels, default=None),
+            "wrong_strong": sum(value is not None and value.strong for value in checks["correlations"]),
             "verifications_per_query": round(checks["verifications"] / max(1, len(distractor_images)), 2),
         },
         "misses": misses,

@@ -3,6 +3,17 @@
 ORB descriptors are matched with Lowe's ratio test, then RANSAC fits an affine transform
 (rotation, scale, shear, translation, crop). A copy keeps many matches consistent with one
 transform; unrelated images, even with repeating patterns, leave only scattered ones.
+
+A weak first fit (fewer than MIN_INLIERS inliers, or under MIN_INLIER_RATIO of the matches) is
+refined by guided matching: every query feature is paired with the catalog feature lying where the
+fit puts it, if their descriptors are alike, without the ratio test (which drops the true pairs of a
+detail shown at another scale, or of repeated shapes), and the transform is fitted again on those
+pairs. Its count (`support`) and its finer transform let a copy with few distinctive features show
+itself; a weak fit is only a copy when the pixels then agree strongly (matching.providers.local).
+
+A fit on fewer than PERSPECTIVE_BELOW inliers also gets a homography through the features paired
+near it, when one fits them better: a photo of a print taken at an angle is a perspective view, and
+the pixel comparison lays the query over the catalog picture along it.
 """
 
 from __future__ import annotations
@@ -16,6 +27,13 @@ from matching.fingerprint import BLOCK, WINDOW_MARGINS, block_hash, hamming, unp
 
 RATIO = 0.8  # Lowe's ratio test
 MIN_INLIERS = 15
+WEAK_INLIERS = 6  # a first fit this weak (under MIN_INLIERS) is refined, and may be confirmed by its pixels
+PERSPECTIVE_BELOW = 25  # first fits with fewer inliers than this get a perspective fit for pixel comparisons
+GUIDE_RADIUS = 8.0  # pixels: where a query feature must land, through the fit, to be paired
+GUIDE_DISTANCE = 64  # bits of 256: how alike two features paired by position must be
+GUIDED_REPROJECTION = 3.0  # pixels: the refined fit's tolerance (its pairs are already near)
+PERSPECTIVE_RADIUS = 16.0  # pixels: how far from the affine fit a perspective view moves a feature
+PERSPECTIVE_LIMIT = 1.5  # the most one side of the query may be foreshortened against the other
 MIN_INLIER_RATIO = 0.3
 REPROJECTION_ERROR = 5.0  # pixels, on the ~512 px images features were found on
 MAX_ANISOTROPY = 1.8  # aspect change of at most ~80% between the axes
@@ -24,7 +42,7 @@ SCALE_RANGE = (0.1, 10.0)
 
 @dataclass(frozen=True)
 class Verification:
-    inliers: int
+    inliers: int  # of the first fit, on ratio-tested matches
     inlier_ratio: float
     query_overlap: float  # share of the query covered by the catalog image, 0-1
     target_overlap: float  # share of the catalog image covered by the query, 0-1
@@ -33,23 +51,39 @@ class Verification:
     # The shared region's bounding box in each image, (left, top, right, bottom) as fractions.
     query_box: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)
     target_box: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)
+    support: int = 0  # inliers of the guided refit (0: not refined), paired by position and descriptor
+    # A homography (3x3, query feature pixels -> target feature pixels) where the pairs fit one better than
+    # the affine transform (a photo taken at an angle): what pixel comparisons lay the query over with.
+    homography: np.ndarray | None = None
+
+    @property
+    def weak(self) -> bool:
+        """Few matches agreed on the first fit, or few of those matched: not evidence enough alone."""
+        return self.inliers < MIN_INLIERS or self.inlier_ratio < MIN_INLIER_RATIO
 
 
 _matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
 
 
-def verify(query_features: bytes, target_features: bytes) -> Verification | None:
-    """The verified geometric relation from query to target, or None when there is none."""
+def verify(query_features: bytes, target_features: bytes, min_inliers: int = MIN_INLIERS) -> Verification | None:
+    """The verified geometric relation from query to target, or None when there is none.
+
+    `min_inliers` is the first fit's floor. Under MIN_INLIERS (WEAK_INLIERS, say) weak fits are returned too
+    (`Verification.weak`: fewer than MIN_INLIERS inliers, or under MIN_INLIER_RATIO of the matches), refined
+    by guided matching, for the caller to judge by their pixels.
+    """
     query_points, query_descriptors, query_size = unpack_features(query_features)
     target_points, target_descriptors, target_size = unpack_features(target_features)
-    if len(query_descriptors) < MIN_INLIERS or len(target_descriptors) < MIN_INLIERS:
+    if len(query_descriptors) < min_inliers or len(target_descriptors) < min_inliers:
         return None
     pairs = _matcher.knnMatch(query_descriptors, target_descriptors, k=2)
     good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < RATIO * p[1].distance]
-    if len(good) < MIN_INLIERS:
+    if len(good) < min_inliers:
         return None
-    source = query_points[[m.queryIdx for m in good]] * np.float32(query_size)
-    destination = target_points[[m.trainIdx for m in good]] * np.float32(target_size)
+    query_pixels = query_points * np.float32(query_size)
+    target_pixels = target_points * np.float32(target_size)
+    source = query_pixels[[m.queryIdx for m in good]]
+    destination = target_pixels[[m.trainIdx for m in good]]
     transform, mask = cv2.estimateAffine2D(
         source, destination, method=cv2.RANSAC, ransacReprojThreshold=REPROJECTION_ERROR, maxIters=2000,
         confidence=0.995, refineIters=10,
@@ -57,16 +91,122 @@ def verify(query_features: bytes, target_features: bytes) -> Verification | None
     if transform is None or mask is None:
         return None
     inliers = int(mask.sum())
-    if inliers < MIN_INLIERS or inliers / len(good) < MIN_INLIER_RATIO or not _plausible(transform):
+    weak = inliers < MIN_INLIERS or inliers / len(good) < MIN_INLIER_RATIO
+    if inliers < min_inliers or (weak and min_inliers >= MIN_INLIERS) or not _plausible(transform):
         return None
+    support, homography = 0, None
+    features = (query_pixels, query_descriptors, target_pixels, target_descriptors)
+    if weak:
+        refined = guided_fit(*features, transform)
+        if refined is not None and refined[1] > inliers:
+            transform, support = refined
+    if inliers < PERSPECTIVE_BELOW:
+        perspective = perspective_fit(*features, transform, query_size)
+        if perspective is not None and perspective[1] > max(inliers, support):
+            homography = perspective[0]
     query_overlap, target_overlap, shared = overlaps(transform, query_size, target_size)
     if not len(shared):
         return None
     target_box = box_of(shared, target_size)
     query_box = box_of(cv2.transform(shared[None], cv2.invertAffineTransform(transform))[0], query_size)
     return Verification(
-        inliers, inliers / len(good), query_overlap, target_overlap, transform, target_size, query_box, target_box
+        inliers, inliers / len(good), query_overlap, target_overlap, transform, target_size, query_box, target_box,
+        support, homography,
+    )  # fmt: skip
+
+
+def guided_pairs(
+    query_pixels: np.ndarray,
+    query_descriptors: np.ndarray,
+    target_pixels: np.ndarray,
+    target_descriptors: np.ndarray,
+    transform: np.ndarray,
+    radius: float = GUIDE_RADIUS,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Feature pairs (query indices, target indices) by where `transform` lays the query's features.
+
+    Each query feature is paired with the most alike catalog feature within `radius` pixels of where
+    the transform lays it, at most GUIDE_DISTANCE bits apart, one to one.
+    """
+    projected = cv2.transform(query_pixels[None], transform)[0]
+    gaps = ((projected[:, None, :] - target_pixels[None, :, :]) ** 2).sum(axis=2)
+    query_index, target_index = np.nonzero(gaps <= radius**2)
+    distance = np.unpackbits(query_descriptors[query_index] ^ target_descriptors[target_index], axis=1).sum(axis=1)
+    keep = distance <= GUIDE_DISTANCE
+    query_index, target_index, distance = query_index[keep], target_index[keep], distance[keep]
+    order = np.argsort(distance, kind="stable")  # most alike first, then one to one
+    query_index, target_index = query_index[order], target_index[order]
+    _, first = np.unique(query_index, return_index=True)
+    query_index, target_index = query_index[first], target_index[first]
+    _, first = np.unique(target_index, return_index=True)
+    return query_index[first], target_index[first]
+
+
+def guided_fit(
+    query_pixels: np.ndarray,
+    query_descriptors: np.ndarray,
+    target_pixels: np.ndarray,
+    target_descriptors: np.ndarray,
+    transform: np.ndarray,
+    rounds: int = 2,
+) -> tuple[np.ndarray, int] | None:
+    """A transform refitted on the features paired by where `transform` puts them (guided_pairs), and its
+    inlier count; each round pairs again through the last refit. None when the refit fails."""
+    best: tuple[np.ndarray, int] | None = None
+    for _ in range(rounds):
+        query_index, target_index = guided_pairs(
+            query_pixels, query_descriptors, target_pixels, target_descriptors, transform
+        )
+        if len(query_index) < WEAK_INLIERS:
+            return best
+        refitted, mask = cv2.estimateAffine2D(
+            query_pixels[query_index], target_pixels[target_index], method=cv2.RANSAC,
+            ransacReprojThreshold=GUIDED_REPROJECTION, maxIters=2000, confidence=0.995, refineIters=10,
+        )  # fmt: skip
+        if refitted is None or mask is None or not _plausible(refitted):
+            return best
+        count = int(mask.sum())
+        if best is not None and count <= best[1]:
+            return best
+        best = refitted, count
+        transform = refitted
+    return best
+
+
+def perspective_fit(
+    query_pixels: np.ndarray,
+    query_descriptors: np.ndarray,
+    target_pixels: np.ndarray,
+    target_descriptors: np.ndarray,
+    transform: np.ndarray,
+    query_size: tuple[int, int],
+) -> tuple[np.ndarray, int] | None:
+    """A homography (3x3) through the features paired near the affine fit, and its inlier count.
+
+    A photo of a print taken at an angle is a perspective view: the affine fit is right in the middle
+    and a few pixels off at the edges, enough to blur a pixel comparison. None when no plausible
+    homography fits (at most PERSPECTIVE_LIMIT of foreshortening across the query).
+    """
+    query_index, target_index = guided_pairs(
+        query_pixels, query_descriptors, target_pixels, target_descriptors, transform, radius=PERSPECTIVE_RADIUS
     )
+    if len(query_index) < MIN_INLIERS:
+        return None
+    homography, mask = cv2.findHomography(
+        query_pixels[query_index], target_pixels[target_index], cv2.RANSAC, GUIDED_REPROJECTION, maxIters=2000,
+        confidence=0.995,
+    )  # fmt: skip
+    if homography is None or mask is None or abs(homography[2, 2]) < 1e-9:
+        return None
+    homography = homography / homography[2, 2]
+    width, height = query_size
+    corners = np.array([[0, 0, 1], [width, 0, 1], [width, height, 1], [0, height, 1]], np.float64)
+    depth = corners @ homography[2]
+    if depth.min() <= 0 or depth.max() / depth.min() > PERSPECTIVE_LIMIT:
+        return None
+    if not _plausible(homography[:2] / depth.mean()):
+        return None
+    return homography, int(mask.sum())
 
 
 def box_of(points: np.ndarray, size: tuple[int, int]) -> tuple[float, float, float, float]:
@@ -184,9 +324,7 @@ def aligned_correlation(query_pixels: np.ndarray, checked: Verification, thumbna
     shrink = 1 / max(1e-6, float(np.sqrt(abs(np.linalg.det(checked.transform[:, :2])))))
     if shrink > 1.2:  # query pixels per catalog pixel: smooth first, or thin lines fall between samples
         pixels = cv2.GaussianBlur(pixels, (0, 0), sigmaX=0.5 * shrink)
-    warped = cv2.warpAffine(pixels, checked.transform, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
-    inside = cv2.warpAffine(np.ones_like(pixels), checked.transform, size, flags=cv2.INTER_LINEAR,
-                            borderMode=cv2.BORDER_CONSTANT)  # fmt: skip
+    warped, inside = lay_over(pixels, checked, size), lay_over(np.ones_like(pixels), checked, size)
     warped = cv2.resize(warped, (side, side), interpolation=cv2.INTER_AREA)
     inside = cv2.resize(inside, (side, side), interpolation=cv2.INTER_AREA)
     mask = inside > 0.999
@@ -214,6 +352,15 @@ def aligned_correlation(query_pixels: np.ndarray, checked: Verification, thumbna
         return plain
     refined = likeness(moved, reference, both)
     return refined if refined.pixels > plain.pixels else plain
+
+
+def lay_over(image: np.ndarray, checked: Verification, size: tuple[int, int]) -> np.ndarray:
+    """The query-side `image` moved into the catalog picture's frame (`size`): along the homography when
+    one was fitted (a perspective view), else the affine transform; zero outside."""
+    if checked.homography is not None:
+        return cv2.warpPerspective(image, checked.homography, size, flags=cv2.INTER_LINEAR,
+                                   borderMode=cv2.BORDER_CONSTANT)  # fmt: skip
+    return cv2.warpAffine(image, checked.transform, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
 
 
 def likeness(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> Likeness:

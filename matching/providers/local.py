@@ -49,7 +49,7 @@ from matching.imaging import LoadedImage
 from matching.lookalike import get_index as get_lookalike_index
 from matching.providers.base import Entry, Match, MatchProvider
 from matching.providers.hashindex import MERGE_AT, HashIndex
-from matching.verify import aligned_correlation, aligned_distance, verify
+from matching.verify import WEAK_INLIERS, aligned_correlation, aligned_distance, verify
 
 ACCEPT_DISTANCE = 32
 VERIFY_DISTANCE = 100
@@ -65,6 +65,9 @@ UNHASHED = 256  # the "hash distance" of a candidate found by its embedding alon
 # unless its pixels and edges then correlate strongly (verify.Likeness.strong). Distinct pictures made
 # to one template (the demo's portraits) line up on 15-21 features by chance, correlating up to 0.98.
 EMBEDDING_MIN_INLIERS = 25
+# A first fit on fewer than verify.MIN_INLIERS features (but WEAK_INLIERS or more) counts only when guided
+# matching brings it this many and the pixels then correlate strongly: details and flat pictures.
+WEAK_SUPPORT = 10
 ALIGNED_DISTANCE = 64  # after verification, the aligned window must hash this close (random: ~128)
 MIN_CORRELATION = 0.6  # after verification, the query laid over the catalog thumbnail must correlate this well
 
@@ -335,10 +338,17 @@ class LocalHashProvider(EventFollower, MatchProvider):
         mirrored = orientation >= 4
         if view is None:
             view = query_view(query, mirrored)
-        checked = verify(view.features, features)
+        checked = verify(view.features, features, min_inliers=WEAK_INLIERS)
         if checked is None:
             return None
+        # A weak fit (a detail or a flat picture keeps few distinctive features) is a copy only when guided
+        # matching finds more features on it and the pixels then agree strongly.
+        weak = checked.weak
+        if weak and (checked.support < WEAK_SUPPORT or view.pixels is None or thumbnail is None):
+            return None
         details["inliers"] = checked.inliers
+        if checked.support:
+            details["guided_inliers"] = checked.support
         similarity = 0.5  # features agree but nothing could be compared (stored before thumbnails were)
         if view.pixels is not None:
             aligned = aligned_distance(view.pixels, checked, target_hashes, target_valid)
@@ -346,10 +356,11 @@ class LocalHashProvider(EventFollower, MatchProvider):
             if aligned is not None:
                 details["aligned_distance"] = aligned[0]
                 similarity = 1 - aligned[0] / 128
-            if not hash_agrees and thumbnail is not None and (aligned is None or found_by_embedding):
+            few = weak or (found_by_embedding and checked.inliers < EMBEDDING_MIN_INLIERS)
+            if thumbnail is not None and (few or (not hash_agrees and (aligned is None or found_by_embedding))):
                 # No catalog window lies inside the query (a detail, a one-sided crop), or the one that
                 # does hashes apart in a picture the embedding found (a perspective the affine fit only
-                # approximates): compare pixels.
+                # approximates), or the features are few: compare pixels.
                 alike = aligned_correlation(view.pixels, checked, thumbnail)
                 if alike is not None:
                     details["correlation"], details["edge_correlation"] = round(alike.pixels, 3), round(alike.edges, 3)
@@ -357,7 +368,7 @@ class LocalHashProvider(EventFollower, MatchProvider):
                     # Laid over the picture where the features say, the query does not look like it (or
                     # covers too little of it, or too plain a part, to tell a copy from chance).
                     return None
-                if found_by_embedding and checked.inliers < EMBEDDING_MIN_INLIERS and not alike.strong:
+                if few and not alike.strong:
                     return None  # few features, and only alike in composition: pictures made to one template
                 similarity = alike.pixels
             elif found_by_embedding and checked.inliers < EMBEDDING_MIN_INLIERS:

@@ -1,11 +1,16 @@
 """Copies whose centre moved (one-sided crops, details, framed copies), where they matched, and
 pictures too plain or too fine for a hash: the local provider on a real database, real image files."""
 
+import dataclasses
+import io
+
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageOps
 
-from matching import imaging
+from bench.corpus import EDITS
+from catalog import demo
+from matching import imaging, verify
 from matching.fingerprint import fine_detail, fingerprint
 from matching.providers import get_provider
 from matching.providers.local import LocalHashProvider
@@ -170,3 +175,63 @@ def test_a_turned_detail_says_how_it_is_turned_as_a_turned_whole_copy_does(catal
     assert detail.details["method"] == "features" and whole.details["method"] == "hash"
     assert detail.details["orientation"] == whole.details["orientation"] != 0
     assert_box_near(detail.target_box, (0.5, 0.4, 1.0, 0.9))
+
+
+# --- copies with few distinctive features: guided matching and perspective ----------------------------
+
+
+def artwork(number: int) -> Image.Image:
+    return Image.open(io.BytesIO(demo.artwork(number).data)).convert("RGB")
+
+
+@pytest.fixture
+def artworks(make_item):
+    """Eight demo paintings (flat colour, few corners), indexed from PNG files."""
+    return {number: make_item(seed=number, data=encode(artwork(number), "PNG")) for number in range(1, 9)}
+
+
+def test_a_detail_with_few_distinctive_features_is_found_by_guided_matching_and_its_pixels(artworks):
+    # Half of the painting's width and height, from its lower middle: 9 features survive the ratio test's
+    # fit (too few to be a copy on their own); paired by where that fit lays them, about 20 agree.
+    detail = crop(artwork(2), 0.45, 0.42, 0.95, 0.92)
+    matches = get_provider().match(query(detail))
+    assert [m.image_id for m in matches] == [artworks[2].pk]
+    found = matches[0].details
+    assert found["method"] == "features" and found["candidate"] == "embedding"
+    assert found["inliers"] < verify.MIN_INLIERS <= found["guided_inliers"]
+    assert found["correlation"] >= verify.STRONG_PIXELS and found["edge_correlation"] >= verify.STRONG_EDGES
+    assert_box_near(matches[0].target_box, (0.45, 0.42, 0.95, 0.92))
+
+
+def test_paintings_made_to_the_catalogs_templates_are_not_copies_even_on_weak_fits(make_item):
+    # Pairs of demo paintings laid out alike (one portrait template, one composition), whose edited
+    # copies line up with each other on features and correlate up to 0.98 in grey values: the
+    # likeness rule for weak fits must tell them apart.
+    catalog = {number: make_item(seed=number, data=encode(artwork(number), "PNG")) for number in (15, 46, 81)}
+    rng = np.random.default_rng(3)
+    for number in (22, 41, 55, 118):
+        for edit in ("4:3 rendition", "detail (half, off-centre)", "photo of a print (8% keystone)", "framed"):
+            matches = get_provider().match(query(EDITS[edit](artwork(number), rng)))
+            assert matches == [], (number, edit, [(m.image_id, m.details) for m in matches], catalog)
+
+
+def test_a_photo_of_a_print_is_compared_along_its_perspective():
+    original = artwork(4)
+    photo = EDITS["photo of a print (8% keystone)"](original, np.random.default_rng(1))
+    catalog_side = fingerprint(imaging.load(encode(original, "PNG")), embed=False)
+    query_side = fingerprint(query(photo), for_query=True, embed=False)
+    checked = verify.verify(query_side.features, catalog_side.features, min_inliers=verify.WEAK_INLIERS)
+    assert checked is not None and checked.homography is not None
+    along_perspective = verify.aligned_correlation(query_side.pixels, checked, catalog_side.thumbnail)
+    along_affine = verify.aligned_correlation(
+        query_side.pixels, dataclasses.replace(checked, homography=None), catalog_side.thumbnail
+    )
+    assert along_perspective.strong and not along_affine.strong
+    assert along_perspective.pixels > along_affine.pixels
+
+
+def test_a_photo_of_a_print_with_few_features_is_found(artworks):
+    photo = EDITS["photo of a print (8% keystone)"](artwork(4), np.random.default_rng(1))
+    matches = get_provider().match(query(photo))
+    assert [m.image_id for m in matches] == [artworks[4].pk]
+    assert matches[0].details["correlation"] >= verify.STRONG_PIXELS
