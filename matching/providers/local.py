@@ -8,7 +8,9 @@ decides:
 - at most ACCEPT_DISTANCE: a match on the hash alone (safe at ten million images, see
   docs/benchmarks.md for the estimate);
 - up to VERIFY_DISTANCE: a match only if ORB features of the query and the candidate agree on one
-  affine transform with enough inliers (crops between windows, small rotations);
+  affine transform with enough inliers (crops between windows, small rotations), or, on a weak fit
+  (matching.verify: 6-14 inliers), if guided matching finds WEAK_SUPPORT features on it and the
+  query then looks strongly like the candidate, pixel for pixel;
 - anything else: not a match.
 
 A fine-detail picture (matching.fingerprint.fine_detail: thin line art, star fields, pictures under
@@ -24,13 +26,14 @@ that made a change dies before indexing it. `update_index` logs a reload that ev
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from matching import store
+from matching import borders, store
 from matching.embeddings.model import embed
 from matching.fingerprint import (
     LOOKUP,
@@ -195,9 +198,14 @@ class LocalHashProvider(EventFollower, MatchProvider):
         self, query: LoadedImage, *, limit: int = 10, min_score: float = 0, thorough: bool = False
     ) -> list[Match]:
         looks = lambda: embed(query.image).vector  # noqa: E731 - computed only when the hashes find no copy
-        return self.match_fingerprint(
+        matches = self.match_fingerprint(
             fingerprint(query, for_query=True), limit=limit, min_score=min_score, looks=looks, thorough=thorough
         )
+        if matches or (box := borders.inner_box(query.image)) is None:
+            return matches
+        # A picture in a plain border (a mat and a frame): the picture inside, by its hashes and features.
+        inner = fingerprint(borders.inside(query, box), for_query=True)
+        return [within_border(found, box) for found in self.match_fingerprint(inner, limit=limit, min_score=min_score)]
 
     def match_fingerprint(
         self,
@@ -440,6 +448,17 @@ class LocalHashProvider(EventFollower, MatchProvider):
         if found is None and first.sha256 and first.sha256 == second.sha256:
             return self.identical(0)
         return found
+
+
+def within_border(found: Match, box: borders.Box) -> Match:
+    """A match of the picture inside a border (`box` of the query), as a match of the whole query."""
+    left, top, right, bottom = box
+    return dataclasses.replace(
+        found,
+        query_overlap=round(found.query_overlap * (right - left) * (bottom - top), 1),
+        query_box=rounded(borders.outer(found.query_box, box)),
+        details={**found.details, "border": rounded(box)},
+    )
 
 
 def quarter_turns(transform: np.ndarray) -> int:

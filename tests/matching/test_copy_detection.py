@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw, ImageOps
 
 from bench.corpus import EDITS
 from catalog import demo
-from matching import imaging, verify
+from matching import borders, imaging, verify
 from matching.fingerprint import fine_detail, fingerprint
 from matching.providers import get_provider
 from matching.providers.local import LocalHashProvider
@@ -235,3 +235,48 @@ def test_a_photo_of_a_print_with_few_features_is_found(artworks):
     matches = get_provider().match(query(photo))
     assert [m.image_id for m in matches] == [artworks[4].pk]
     assert matches[0].details["correlation"] >= verify.STRONG_PIXELS
+
+
+# --- pictures in a plain border ------------------------------------------------------------------
+
+
+def framed(image: Image.Image, mat: int, frame: int) -> tuple[Image.Image, tuple[float, float, float, float]]:
+    """The picture in a mat and a moulded frame (concentric lines), and where the picture lies in it."""
+    matted = ImageOps.expand(image, border=mat, fill=(240, 236, 228))
+    result = ImageOps.expand(matted, border=frame, fill=(110, 80, 50))
+    draw = ImageDraw.Draw(result)
+    for step in range(0, frame, 3):
+        draw.rectangle((step, step, result.width - 1 - step, result.height - 1 - step), outline=(150, 120, 90))
+    side = mat + frame
+    return result, (side / result.width, side / result.height, 1 - side / result.width, 1 - side / result.height)
+
+
+def test_the_picture_inside_a_mat_and_a_frame_is_found_and_unframed_pictures_have_no_border():
+    picture_in_frame, where = framed(artwork(1), 60, 40)
+    box = borders.inner_box(query(picture_in_frame).image)
+    assert_box_near(box, where, 0.01)
+    assert borders.inner_box(query(picture(800, 600, 5)).image) is None
+    assert borders.inner_box(query(artwork(1)).image) is None
+
+
+def test_a_framed_copy_of_a_picture_too_plain_for_its_features_is_found_inside_its_frame(artworks):
+    # A pale, nearly featureless painting: neither the framed copy's hashes (centred on the frame) nor
+    # its few features find it; the picture inside the frame hashes like the catalog's.
+    picture_in_frame, where = framed(artwork(1), 60, 40)
+    matches = get_provider().match(query(picture_in_frame))
+    assert [m.image_id for m in matches] == [artworks[1].pk]
+    assert matches[0].details["border"] == pytest.approx(where, abs=0.01)
+    assert_box_near(matches[0].query_box, where, 0.02)
+    assert_box_near(matches[0].target_box, (0, 0, 1, 1), 0.02)
+    share = (where[2] - where[0]) * (where[3] - where[1])
+    assert matches[0].query_overlap == pytest.approx(100 * share, abs=3)
+
+
+def test_a_framed_picture_that_is_not_in_the_catalog_matches_nothing(artworks):
+    for number in (41, 42, 43):
+        assert get_provider().match(query(framed(artwork(number), 60, 40)[0])) == []
+
+
+@pytest.mark.parametrize("size", [(1, 1), (1, 400), (400, 1), (12, 300), (300, 12), (300, 40)])
+def test_slivers_and_plain_pictures_have_no_border(size):
+    assert borders.inner_box(Image.new("RGB", size, (200, 200, 200))) is None
