@@ -79,8 +79,13 @@ def save_embedding(image_id: int, vector: np.ndarray, classes) -> None:
     ImageEmbedding.objects.update_or_create(image_id=image_id, defaults=_embedding_fields(vector, classes))
 
 
+def _current_embeddings(image_ids: list[int]):
+    """The stored embeddings of these images made by this model version."""
+    return ImageEmbedding.objects.filter(image_id__in=image_ids, version=EMBEDDING_VERSION)
+
+
 def has_embedding(image_id: int) -> bool:
-    return ImageEmbedding.objects.filter(image_id=image_id, version=EMBEDDING_VERSION).exists()
+    return _current_embeddings([image_id]).exists()
 
 
 def load_embedding(image_id: int) -> np.ndarray | None:
@@ -156,20 +161,21 @@ def to_fingerprint(row: ImageFingerprint, width: int = 0, height: int = 0, fmt: 
 
 def load_current(image_id: int, sha256: str, width: int = 0, height: int = 0, fmt: str = "") -> Fingerprint | None:
     """The stored fingerprint of this very file (same content hash) made by this algorithm version, if any."""
-    row = ImageFingerprint.objects.filter(image_id=image_id, sha256=sha256, version=VERSION).first()
+    row = _current_fingerprints([image_id]).filter(sha256=sha256).first()
     return None if row is None else to_fingerprint(row, width, height, fmt)
+
+
+def _current_fingerprints(image_ids: list[int]):
+    """The stored fingerprints of these images made by this algorithm version (of whatever file)."""
+    return ImageFingerprint.objects.filter(image_id__in=image_ids, version=VERSION)
 
 
 def load_current_many(images: Iterable[tuple[int, str, int, int, str]]) -> dict[int, Fingerprint]:
     """`load_current` for many images (id, content hash, width, height, format) in two queries, keeping
     those that also have a current embedding: what a fingerprint check would leave as it is."""
     facts = {image[0]: image for image in images}
-    embedded = set(
-        ImageEmbedding.objects.filter(image_id__in=list(facts), version=EMBEDDING_VERSION).values_list(
-            "image_id", flat=True
-        )
-    )
-    rows = ImageFingerprint.objects.filter(image_id__in=list(embedded), version=VERSION)
+    embedded = set(_current_embeddings(list(facts)).values_list("image_id", flat=True))
+    rows = _current_fingerprints(list(embedded))
     return {row.image_id: to_fingerprint(row, *facts[row.image_id][2:]) for row in rows
             if row.sha256 == facts[row.image_id][1]}  # fmt: skip
 

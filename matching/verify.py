@@ -58,8 +58,12 @@ class Verification:
 
     @property
     def weak(self) -> bool:
-        """Few matches agreed on the first fit, or few of those matched: not evidence enough alone."""
-        return self.inliers < MIN_INLIERS or self.inlier_ratio < MIN_INLIER_RATIO
+        return is_weak(self.inliers, self.inlier_ratio)
+
+
+def is_weak(inliers: int, inlier_ratio: float) -> bool:
+    """Few matches agreed on the first fit, or few of those matched: not evidence enough alone."""
+    return inliers < MIN_INLIERS or inlier_ratio < MIN_INLIER_RATIO
 
 
 _matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
@@ -91,7 +95,7 @@ def verify(query_features: bytes, target_features: bytes, min_inliers: int = MIN
     if transform is None or mask is None:
         return None
     inliers = int(mask.sum())
-    weak = inliers < MIN_INLIERS or inliers / len(good) < MIN_INLIER_RATIO
+    weak = is_weak(inliers, inliers / len(good))
     if inliers < min_inliers or (weak and min_inliers >= MIN_INLIERS) or not _plausible(transform):
         return None
     support, homography = 0, None
