@@ -54,7 +54,7 @@ def main() -> None:
     if not (args.emoji_package / "emoji.json").exists():
         sys.exit(f"No emoji package at {args.emoji_package}; see bench/lookalike.py's docstring to fetch it.")
     call_command("migrate", verbosity=0)
-    pictures, labels = load(args.emoji_package, SUBJECTS)
+    pictures, labels, _ = load(args.emoji_package, SUBJECTS)
     label_of, masses = {}, []
     for number, (picture, label) in enumerate(tqdm(list(zip(pictures, labels, strict=True)), desc="import")):
         loaded = ingest.load_image(_png(picture))

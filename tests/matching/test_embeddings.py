@@ -48,11 +48,36 @@ def test_the_graph_is_built_once_and_kept(settings, tmp_path):
     assert [path.suffix for path in tmp_path.iterdir()] == [".onnx"]
 
 
-def test_preprocessing_scales_the_short_side_and_centres_a_square():
-    image = picture(448, 300, 3)
+def test_preprocessing_keeps_the_whole_picture_on_a_square_of_its_ground():
+    from PIL import Image, ImageDraw
+
+    # A long subject on a white ground: a red end and a blue end, 4:1.
+    image = Image.new("RGB", (800, 200), (255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((10, 60, 150, 140), fill=(220, 20, 20))
+    draw.rectangle((650, 60, 790, 140), fill=(20, 20, 220))
     pixels = model.preprocess(image)
     assert pixels.shape == (3, 224, 224) and pixels.dtype == np.float32
     assert pixels.min() >= -1.0 and pixels.max() <= 1.0
+    rgb = np.rint(pixels.transpose(1, 2, 0) * model.STD + model.MEAN)
+    middle = rgb[112]
+    assert (np.abs(middle[10] - (220, 20, 20)) < 8).all()  # both ends are there: nothing was cropped
+    assert (np.abs(middle[-10] - (20, 20, 220)) < 8).all()
+    assert (rgb[:80] == 255).all() and (rgb[-80:] == 255).all()  # padded above and below with the white ground
+
+    # A dark picture is padded with its own dark edge colour, not white.
+    dark = Image.new("RGB", (300, 600), (30, 40, 50))
+    ImageDraw.Draw(dark).ellipse((50, 200, 250, 400), fill=(240, 200, 0))
+    rgb = np.rint(model.preprocess(dark).transpose(1, 2, 0) * model.STD + model.MEAN)
+    assert (rgb[112, :30] == (30, 40, 50)).all() and (rgb[112, -30:] == (30, 40, 50)).all()
+    assert (np.abs(rgb[112, 112] - (240, 200, 0)) < 8).all()
+
+
+def test_a_copy_with_another_shape_still_embeds_close_to_its_original():
+    image = picture(448, 300, 3)
+    wide = image.resize((448, 250))  # stretched to another aspect ratio
+    original, other = (model.embedder().embed(x).vector for x in (image, wide))
+    assert float(original @ other) > 0.9
 
 
 def legacy_checkpoint(payload: bytes) -> bytes:
@@ -92,8 +117,9 @@ def test_a_checkpoint_that_is_not_a_tensor_dictionary_is_refused(tmp_path):
         checkpoint.load_state_dict(path)
 
 
-def test_a_sliver_is_cropped_before_it_is_scaled():
+def test_a_sliver_is_scaled_before_it_is_padded():
     from PIL import Image
 
-    pixels = model.preprocess(Image.new("RGB", (1, 50_000), (200, 10, 10)))  # never a 224 x 11,200,000 detour
-    assert pixels.shape == (3, 224, 224)
+    for size in ((1, 50_000), (50_000, 1), (1, 1)):  # never a 50,000 x 50,000 canvas
+        pixels = model.preprocess(Image.new("RGB", size, (200, 10, 10)))
+        assert pixels.shape == (3, 224, 224)
