@@ -14,7 +14,8 @@ VERSION = 2
 # 2: the fine-detail flag (bit FINE_BIT of valid_windows) and the thumbnail; update_index remakes version-1 rows.
 FINE_BIT = 1 << 7
 # 2: suggested tags are made from the classifier's full output, so version-1 rows are made again.
-# 3: the network sees the whole picture padded to a square, not its centre square; update_index remakes older rows.
+# 3: the network sees the whole picture padded to a square, not its centre square, and fainter words are
+#    suggested (matching.embeddings.terms); update_index remakes older rows and their suggestions.
 EMBEDDING_VERSION = 3
 
 

@@ -18,17 +18,18 @@ def test_every_class_has_its_words_with_the_broader_ones_after_it():
 
 
 def test_a_word_gathers_the_probability_of_every_class_it_names():
-    found = dict(terms.suggest([(11, 0.5), (12, 0.3), (281, 0.01)]))  # goldfinch, linnet, tabby
+    found = dict(terms.suggest([(11, 0.5), (12, 0.3), (281, 0.01), (286, 0.001)]))  # goldfinch, linnet, tabby, cougar
     assert found["finch"] == found["bird"] == 0.8
     assert found["goldfinch"] == 0.5
-    assert "cat" not in found  # below MIN_CONFIDENCE
+    assert found["tabby"] == 0.01 and found["cat"] == 0.011  # faint, and searched after surer words
+    assert "cougar" not in found  # below MIN_CONFIDENCE
 
 
 def test_the_full_output_counts_every_class_with_real_weight():
-    probabilities = np.full(1000, 0.02 / 998, np.float32)
-    probabilities[11], probabilities[10] = 0.6, 0.38  # mostly a goldfinch, partly a brambling
+    probabilities = np.full(1000, 0.001 / 998, np.float32)
+    probabilities[11], probabilities[10] = 0.6, 0.399  # mostly a goldfinch, partly a brambling
     found = dict(terms.suggest_from_probabilities(probabilities))
-    assert found["finch"] == found["bird"] == 0.98
-    assert found["goldfinch"] == 0.6 and found["brambling"] == 0.38
+    assert found["finch"] == found["bird"] == 0.999
+    assert found["goldfinch"] == 0.6 and found["brambling"] == 0.399
     assert "cat" not in found
     assert len(found) <= terms.MAX_TERMS

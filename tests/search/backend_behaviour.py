@@ -100,6 +100,17 @@ class BackendBehaviour:
         backend.index(fresh("quay"))
         assert ids(backend.search(SearchQuery(text="narwhal"))) == [catalog[k].pk for k in ("holm", "degas")]
 
+    def test_a_faint_suggestion_is_found_after_likelier_ones(self, backend, catalog):
+        SuggestedTag.objects.bulk_create(
+            [
+                SuggestedTag(image=catalog["quay"], term="walrus", confidence=0.004),  # faint
+                SuggestedTag(image=catalog["degas"], term="walrus", confidence=0.05),
+                SuggestedTag(image=catalog["holm"], term="walrus", confidence=0.6),
+            ]
+        )
+        backend.index(list(CatalogImage.objects.filter(pk__in=[catalog[k].pk for k in ("quay", "degas", "holm")])))
+        assert ids(backend.search(SearchQuery(text="walrus"))) == [catalog[k].pk for k in ("holm", "degas", "quay")]
+
     def test_drafts_are_hidden_unless_asked_for(self, backend, catalog):
         assert catalog["draft"].pk not in ids(backend.search(SearchQuery(text="draft")))
         staff = SearchQuery(text="draft", filters=Filters(include_drafts=True))
