@@ -250,8 +250,25 @@ if _search_backend not in _SEARCH_BACKENDS:
     raise ImproperlyConfigured(f"SEARCH_BACKEND must be one of {sorted(_SEARCH_BACKENDS)}; got {_search_backend!r}")
 LIKENESS_SEARCH_BACKENDS = {"default": _SEARCH_BACKENDS[_search_backend]}
 
+# The look-alike index: LOOKALIKE_INDEX=memory (8-bit codes in each process, mapped from the host's
+# snapshot) or elasticsearch (dense_vector and kNN search in an index of its own: nothing in any process).
+_LOOKALIKE_INDEXES = {
+    "memory": {"BACKEND": "memory"},
+    "elasticsearch": {
+        "BACKEND": "elasticsearch",
+        "URLS": envlist("ELASTICSEARCH_URL", []),
+        "INDEX": os.environ.get("ELASTICSEARCH_INDEX", "likeness") + "-looks",
+    },
+}
+_lookalike_index = os.environ.get("LOOKALIKE_INDEX", "memory")
+if _lookalike_index not in _LOOKALIKE_INDEXES:
+    raise ImproperlyConfigured(f"LOOKALIKE_INDEX must be one of {sorted(_LOOKALIKE_INDEXES)}; got {_lookalike_index!r}")
+if _lookalike_index == "elasticsearch" and not _LOOKALIKE_INDEXES["elasticsearch"]["URLS"]:
+    raise ImproperlyConfigured("LOOKALIKE_INDEX=elasticsearch needs ELASTICSEARCH_URL (e.g. http://localhost:9200).")
+
 # Likeness itself.
 LIKENESS = {
+    "LOOKALIKE_INDEX": _LOOKALIKE_INDEXES[_lookalike_index],
     # Untrusted images: refused above these limits, before any full decode.
     "MAX_UPLOAD_BYTES": DATA_UPLOAD_MAX_MEMORY_SIZE,
     "MAX_PIXELS": envint("LIKENESS_MAX_PIXELS", 100_000_000),

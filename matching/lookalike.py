@@ -25,6 +25,7 @@ import functools
 
 import faiss
 import numpy as np
+from django.conf import settings
 
 from matching import store
 from matching.embeddings.model import PROJECTED, projection
@@ -221,21 +222,32 @@ class LookalikeIndex(EventFollower):
         self.sync()
         if limit <= 0:
             return [[] for _ in vectors]
-        found = self._candidates(vectors, max(rerank, 2 * limit))
-        stored: dict[int, np.ndarray] = {}
-        for image_ids, rows in store.iter_embeddings(ids=sorted({i for ids in found for i in ids})):
-            stored.update(zip(image_ids.tolist(), rows, strict=True))
-        answers = []
-        for vector, ids in zip(vectors, found, strict=True):
-            kept = sorted(i for i in ids if i in stored)  # in id order, as the store reads them
-            if not kept:
-                answers.append([])
-                continue
-            similarity = np.stack([stored[i] for i in kept]) @ vector.astype(np.float32)
-            ranked = sorted(((float(s), i) for i, s in zip(kept, similarity, strict=True) if s >= floor),
-                            key=lambda pair: (-pair[0], pair[1]))  # fmt: skip
-            answers.append([(image_id, round(value, 4)) for value, image_id in ranked[:limit]])
-        return answers
+        return ranked(vectors, self._candidates(vectors, max(rerank, 2 * limit)), limit=limit, floor=floor)
+
+    # Written by the indexing tasks only in the scaled-out shape (matching.lookalike_elastic); this index
+    # follows the change log instead.
+    written_by_tasks = False
+
+
+def ranked(vectors: np.ndarray, found: list[list[int]], *, limit: int, floor: float) -> list[list[tuple[int, float]]]:
+    """Each vector's candidates `found` ranked by their stored embeddings' exact cosine, `floor` and up.
+
+    One read of the stored embeddings for all of them; a candidate with none stored (removed since) is left out.
+    """
+    stored: dict[int, np.ndarray] = {}
+    for image_ids, rows in store.iter_embeddings(ids=sorted({i for ids in found for i in ids})):
+        stored.update(zip(image_ids.tolist(), rows, strict=True))
+    answers = []
+    for vector, ids in zip(vectors, found, strict=True):
+        kept = sorted(i for i in ids if i in stored)  # in id order, as the store reads them
+        if not kept:
+            answers.append([])
+            continue
+        similarity = np.stack([stored[i] for i in kept]) @ np.asarray(vector, np.float32)
+        best = sorted(((float(s), i) for i, s in zip(kept, similarity, strict=True) if s >= floor),
+                      key=lambda pair: (-pair[0], pair[1]))  # fmt: skip
+        answers.append([(image_id, round(value, 4)) for value, image_id in best[:limit]])
+    return answers
 
 
 def lists(total: int) -> int:
@@ -245,5 +257,14 @@ def lists(total: int) -> int:
 
 @functools.cache
 def get_index() -> LookalikeIndex:
-    """The process's look-alike index, loaded on first use; `get_index.cache_clear()` forgets it."""
+    """The process's look-alike index, loaded on first use; `get_index.cache_clear()` forgets it.
+
+    In memory (this module) unless `LIKENESS["LOOKALIKE_INDEX"]` names Elasticsearch's
+    (`matching.lookalike_elastic`, the scaled-out shape: nothing held in any process).
+    """
+    options = dict(settings.LIKENESS.get("LOOKALIKE_INDEX") or {})
+    if options.pop("BACKEND", "memory") == "elasticsearch":
+        from matching.lookalike_elastic import ElasticLookalikeIndex
+
+        return ElasticLookalikeIndex(**options)
     return LookalikeIndex()

@@ -15,8 +15,10 @@ from django_tasks import task
 
 from catalog import ingest
 from catalog.models import CatalogImage
+from matching import store
 from matching.errors import LikenessError
 from matching.fingerprint import Fingerprint
+from matching.lookalike import get_index as get_lookalike_index
 from matching.providers import Entry, get_provider
 from search.backends import backend_names, get_search_backend
 
@@ -47,6 +49,11 @@ def index_item(item: CatalogImage, fingerprint: Fingerprint | None = None) -> No
     """
     fingerprint = fingerprint or ingest.ensure_fingerprint(item)
     get_provider().add(dataclasses.replace(entry(item), fingerprint=lambda: fingerprint))
+    looks = get_lookalike_index()
+    if looks.written_by_tasks:  # Elasticsearch's; the in-memory index follows the change log instead
+        vector = fingerprint.embedding if fingerprint.embedding is not None else store.load_embedding(item.pk)
+        if vector is not None:
+            looks.add(item.pk, vector)
 
 
 def index_items(items: list[CatalogImage]) -> None:
@@ -54,6 +61,14 @@ def index_items(items: list[CatalogImage]) -> None:
     current = ingest.current_fingerprints(items)
     for item in items:
         index_item(item, current.get(item.pk))
+
+
+def remove_item(image_id: int) -> None:
+    """Take an image out of the match index (and the look-alike index, where tasks write that)."""
+    get_provider().remove(image_id)
+    looks = get_lookalike_index()
+    if looks.written_by_tasks:
+        looks.remove(image_id)
 
 
 MAX_ATTEMPTS = 5
@@ -118,6 +133,6 @@ def index_images(image_ids: list[int]) -> None:
 
 @task()
 def remove_image(image_id: int, attempt: int = 0) -> None:
-    steps = _steps(lambda: get_provider().remove(image_id), lambda backend: backend.remove([image_id]))
+    steps = _steps(lambda: remove_item(image_id), lambda backend: backend.remove([image_id]))
     if not attempt_all("remove", f"item {image_id}", steps) and not retry_later(remove_image, image_id, attempt):
         logger.error("Item %s stays out of step until `manage.py update_index` runs.", image_id)

@@ -24,16 +24,13 @@ keys are too far apart for two chunk positions. `EMBEDDING_CANDIDATES=0` turns i
 
 from __future__ import annotations
 
-import functools
 import threading
 
 import numpy as np
 from django.core.exceptions import ImproperlyConfigured
-from elastic_transport import TransportError
-from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
+from elasticsearch import Elasticsearch, NotFoundError, helpers
 
-from matching import store
-from matching.errors import ProviderError
+from matching import elastic, store
 from matching.fingerprint import WINDOW_MARGINS, Fingerprint
 from matching.providers.hashindex import _FLIPS, _NARROW_FLIPS, CHUNK_BITS, Candidates, _chunk, _empty, scan
 from matching.providers.local import LocalHashProvider
@@ -76,17 +73,7 @@ def _parse(source: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
     return keys, hashes, valid, bool(source["fine"])
 
 
-def unavailable(method):
-    """Elasticsearch failures as ProviderError (a 503 with a reason), never a 500."""
-
-    @functools.wraps(method)
-    def wrapped(*args, **kwargs):
-        try:
-            return method(*args, **kwargs)
-        except (ApiError, TransportError) as exc:
-            raise ProviderError(f"The match index in Elasticsearch cannot answer: {exc}") from exc
-
-    return wrapped
+unavailable = elastic.unavailable("match index")
 
 
 class ChunkTermIndex:
@@ -197,8 +184,7 @@ class ChunkTermProvider(LocalHashProvider):
             raise ImproperlyConfigured(
                 "MATCH_PROVIDER=elasticsearch needs ELASTICSEARCH_URL, e.g. http://localhost:9200."
             )
-        client = Elasticsearch(list(URLS), **{"request_timeout": 10, "max_retries": 2, **(OPTIONS or {})})
-        self.index = ChunkTermIndex(client, INDEX, refresh=REFRESH)
+        self.index = ChunkTermIndex(elastic.client(URLS, OPTIONS), INDEX, refresh=REFRESH)
         self.fine = _FineFlags(self.index)
 
     # Nothing to follow or load: the documents are the index.

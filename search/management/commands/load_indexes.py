@@ -32,7 +32,8 @@ class Command(BaseCommand):
         provider = get_provider()
         # The match index only when it is held in memory (not a remote's, not Elasticsearch's chunk terms).
         indexes = [("match index", provider)] if getattr(provider, "snapshot_name", None) else []
-        indexes.append(("look-alike index", get_index()))
+        if getattr(get_index(), "snapshot_name", None):  # not Elasticsearch's look-alike index either
+            indexes.append(("look-alike index", get_index()))
         for label, index in indexes:
             started = time.monotonic()
             if rebuild:

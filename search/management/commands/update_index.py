@@ -73,8 +73,12 @@ class Command(BaseCommand):
                     "`update_index --reconcile` again to send only the rest."
                 ) from exc
         # The look-alike index too, here: this leaves its snapshot (matching.snapshot) for the web workers,
-        # which would otherwise each rebuild it on their next answer after the reload the rebuild logged.
-        get_index().reload()
+        # which would otherwise each rebuild it on their next answer after the reload the rebuild logged
+        # (or, with LOOKALIKE_INDEX=elasticsearch, rewrites its documents from the stored embeddings).
+        try:
+            get_index().reload()
+        except LikenessError as exc:
+            raise CommandError(f"The look-alike index was not rebuilt: {exc} Run `update_index` again.") from exc
         return count
 
     def fingerprints(self, items, total: int, chunk_size: int, quiet: bool) -> list[tuple[int, str]]:

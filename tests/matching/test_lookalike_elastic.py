@@ -1,0 +1,112 @@
+"""The scaled-out look-alike index: embeddings as `dense_vector` fields in Elasticsearch, found by kNN search.
+
+osmem-server, the suite's stand-in for Elasticsearch, has neither `dense_vector` nor `knn` and refuses
+both. Against it these tests check what a user and staff get from a server that cannot hold the
+vectors: a clear reason, and nothing lost. The searching itself runs only when ELASTICSEARCH_URL points
+at a real Elasticsearch, and is skipped with that reason otherwise.
+"""
+
+import logging
+import os
+import uuid
+
+import numpy as np
+import pytest
+from django.core.management import CommandError, call_command
+
+from bench.corpus import sample_photo
+from catalog.models import CatalogImage
+from matching import store
+from matching.lookalike import LookalikeIndex, get_index
+from matching.lookalike_elastic import ElasticLookalikeIndex, knn
+from tests.conftest import upload
+from tests.images import encode
+from tests.search.elastic import elasticsearch_server  # noqa: F401 - a fixture
+
+pytestmark = pytest.mark.django_db
+REAL = bool(os.environ.get("ELASTICSEARCH_URL"))
+needs_knn = pytest.mark.skipif(
+    not REAL,
+    reason="osmem-server has no dense_vector or kNN search: these need ELASTICSEARCH_URL (a real Elasticsearch)",
+)
+PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "camera")
+
+
+@pytest.fixture
+def looks(settings, elasticsearch_server):  # noqa: F811 - the fixture imported above
+    url, options = elasticsearch_server
+    name = f"likeness-looks-test-{uuid.uuid4().hex[:12]}"
+    settings.LIKENESS = {**settings.LIKENESS, "LOOKALIKE_INDEX": {
+        "BACKEND": "elasticsearch", "URLS": [url], "INDEX": name, "OPTIONS": options, "REFRESH": True,
+    }}  # fmt: skip
+    get_index.cache_clear()
+    yield get_index()
+    get_index.cache_clear()
+    from elasticsearch import Elasticsearch
+
+    with Elasticsearch(url, **options) as client:
+        client.options(ignore_status=404).indices.delete(index=name)
+
+
+def photo_item(make_item, name: str) -> CatalogImage:
+    return make_item(title=f"Photo {name}", data=encode(sample_photo(name), "PNG"))
+
+
+def test_the_setting_chooses_elasticsearch_and_nothing_is_held_in_memory(looks):
+    assert isinstance(looks, ElasticLookalikeIndex)
+    assert looks.memory_bytes() == 0 and looks.snapshot_name is None and looks.written_by_tasks
+
+
+def test_the_knn_search_asks_for_enough_candidates_above_the_floor():
+    vector = np.random.default_rng(1).normal(size=1280).astype(np.float32)
+    asked = knn(vector / np.linalg.norm(vector), 200, 0.45)
+    assert asked["field"] == "embedding" and len(asked["query_vector"]) == 1280
+    assert asked["k"] == 200 and asked["num_candidates"] >= 200 and asked["similarity"] == 0.45
+
+
+@pytest.mark.skipif(REAL, reason="checks how a server without kNN is met: osmem-server refuses dense_vector")
+def test_a_server_without_knn_loses_no_picture_and_says_why(looks, make_item, client, caplog):
+    with caplog.at_level(logging.ERROR, logger="search.tasks"):
+        item = photo_item(make_item, "chelsea")
+    assert CatalogImage.objects.filter(pk=item.pk).exists() and store.load_embedding(item.pk) is not None
+    assert "look-alike index in Elasticsearch cannot answer" in caplog.text
+    assert client.get("/api/v1/search/", {"q": "chelsea"}).json()["results"][0]["id"] == item.pk  # words still work
+    response = client.post("/api/v1/search/", {"image": upload("q.jpg", encode(sample_photo("cat"), "JPEG")),
+                                               "kind": "similar"})  # fmt: skip
+    assert response.status_code == 503
+    assert "look-alike index in Elasticsearch" in response.json()["detail"]
+    with pytest.raises(CommandError, match="look-alike index was not rebuilt"):
+        call_command("update_index", verbosity=0)
+
+
+@needs_knn
+def test_look_alikes_come_from_elasticsearch_as_the_memory_index_ranks_them(looks, make_item):
+    items = {name: photo_item(make_item, name) for name in PHOTOS}
+    assert looks.count() == len(PHOTOS)
+    query = store.load_embedding(items["chelsea"].pk)
+    found = looks.nearest(query, limit=5, floor=0.0)
+    assert found[0] == (items["chelsea"].pk, pytest.approx(1.0, abs=1e-3))
+    assert found == LookalikeIndex().nearest(query, limit=5, floor=0.0)
+    assert all(similarity >= 0.5 for _, similarity in looks.nearest(query, limit=5, floor=0.5))
+
+
+@needs_knn
+def test_another_process_sees_adds_and_removes_at_once(looks, make_item, committed):
+    first = photo_item(make_item, "astronaut")
+    other = ElasticLookalikeIndex(URLS=[os.environ["ELASTICSEARCH_URL"]], INDEX=looks.name)  # another process's
+    added = photo_item(make_item, "rocket")
+    vector = store.load_embedding(added.pk)
+    assert other.nearest(vector, limit=1, floor=0.9)[0][0] == added.pk
+    with committed():
+        added.delete()
+    assert [pk for pk, _ in other.nearest(vector, limit=5, floor=0.0)] == [first.pk]
+
+
+@needs_knn
+def test_update_index_rebuilds_the_vectors_from_the_stored_embeddings(looks, make_item):
+    items = [photo_item(make_item, name) for name in PHOTOS[:3]]
+    looks.client.indices.delete(index=looks.name)
+    assert looks.count() == 0
+    call_command("update_index", verbosity=0)
+    assert looks.count() == 3
+    assert looks.nearest(store.load_embedding(items[1].pk), limit=1)[0][0] == items[1].pk
