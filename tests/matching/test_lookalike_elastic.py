@@ -17,8 +17,9 @@ from django.core.management import CommandError, call_command
 from bench.corpus import sample_photo
 from catalog.models import CatalogImage
 from matching import store
+from matching.embeddings.model import projection
 from matching.lookalike import LookalikeIndex, get_index
-from matching.lookalike_elastic import ElasticLookalikeIndex, knn
+from matching.lookalike_elastic import ElasticLookalikeIndex, document, knn
 from tests.conftest import upload
 from tests.images import encode
 from tests.search.elastic import elasticsearch_server  # noqa: F401 - a fixture
@@ -57,11 +58,14 @@ def test_the_setting_chooses_elasticsearch_and_nothing_is_held_in_memory(looks):
     assert looks.memory_bytes() == 0 and looks.snapshot_name is None and looks.written_by_tasks
 
 
-def test_the_knn_search_asks_for_enough_candidates_above_the_floor():
+def test_the_knn_search_asks_for_the_projected_vector_and_enough_candidates():
     vector = np.random.default_rng(1).normal(size=1280).astype(np.float32)
-    asked = knn(vector / np.linalg.norm(vector), 200, 0.45)
-    assert asked["field"] == "embedding" and len(asked["query_vector"]) == 1280
-    assert asked["k"] == 200 and asked["num_candidates"] >= 200 and asked["similarity"] == 0.45
+    vector /= np.linalg.norm(vector)
+    asked = knn(vector, 200)
+    assert asked["field"] == "embedding" and asked["k"] == 200 and asked["num_candidates"] >= 200
+    sent = np.array(asked["query_vector"])
+    assert sent.shape == (256,) and np.allclose(sent, projection() @ vector, atol=1e-5)  # the in-memory codes' axes
+    assert document(vector)["embedding"] == asked["query_vector"]
 
 
 @pytest.mark.skipif(REAL, reason="checks how a server without kNN is met: osmem-server refuses dense_vector")
