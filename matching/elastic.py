@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 from elastic_transport import TransportError
-from elasticsearch import ApiError, Elasticsearch
+from elasticsearch import ApiError, Elasticsearch, helpers
 
 from matching.errors import ProviderError
 
@@ -29,3 +29,24 @@ def unavailable(what: str):
         return wrapped
 
     return decorate
+
+
+def refill(
+    client: Elasticsearch, name: str, ensure, chunks, progress=None, total: int = 0, chunk_size: int = 500
+) -> int:
+    """Drop index `name`, make it again (`ensure`) and bulk-load `chunks` of (ids, documents).
+
+    `progress(done_now, total)` follows along; returns how many documents were loaded.
+    """
+    client.options(ignore_status=404).indices.delete(index=name)
+    ensure()
+    done = 0
+    for ids, documents in chunks:
+        actions = ({"_index": name, "_id": str(int(i)), "_source": document}
+                   for i, document in zip(ids, documents, strict=True))  # fmt: skip
+        helpers.bulk(client, actions, chunk_size=chunk_size)
+        done += len(ids)
+        if progress:
+            progress(len(ids), total)
+    client.indices.refresh(index=name)
+    return done

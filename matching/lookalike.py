@@ -30,13 +30,12 @@ from django.conf import settings
 from matching import store
 from matching.embeddings.model import PROJECTED, projection
 from matching.follower import EventFollower
+from matching.similarity import RERANK, SIMILARITY_FLOOR, ranked
+
+__all__ = ["RERANK", "SIMILARITY_FLOOR", "LookalikeIndex", "codes", "get_index", "lists", "ranked"]
 
 DIMENSIONS = 1280
-# A look-alike must be at least this similar (cosine of the embeddings); below it, a picture is not
-# shown as looking like the query. Chosen from bench/lookalike.py: see docs/benchmarks.md.
-SIMILARITY_FLOOR = 0.5
 CODE_SCALE = 254.0  # projected components of unit vectors stay within about +-0.3: 8 bits keep ~75 steps
-RERANK = 200  # candidates from the compressed scan that are ranked by their exact cosine
 IVF_FROM = 100_000  # images from which the codes are searched through inverted lists
 IVF_PROBES = 24  # lists scanned per query
 TRAIN_PER_LIST = 32  # k-means sample: this many codes per list
@@ -227,27 +226,6 @@ class LookalikeIndex(EventFollower):
     # Written by the indexing tasks only in the scaled-out shape (matching.lookalike_elastic); this index
     # follows the change log instead.
     written_by_tasks = False
-
-
-def ranked(vectors: np.ndarray, found: list[list[int]], *, limit: int, floor: float) -> list[list[tuple[int, float]]]:
-    """Each vector's candidates `found` ranked by their stored embeddings' exact cosine, `floor` and up.
-
-    One read of the stored embeddings for all of them; a candidate with none stored (removed since) is left out.
-    """
-    stored: dict[int, np.ndarray] = {}
-    for image_ids, rows in store.iter_embeddings(ids=sorted({i for ids in found for i in ids})):
-        stored.update(zip(image_ids.tolist(), rows, strict=True))
-    answers = []
-    for vector, ids in zip(vectors, found, strict=True):
-        kept = sorted(i for i in ids if i in stored)  # in id order, as the store reads them
-        if not kept:
-            answers.append([])
-            continue
-        similarity = np.stack([stored[i] for i in kept]) @ np.asarray(vector, np.float32)
-        best = sorted(((float(s), i) for i, s in zip(kept, similarity, strict=True) if s >= floor),
-                      key=lambda pair: (-pair[0], pair[1]))  # fmt: skip
-        answers.append([(image_id, round(value, 4)) for value, image_id in best[:limit]])
-    return answers
 
 
 def lists(total: int) -> int:

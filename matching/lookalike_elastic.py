@@ -6,7 +6,7 @@ its own (by default `<ELASTICSEARCH_INDEX>-looks`): its unit embedding projected
 `dense_vector` of 256 floats, which Elasticsearch keeps in an int8 HNSW graph; the vector is left out
 of `_source` (the database keeps the embedding). A query asks the kNN search for the RERANK nearest;
 they are then ranked by the exact cosine of their stored float16 embeddings, and the floor applies
-to that, as in the in-memory index (`matching.lookalike.ranked`): both shapes give the same answer
+to that, as in the in-memory index (`matching.similarity.ranked`): both shapes give the same answer
 whenever the candidates agree (with 200 candidates, the in-memory codes agree with exact search on
 99.9% of top-10s; docs/benchmarks.md).
 
@@ -22,12 +22,12 @@ ELASTICSEARCH_URL points at a real Elasticsearch (tests/matching/test_lookalike_
 from __future__ import annotations
 
 import numpy as np
-from elasticsearch import BadRequestError, NotFoundError, helpers
+from elasticsearch import BadRequestError, NotFoundError
 
 from matching import elastic, store
 from matching.embeddings.model import PROJECTED, projection
 from matching.errors import ProviderError
-from matching.lookalike import RERANK, SIMILARITY_FLOOR, ranked
+from matching.similarity import RERANK, SIMILARITY_FLOOR, ranked
 
 MAPPINGS = {
     "dynamic": "strict",
@@ -82,18 +82,8 @@ class ElasticLookalikeIndex:
     @unavailable
     def reload(self, progress=None) -> int:
         """Replace every document with the stored embeddings (what `update_index` runs)."""
-        self.client.options(ignore_status=404).indices.delete(index=self.name)
-        self.ensure()
-        done, total = 0, store.count_embeddings()
-        for image_ids, vectors in store.iter_embeddings():
-            actions = ({"_index": self.name, "_id": str(int(i)), "_source": document(v)}
-                       for i, v in zip(image_ids, vectors, strict=True))  # fmt: skip
-            helpers.bulk(self.client, actions, chunk_size=500)
-            done += len(image_ids)
-            if progress:
-                progress(len(image_ids), total)
-        self.client.indices.refresh(index=self.name)
-        return done
+        chunks = ((ids, [document(v) for v in vectors]) for ids, vectors in store.iter_embeddings())
+        return elastic.refill(self.client, self.name, self.ensure, chunks, progress, store.count_embeddings())
 
     reload_from_database = reload
 

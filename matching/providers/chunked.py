@@ -28,7 +28,7 @@ import threading
 
 import numpy as np
 from django.core.exceptions import ImproperlyConfigured
-from elasticsearch import Elasticsearch, NotFoundError, helpers
+from elasticsearch import Elasticsearch, NotFoundError
 
 from matching import elastic, store
 from matching.fingerprint import WINDOW_MARGINS, Fingerprint
@@ -100,18 +100,9 @@ class ChunkTermIndex:
     @unavailable
     def rebuild(self, rows, progress=None, total: int = 0) -> int:
         """Replace every document with `rows` (chunks of ids, keys, hashes, valid, fine)."""
-        self.client.options(ignore_status=404).indices.delete(index=self.name)
-        self.ensure()
-        done = 0
-        for ids, keys, hashes, valid, fine in rows:
-            actions = ({"_index": self.name, "_id": str(int(i)), "_source": document(k, h, v, f)}
-                       for i, k, h, v, f in zip(ids, keys, hashes, valid, fine, strict=True))  # fmt: skip
-            helpers.bulk(self.client, actions, chunk_size=1000)
-            done += len(ids)
-            if progress:
-                progress(len(ids), total)
-        self.client.indices.refresh(index=self.name)
-        return done
+        chunks = ((ids, [document(*parts) for parts in zip(keys, hashes, valid, fine, strict=True)])
+                  for ids, keys, hashes, valid, fine in rows)  # fmt: skip
+        return elastic.refill(self.client, self.name, self.ensure, chunks, progress, total, chunk_size=1000)
 
     @unavailable
     def __len__(self) -> int:
