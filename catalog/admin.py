@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import ngettext
 
 from catalog import admin_imports, ingest, suggestions  # noqa: F401  (admin_imports registers the import jobs)
@@ -55,9 +56,16 @@ class SuggestedTagInline(admin.TabularInline):
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SuggestedTag]:
+        """The likelier words, and hidden ones (to show again); the faint ones are a link away (`faint_suggestions`)."""
+        return super().get_queryset(request).filter(Q(confidence__gte=suggestions.FAINT) | Q(hidden=True))
+
     @admin.display(description="confidence")
     def confidence_percent(self, suggestion: SuggestedTag) -> str:
         return f"{100 * suggestion.confidence:.0f}%"
+
+
+IMAGE_LOOKUP = "image__id__exact"  # the suggestions list of one image (linked from its page; the admin allows it)
 
 
 @admin.register(SuggestedTag)
@@ -118,6 +126,7 @@ class CatalogImageAdmin(admin.ModelAdmin):
     actions = ["publish", "unpublish"]
     readonly_fields = [
         "preview",
+        "faint_suggestions",
         "width",
         "height",
         "format",
@@ -129,7 +138,7 @@ class CatalogImageAdmin(admin.ModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["preview", "image", "title", "creator", "year", "year_approximate", "status"]}),
-        ("Description", {"fields": ["description", "tags", "collection", "identifier"]}),
+        ("Description", {"fields": ["description", "tags", "faint_suggestions", "collection", "identifier"]}),
         ("Licence", {"fields": ["license_type", "price", "currency", "usage_terms"]}),
         (
             "Technical facts (read from the file)",
@@ -156,6 +165,21 @@ class CatalogImageAdmin(admin.ModelAdmin):
             item.image.url,
             thumbnail_url(item, "large"),
             item.title,
+        )
+
+    @admin.display(description="fainter suggested tags")
+    def faint_suggestions(self, item: CatalogImage) -> str:
+        """How many suggestions under FAINT the item has (not in the list below), linked to them."""
+        count = item.suggested_tags.filter(confidence__lt=suggestions.FAINT, hidden=False).count() if item.pk else 0
+        if not count:
+            return "None."
+        url = reverse("admin:catalog_suggestedtag_changelist") + "?" + urlencode({IMAGE_LOOKUP: item.pk})
+        return format_html(
+            '<a href="{}">{} word{} under {}% of the model\'s belief</a> (searched after every likelier one)',
+            url,
+            count,
+            "s" if count != 1 else "",
+            round(100 * suggestions.FAINT),
         )
 
     @admin.display(description="year", ordering="year")

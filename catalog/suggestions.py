@@ -14,6 +14,10 @@ from django.db import transaction
 
 from catalog.models import CatalogImage, SuggestedTag
 
+# A suggestion under this share of the model's belief is faint: searched after every likelier one, and
+# listed apart from the item's likelier suggestions in the admin (a picture may have dozens of them).
+FAINT = 0.02
+
 
 def _wanted(item: CatalogImage, terms: Iterable[tuple[str, float]]) -> dict[str, float]:
     """The terms worth suggesting for the item: not one of its curated tags."""

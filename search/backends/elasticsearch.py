@@ -74,7 +74,7 @@ SETTINGS = {
 FIELDS = ["title^4", "creator^3", "tags^2", "description"]
 SUGGESTED_FIELDS = ["suggested_strong^0.3", "suggested^0.1", "suggested_faint^0.01"]  # whole words only
 STRONG_SUGGESTION = 0.5
-FAINT_SUGGESTION = 0.02
+FAINT_SUGGESTION = suggestions.FAINT
 TEXT_BONUS = 1000.0  # an image match that also matches the words ranks above every one that does not
 COPY_BONUS = 10 * TEXT_BONUS  # copies rank above every look-alike, words or not
 

@@ -1,5 +1,7 @@
 """Suggested tags: made at ingest from the picture, searchable below curated text, hidden or accepted by staff."""
 
+import re
+
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
@@ -39,7 +41,7 @@ def test_a_word_nobody_typed_finds_the_picture_but_ranks_below_curated_text(cat,
 
 def test_staff_hide_a_suggestion_in_the_admin_and_search_forgets_it(cat, staff_client, committed):
     row = cat.suggested_tags.get(term="feline")
-    forms = list(cat.suggested_tags.all())
+    forms = list(cat.suggested_tags.filter(confidence__gte=suggestions.FAINT))  # what the inline lists
     data = {"title": cat.title, "status": cat.status, "license_type": cat.license_type, "currency": cat.currency,
             "identifier": cat.identifier, "tags": cat.tags, "suggested_tags-TOTAL_FORMS": str(len(forms)),
             "suggested_tags-INITIAL_FORMS": str(len(forms))}  # fmt: skip
@@ -57,6 +59,19 @@ def test_staff_hide_a_suggestion_in_the_admin_and_search_forgets_it(cat, staff_c
     assert row.hidden
     assert found("feline") == []
     assert found("cat") == [cat.pk]  # the others stay
+
+
+def test_faint_suggestions_are_a_link_away_from_the_item_page(cat, staff_client):
+    faint = SuggestedTag.objects.create(image=cat, term="teapot", confidence=0.005)
+    page = staff_client.get(reverse("admin:catalog_catalogimage_change", args=[cat.pk])).content.decode()
+    assert "feline" in page and "teapot" not in page  # the inline lists the likelier words only
+    count = cat.suggested_tags.filter(confidence__lt=suggestions.FAINT, hidden=False).count()
+    link = re.search(r'<a href="([^"]+)">(\d+) words? under 2% of the model', page)
+    assert link is not None and int(link.group(2)) == count >= 1
+    listed = staff_client.get(link.group(1).replace("&amp;", "&"))  # the suggestions list, of this image only
+    assert listed.status_code == 200
+    rows = listed.context["cl"].result_list
+    assert faint in rows and {row.image_id for row in rows} == {cat.pk}
 
 
 def test_accepting_moves_the_word_into_the_curated_tags(cat, committed):
