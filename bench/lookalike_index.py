@@ -36,6 +36,7 @@ from bench import corpus  # noqa: E402
 from matching import lookalike, store  # noqa: E402
 from matching.embeddings.model import embedder, preprocess  # noqa: E402
 from matching.providers.local import EMBEDDING_RERANK  # noqa: E402
+from matching.similarity import RERANK  # noqa: E402
 
 
 def real_vectors(package: Path) -> np.ndarray:
@@ -69,7 +70,7 @@ def agreement(vectors: np.ndarray, queries: int = 300) -> dict[str, float]:
     index = lookalike.LookalikeIndex()
     index.build([(np.arange(len(vectors), dtype=np.int64), lookalike.codes(vectors))], len(vectors))
     result = {}
-    for k in (10, 20, 50, 100, lookalike.RERANK):
+    for k in (10, 20, 50, 100, RERANK):
         scores = []
         for row, query in enumerate(vectors[chosen]):
             found = np.array(index.candidates(query, k))
@@ -102,7 +103,7 @@ def latency(vectors: np.ndarray, size: int) -> dict[str, float]:
         query = stored + rng.normal(0, 0.004, stored.shape).astype(np.float32)  # a near copy: cosine about 0.99
         query /= np.linalg.norm(query)
         began = time.perf_counter()
-        index.candidates(query, lookalike.RERANK)
+        index.candidates(query, RERANK)
         times.append(1000 * (time.perf_counter() - began))
         began = time.perf_counter()
         candidates = index.candidates(query, EMBEDDING_RERANK)
@@ -127,7 +128,7 @@ def rerank_read(vectors: np.ndarray) -> float:
     rng = np.random.default_rng(2)
     times = []
     for _ in range(50):
-        ids = [int(i) for i in rng.choice([item.pk for item in items], lookalike.RERANK, replace=False)]
+        ids = [int(i) for i in rng.choice([item.pk for item in items], RERANK, replace=False)]
         started = time.perf_counter()
         list(store.iter_embeddings(ids=ids))
         times.append(1000 * (time.perf_counter() - started))
@@ -148,15 +149,13 @@ def main() -> None:
     for name, value in agree.items():
         print(f"  {name:18s} {value:.3f}")
     scale = [latency(vectors, size) for size in args.sizes]
-    print(
-        f"index part (faiss, one thread): {lookalike.RERANK} candidates for look-alikes, {EMBEDDING_RERANK} for copies"
-    )
+    print(f"index part (faiss, one thread): {RERANK} candidates for look-alikes, {EMBEDDING_RERANK} for copies")
     for row in scale:
         print(f"  {row['images']:>9,d} images  {row['kind']}  built in {row['build s']} s  "
               f"{row['bytes per image']:.0f} B/image  p50 {row['p50 ms']:.1f} ms  p95 {row['p95 ms']:.1f} ms  "
               f"copy stage p50 {row['copy stage p50 ms']:.1f} ms  near copies found {row['near copies found']:.2f}")  # fmt: skip
     read = rerank_read(vectors)
-    print(f"rerank: reading {lookalike.RERANK} stored embeddings from SQLite, p50 {read:.1f} ms")
+    print(f"rerank: reading {RERANK} stored embeddings from SQLite, p50 {read:.1f} ms")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({"agreement": agree, "scale": scale, "rerank read p50 ms": read}, indent=2))
 

@@ -30,9 +30,7 @@ from django.conf import settings
 from matching import store
 from matching.embeddings.model import PROJECTED, projection
 from matching.follower import EventFollower
-from matching.similarity import RERANK, SIMILARITY_FLOOR, ranked
-
-__all__ = ["RERANK", "SIMILARITY_FLOOR", "LookalikeIndex", "codes", "get_index", "lists", "ranked"]
+from matching.similarity import Reranked
 
 DIMENSIONS = 1280
 CODE_SCALE = 254.0  # projected components of unit vectors stay within about +-0.3: 8 bits keep ~75 steps
@@ -49,8 +47,9 @@ def codes(vectors: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(projected * CODE_SCALE), -127, 127).astype(np.float32)
 
 
-class LookalikeIndex(EventFollower):
+class LookalikeIndex(EventFollower, Reranked):
     snapshot_name = "lookalike"
+    written_by_tasks = False  # it follows the change log (Elasticsearch's is written by the indexing tasks)
 
     def __init__(self) -> None:
         super().__init__()
@@ -177,10 +176,6 @@ class LookalikeIndex(EventFollower):
         inner = self.index if isinstance(self.index, faiss.IndexIVF) else faiss.downcast_index(self.index.index)
         return (int(self.index.ntotal) + int(self._delta.ntotal)) * (inner.code_size + 8)
 
-    def candidates(self, vector: np.ndarray, k: int) -> list[int]:
-        """The `k` images nearest `vector` by the compressed codes (stage 1)."""
-        return self._candidates(vector[None], k)[0]
-
     def _candidates(self, vectors: np.ndarray, k: int) -> list[list[int]]:
         with self._lock:
             total = int(self.index.ntotal) + int(self._delta.ntotal)
@@ -204,28 +199,6 @@ class LookalikeIndex(EventFollower):
             order = np.argsort(-row_scores, kind="stable")
             answers.append([int(row[i]) for i in order if row[i] >= 0][:k])
         return answers
-
-    def nearest(
-        self, vector: np.ndarray, *, limit: int = 50, floor: float = SIMILARITY_FLOOR, rerank: int = RERANK
-    ) -> list[tuple[int, float]]:
-        """Catalog images whose embedding is at least `floor` similar to `vector`, most similar first.
-
-        `rerank` candidates of the compressed scan are ranked by their exact cosine.
-        """
-        return self.nearest_many(vector[None], limit=limit, floor=floor, rerank=rerank)[0]
-
-    def nearest_many(
-        self, vectors: np.ndarray, *, limit: int = 50, floor: float = SIMILARITY_FLOOR, rerank: int = RERANK
-    ) -> list[list[tuple[int, float]]]:
-        """`nearest` for each of `vectors`, with one scan and one read of the stored embeddings for all."""
-        self.sync()
-        if limit <= 0:
-            return [[] for _ in vectors]
-        return ranked(vectors, self._candidates(vectors, max(rerank, 2 * limit)), limit=limit, floor=floor)
-
-    # Written by the indexing tasks only in the scaled-out shape (matching.lookalike_elastic); this index
-    # follows the change log instead.
-    written_by_tasks = False
 
 
 def lists(total: int) -> int:

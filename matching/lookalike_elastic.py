@@ -27,7 +27,7 @@ from elasticsearch import BadRequestError, NotFoundError
 from matching import elastic, store
 from matching.embeddings.model import PROJECTED, projection
 from matching.errors import ProviderError
-from matching.similarity import RERANK, SIMILARITY_FLOOR, ranked
+from matching.similarity import Reranked
 
 MAPPINGS = {
     "dynamic": "strict",
@@ -45,7 +45,7 @@ CANDIDATES_PER_RESULT = 2  # the kNN search looks at this many graph candidates 
 unavailable = elastic.unavailable("look-alike index")
 
 
-class ElasticLookalikeIndex:
+class ElasticLookalikeIndex(Reranked):
     """`matching.lookalike.LookalikeIndex`'s answering side, with the vectors in Elasticsearch."""
 
     snapshot_name = None  # nothing in memory to share
@@ -101,9 +101,6 @@ class ElasticLookalikeIndex:
     def memory_bytes(self) -> int:
         return 0
 
-    def candidates(self, vector: np.ndarray, k: int) -> list[int]:
-        return self._candidates(np.asarray(vector)[None], k)[0]
-
     @unavailable
     def _candidates(self, vectors: np.ndarray, k: int) -> list[list[int]]:
         if k <= 0:
@@ -116,19 +113,6 @@ class ElasticLookalikeIndex:
                 return [[] for _ in vectors]
             answers.append([int(hit["_id"]) for hit in found["hits"]["hits"]])
         return answers
-
-    def nearest(
-        self, vector: np.ndarray, *, limit: int = 50, floor: float = SIMILARITY_FLOOR, rerank: int = RERANK
-    ) -> list[tuple[int, float]]:
-        return self.nearest_many(np.asarray(vector)[None], limit=limit, floor=floor, rerank=rerank)[0]
-
-    def nearest_many(
-        self, vectors: np.ndarray, *, limit: int = 50, floor: float = SIMILARITY_FLOOR, rerank: int = RERANK
-    ) -> list[list[tuple[int, float]]]:
-        if limit <= 0:
-            return [[] for _ in vectors]
-        # Candidates by the projected vectors; the floor applies to the exact cosine of the embeddings.
-        return ranked(vectors, self._candidates(vectors, max(rerank, 2 * limit)), limit=limit, floor=floor)
 
 
 def projected(vector: np.ndarray) -> list[float]:

@@ -34,16 +34,14 @@ def test_another_process_sees_adds_and_removes(make_item, committed):
     assert len(other_process.nearest(np.ones(1280, np.float32) / np.sqrt(1280), floor=-1)) == 1
 
 
-def test_the_compressed_scan_with_an_exact_rerank_agrees_with_exact_search(embedded_catalog, monkeypatch):
-    import matching.lookalike as lookalike
-
+def test_the_compressed_scan_with_an_exact_rerank_agrees_with_exact_search(embedded_catalog):
     ids, vectors = embedded_catalog
-    monkeypatch.setattr(lookalike, "RERANK", 20)  # rerank only 2x the answer, out of 160: the scan must be good
     index = LookalikeIndex()
     exact = vectors @ vectors.T
     agreement = []
     for row in range(len(vectors)):
-        found = [pk for pk, _ in index.nearest(vectors[row], limit=10, floor=-1)]
+        # Rerank only 2x the answer, out of 160: the scan must be good.
+        found = [pk for pk, _ in index.nearest(vectors[row], limit=10, floor=-1, rerank=20)]
         truth = ids[np.argsort(-exact[row], kind="stable")[:10]]
         agreement.append(len(set(found) & set(truth.tolist())) / 10)
     assert np.mean(agreement) >= 0.95
