@@ -209,15 +209,28 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"LicenseTypeEnum": "catalog.models.LicenseType", "StatusEnum": "catalog.models.Status"},
 }
 
+
+def _elasticsearch(index_suffix: str = "") -> dict:
+    """Where an Elasticsearch-backed component lives: the nodes, and its index (or alias) name."""
+    return {
+        "URLS": envlist("ELASTICSEARCH_URL", []),
+        "INDEX": os.environ.get("ELASTICSEARCH_INDEX", "likeness") + index_suffix,
+    }
+
+
+def _chosen(variable: str, options: dict[str, dict], default: str) -> tuple[str, dict]:
+    """The name the environment variable gives and its options; an unknown name is an error at start-up."""
+    name = os.environ.get(variable, default)
+    if name not in options:
+        raise ImproperlyConfigured(f"{variable} must be one of {sorted(options)}; got {name!r}")
+    return name, options[name]
+
+
 # Reverse-image matching: MATCH_PROVIDER=local (hash index in this process), elasticsearch (window keys
 # as chunk terms in an Elasticsearch index of their own: no index in any web process) or remote.
-_MATCH_PROVIDERS = {
+_match_name, _match_provider = _chosen("MATCH_PROVIDER", {
     "local": {"BACKEND": "matching.providers.local"},
-    "elasticsearch": {
-        "BACKEND": "matching.providers.chunked",
-        "URLS": envlist("ELASTICSEARCH_URL", []),
-        "INDEX": os.environ.get("ELASTICSEARCH_INDEX", "likeness") + "-keys",
-    },
+    "elasticsearch": {"BACKEND": "matching.providers.chunked", **_elasticsearch("-keys")},
     "remote": {
         "BACKEND": "matching.providers.remote",
         "URL": os.environ.get("MATCHENGINE_URL", ""),
@@ -226,49 +239,32 @@ _MATCH_PROVIDERS = {
         "TIMEOUT": float(os.environ.get("MATCHENGINE_TIMEOUT", "15")),  # seconds to wait for an answer
         "RETRIES": envint("MATCHENGINE_RETRIES", 2),  # after connection errors and 5xx only
     },
-}
-_match_provider = os.environ.get("MATCH_PROVIDER", "local")
-if _match_provider not in _MATCH_PROVIDERS:
-    raise ImproperlyConfigured(f"MATCH_PROVIDER must be one of {sorted(_MATCH_PROVIDERS)}; got {_match_provider!r}")
-if _match_provider == "elasticsearch" and not _MATCH_PROVIDERS["elasticsearch"]["URLS"]:
+}, "local")  # fmt: skip
+if _match_name == "elasticsearch" and not _match_provider["URLS"]:
     raise ImproperlyConfigured("MATCH_PROVIDER=elasticsearch needs ELASTICSEARCH_URL (e.g. http://localhost:9200).")
-if _match_provider == "remote" and not _MATCH_PROVIDERS["remote"]["URL"]:
+if _match_name == "remote" and not _match_provider["URL"]:
     raise ImproperlyConfigured("MATCH_PROVIDER=remote needs MATCHENGINE_URL (e.g. https://host/account/rest/).")
-LIKENESS_MATCH_PROVIDERS = {"default": _MATCH_PROVIDERS[_match_provider]}
+LIKENESS_MATCH_PROVIDERS = {"default": _match_provider}
 
 # Keywords, filters and facets: SEARCH_BACKEND=database (embedded) or elasticsearch.
-_SEARCH_BACKENDS = {
+_, _search_backend = _chosen("SEARCH_BACKEND", {
     "database": {"BACKEND": "search.backends.database"},
-    "elasticsearch": {
-        "BACKEND": "search.backends.elasticsearch",
-        "URLS": envlist("ELASTICSEARCH_URL", []),
-        "INDEX": os.environ.get("ELASTICSEARCH_INDEX", "likeness"),
-    },
-}
-_search_backend = os.environ.get("SEARCH_BACKEND", "database")
-if _search_backend not in _SEARCH_BACKENDS:
-    raise ImproperlyConfigured(f"SEARCH_BACKEND must be one of {sorted(_SEARCH_BACKENDS)}; got {_search_backend!r}")
-LIKENESS_SEARCH_BACKENDS = {"default": _SEARCH_BACKENDS[_search_backend]}
+    "elasticsearch": {"BACKEND": "search.backends.elasticsearch", **_elasticsearch()},
+}, "database")  # fmt: skip
+LIKENESS_SEARCH_BACKENDS = {"default": _search_backend}
 
 # The look-alike index: LOOKALIKE_INDEX=memory (8-bit codes in each process, mapped from the host's
 # snapshot) or elasticsearch (dense_vector and kNN search in an index of its own: nothing in any process).
-_LOOKALIKE_INDEXES = {
+_lookalike_name, _lookalike_index = _chosen("LOOKALIKE_INDEX", {
     "memory": {"BACKEND": "memory"},
-    "elasticsearch": {
-        "BACKEND": "elasticsearch",
-        "URLS": envlist("ELASTICSEARCH_URL", []),
-        "INDEX": os.environ.get("ELASTICSEARCH_INDEX", "likeness") + "-looks",
-    },
-}
-_lookalike_index = os.environ.get("LOOKALIKE_INDEX", "memory")
-if _lookalike_index not in _LOOKALIKE_INDEXES:
-    raise ImproperlyConfigured(f"LOOKALIKE_INDEX must be one of {sorted(_LOOKALIKE_INDEXES)}; got {_lookalike_index!r}")
-if _lookalike_index == "elasticsearch" and not _LOOKALIKE_INDEXES["elasticsearch"]["URLS"]:
+    "elasticsearch": {"BACKEND": "elasticsearch", **_elasticsearch("-looks")},
+}, "memory")  # fmt: skip
+if _lookalike_name == "elasticsearch" and not _lookalike_index["URLS"]:
     raise ImproperlyConfigured("LOOKALIKE_INDEX=elasticsearch needs ELASTICSEARCH_URL (e.g. http://localhost:9200).")
 
 # Likeness itself.
 LIKENESS = {
-    "LOOKALIKE_INDEX": _LOOKALIKE_INDEXES[_lookalike_index],
+    "LOOKALIKE_INDEX": _lookalike_index,
     # Untrusted images: refused above these limits, before any full decode.
     "MAX_UPLOAD_BYTES": DATA_UPLOAD_MAX_MEMORY_SIZE,
     "MAX_PIXELS": envint("LIKENESS_MAX_PIXELS", 100_000_000),
