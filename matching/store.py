@@ -81,9 +81,10 @@ def save_embedding(image_id: int, vector: np.ndarray, classes) -> None:
     ImageEmbedding.objects.update_or_create(image_id=image_id, defaults=_embedding_fields(vector, classes))
 
 
-def _current_embeddings(image_ids: list[int]):
-    """The stored embeddings of these images made by this model version."""
-    return ImageEmbedding.objects.filter(image_id__in=image_ids, version=EMBEDDING_VERSION)
+def _current_embeddings(image_ids: list[int] | None = None):
+    """The stored embeddings (of these images, or of all) made by this model version."""
+    current = ImageEmbedding.objects.filter(version=EMBEDDING_VERSION)
+    return current if image_ids is None else current.filter(image_id__in=image_ids)
 
 
 def has_embedding(image_id: int) -> bool:
@@ -92,7 +93,7 @@ def has_embedding(image_id: int) -> bool:
 
 def load_embedding(image_id: int) -> np.ndarray | None:
     """An image's stored embedding as float32, or None when it has none (yet)."""
-    row = ImageEmbedding.objects.filter(image_id=image_id, version=EMBEDDING_VERSION).values_list("vector").first()
+    row = _current_embeddings([image_id]).values_list("vector").first()
     return None if row is None else np.frombuffer(bytes(row[0]), "<f2").astype(np.float32)
 
 
@@ -101,16 +102,14 @@ def count_fingerprints() -> int:
 
 
 def count_embeddings() -> int:
-    return ImageEmbedding.objects.filter(version=EMBEDDING_VERSION).count()
+    return _current_embeddings().count()
 
 
 def iter_embeddings(chunk_size: int = 5000, ids: list[int] | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Stored embeddings (all, or of `ids`) in pk order as (ids, float32 vectors), chunk by chunk."""
-    queryset = ImageEmbedding.objects.filter(version=EMBEDDING_VERSION)
-    if ids is not None:
-        if not ids:
-            return
-        queryset = queryset.filter(image_id__in=ids)
+    if ids is not None and not ids:
+        return
+    queryset = _current_embeddings(ids)
     last = 0
     while True:
         rows = list(
