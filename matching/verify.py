@@ -13,12 +13,14 @@ itself; a weak fit is only a copy when the pixels then agree strongly (matching.
 
 A fit on fewer than PERSPECTIVE_BELOW inliers also gets a homography through the features paired
 near it, when one fits them better: a photo of a print taken at an angle is a perspective view, and
-the pixel comparison lays the query over the catalog picture along it.
+the pixel comparison lays the query over the catalog picture along it. It is fitted when the pixel
+comparison first asks for it (`Verification.homography`): most weak fits are turned down before.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -52,13 +54,26 @@ class Verification:
     query_box: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)
     target_box: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)
     support: int = 0  # inliers of the guided refit (0: not refined), paired by position and descriptor
-    # A homography (3x3, query feature pixels -> target feature pixels) where the pairs fit one better than
-    # the affine transform (a photo taken at an angle): what pixel comparisons lay the query over with.
-    homography: np.ndarray | None = None
+    # What a perspective fit needs (fits on fewer than PERSPECTIVE_BELOW inliers): the query's and the
+    # target's feature pixels and descriptors, and the query's size. None: the affine fit is the relation.
+    perspective_inputs: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def weak(self) -> bool:
         return is_weak(self.inliers, self.inlier_ratio)
+
+    @cached_property
+    def homography(self) -> np.ndarray | None:
+        """A homography (3x3, query feature pixels -> target feature pixels) where the features fit one better
+        than the affine transform (a photo taken at an angle): what pixel comparisons lay the query over with.
+
+        Fitted when first asked for: most weak fits are turned down before their pixels are compared.
+        """
+        if self.perspective_inputs is None:
+            return None
+        *features, query_size = self.perspective_inputs
+        perspective = perspective_fit(*features, self.transform, query_size)
+        return perspective[0] if perspective is not None and perspective[1] > max(self.inliers, self.support) else None
 
 
 def is_weak(inliers: int, inlier_ratio: float) -> bool:
@@ -98,16 +113,13 @@ def verify(query_features: bytes, target_features: bytes, min_inliers: int = MIN
     weak = is_weak(inliers, inliers / len(good))
     if inliers < min_inliers or (weak and min_inliers >= MIN_INLIERS) or not _plausible(transform):
         return None
-    support, homography = 0, None
+    support = 0
     features = (query_pixels, query_descriptors, target_pixels, target_descriptors)
     if weak:
         refined = guided_fit(*features, transform)
         if refined is not None and refined[1] > inliers:
             transform, support = refined
-    if inliers < PERSPECTIVE_BELOW:
-        perspective = perspective_fit(*features, transform, query_size)
-        if perspective is not None and perspective[1] > max(inliers, support):
-            homography = perspective[0]
+    perspective_inputs = (*features, query_size) if inliers < PERSPECTIVE_BELOW else None
     query_overlap, target_overlap, shared = overlaps(transform, query_size, target_size)
     if not len(shared):
         return None
@@ -115,7 +127,7 @@ def verify(query_features: bytes, target_features: bytes, min_inliers: int = MIN
     query_box = box_of(cv2.transform(shared[None], cv2.invertAffineTransform(transform))[0], query_size)
     return Verification(
         inliers, inliers / len(good), query_overlap, target_overlap, transform, target_size, query_box, target_box,
-        support, homography,
+        support, perspective_inputs,
     )  # fmt: skip
 
 
@@ -133,9 +145,10 @@ def guided_pairs(
     the transform lays it, at most GUIDE_DISTANCE bits apart, one to one.
     """
     projected = cv2.transform(query_pixels[None], transform)[0]
-    gaps = ((projected[:, None, :] - target_pixels[None, :, :]) ** 2).sum(axis=2)
-    query_index, target_index = np.nonzero(gaps <= radius**2)
-    distance = np.unpackbits(query_descriptors[query_index] ^ target_descriptors[target_index], axis=1).sum(axis=1)
+    across = projected[:, 0, None] - target_pixels[None, :, 0]
+    down = projected[:, 1, None] - target_pixels[None, :, 1]
+    query_index, target_index = np.nonzero(across * across + down * down <= radius**2)
+    distance = np.bitwise_count(query_descriptors[query_index] ^ target_descriptors[target_index]).sum(axis=1)
     keep = distance <= GUIDE_DISTANCE
     query_index, target_index, distance = query_index[keep], target_index[keep], distance[keep]
     order = np.argsort(distance, kind="stable")  # most alike first, then one to one

@@ -224,7 +224,7 @@ def test_a_photo_of_a_print_is_compared_along_its_perspective():
     assert checked is not None and checked.homography is not None
     along_perspective = verify.aligned_correlation(query_side.pixels, checked, catalog_side.thumbnail)
     along_affine = verify.aligned_correlation(
-        query_side.pixels, dataclasses.replace(checked, homography=None), catalog_side.thumbnail
+        query_side.pixels, dataclasses.replace(checked, perspective_inputs=None), catalog_side.thumbnail
     )
     assert along_perspective.strong and not along_affine.strong
     assert along_perspective.pixels > along_affine.pixels

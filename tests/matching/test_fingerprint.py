@@ -91,3 +91,19 @@ def test_local_features_survive_packing():
     assert size == (512, 384)
     assert (points >= 0).all() and (points <= 1).all()
     assert fp.unpack_features(fp.pack_features(points, descriptors, size))[1].tobytes() == descriptors.tobytes()
+
+
+def test_block_hashes_are_the_dct_coefficients_above_their_median():
+    # The stored hashes' definition: every catalog fingerprint was made with it, so a faster median
+    # must give the same bits, ties included (a nearly flat block has many equal coefficients).
+    rng = np.random.default_rng(5)
+    blocks = [rng.random((fp.BLOCK, fp.BLOCK), dtype=np.float32) * 255 for _ in range(20)]
+    blocks.append(np.full((fp.BLOCK, fp.BLOCK), 90, np.float32))
+    blocks.append(np.kron(rng.integers(0, 2, (4, 4)), np.ones((16, 16))).astype(np.float32) * 200)
+    for block in blocks:
+        coefficients = fp.cv2.dct(block)
+        low = coefficients[: fp.HASH_SIDE, : fp.HASH_SIDE].ravel()
+        key = coefficients[: fp.KEY_SIDE, : fp.KEY_SIDE].ravel()
+        hashed, key_word = fp.block_hash(block)
+        assert np.array_equal(hashed, fp.pack_bits(low > np.median(low[1:])))
+        assert key_word == fp.pack_bits(key > np.median(key[1:]))[0]
