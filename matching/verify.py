@@ -19,6 +19,7 @@ comparison first asks for it (`Verification.homography`): most weak fits are tur
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -57,6 +58,7 @@ class Verification:
     # What a perspective fit needs (fits on fewer than PERSPECTIVE_BELOW inliers): the query's and the
     # target's feature pixels and descriptors, and the query's size. None: the affine fit is the relation.
     perspective_inputs: tuple | None = field(default=None, repr=False, compare=False)
+    guided_from: str = ""  # the hypothesis a fit was guided from ("centred crop"); "": a ratio-tested first fit
 
     @property
     def weak(self) -> bool:
@@ -119,6 +121,54 @@ def verify(query_features: bytes, target_features: bytes, min_inliers: int = MIN
         refined = guided_fit(*features, transform)
         if refined is not None and refined[1] > inliers:
             transform, support = refined
+    return _relation(transform, inliers, inliers / len(good), support, features, query_size, target_size)
+
+
+def verify_centred_crop(query_features: bytes, target_features: bytes) -> Verification | None:
+    """A weak fit guided from one hypothesis: the query is the largest centred part of the target with the
+    query's aspect ratio (a rendition at another aspect ratio: a 4:3 copy of a 16:10 picture).
+
+    For pictures whose features are alike everywhere (a grid of plain rectangles), where the ratio test
+    leaves too few matches for a first fit. Returned with no first-fit inliers and its guided `support`, for
+    the caller to judge as a weak fit (by its support and its pixels); None when guided matching finds no
+    plausible fit there.
+    """
+    query_points, query_descriptors, query_size = unpack_features(query_features)
+    target_points, target_descriptors, target_size = unpack_features(target_features)
+    if len(query_descriptors) < WEAK_INLIERS or len(target_descriptors) < WEAK_INLIERS:
+        return None
+    features = (
+        query_points * np.float32(query_size), query_descriptors, target_points * np.float32(target_size),
+        target_descriptors,
+    )  # fmt: skip
+    refined = guided_fit(*features, centred_crop(query_size, target_size))
+    if refined is None:
+        return None
+    found = _relation(refined[0], 0, 0.0, refined[1], features, query_size, target_size)
+    return None if found is None else dataclasses.replace(found, guided_from="centred crop")
+
+
+def centred_crop(query_size: tuple[int, int], target_size: tuple[int, int]) -> np.ndarray:
+    """The affine map (query pixels -> target pixels) laying the query, unstretched, over the largest centred
+    part of the target with the query's aspect ratio."""
+    (query_width, query_height), (target_width, target_height) = query_size, target_size
+    if query_width * target_height > target_width * query_height:  # the query is wider: top and bottom were cut
+        scale = target_width / query_width
+        return np.array([[scale, 0, 0], [0, scale, (target_height - scale * query_height) / 2]])
+    scale = target_height / query_height
+    return np.array([[scale, 0, (target_width - scale * query_width) / 2], [0, scale, 0]])
+
+
+def _relation(
+    transform: np.ndarray,
+    inliers: int,
+    inlier_ratio: float,
+    support: int,
+    features: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    query_size: tuple[int, int],
+    target_size: tuple[int, int],
+) -> Verification | None:
+    """The Verification of a fitted transform: overlaps and boxes; None when the images do not overlap."""
     perspective_inputs = (*features, query_size) if inliers < PERSPECTIVE_BELOW else None
     query_overlap, target_overlap, shared = overlaps(transform, query_size, target_size)
     if not len(shared):
@@ -126,8 +176,8 @@ def verify(query_features: bytes, target_features: bytes, min_inliers: int = MIN
     target_box = box_of(shared, target_size)
     query_box = box_of(cv2.transform(shared[None], cv2.invertAffineTransform(transform))[0], query_size)
     return Verification(
-        inliers, inliers / len(good), query_overlap, target_overlap, transform, target_size, query_box, target_box,
-        support, perspective_inputs,
+        inliers, inlier_ratio, query_overlap, target_overlap, transform, target_size, query_box, target_box, support,
+        perspective_inputs,
     )  # fmt: skip
 
 

@@ -52,7 +52,14 @@ from matching.imaging import LoadedImage
 from matching.lookalike import get_index as get_lookalike_index
 from matching.providers.base import Entry, Match, MatchProvider
 from matching.providers.hashindex import MERGE_AT, HashIndex
-from matching.verify import WEAK_INLIERS, aligned_correlation, aligned_distance, verify
+from matching.verify import (
+    WEAK_INLIERS,
+    Verification,
+    aligned_correlation,
+    aligned_distance,
+    verify,
+    verify_centred_crop,
+)
 
 ACCEPT_DISTANCE = 32
 VERIFY_DISTANCE = 100
@@ -65,6 +72,9 @@ VERIFY_LIMIT = 8
 EMBEDDING_CANDIDATES = 12
 EMBEDDING_FLOOR = 0.2
 EMBEDDING_RERANK = 48  # compressed-index candidates re-ranked by their exact embedding
+# The nearest look-alikes whose features give no fit are also tried as a centred crop of the query's aspect
+# ratio (matching.verify.verify_centred_crop): 4:3 renditions of pictures whose features are all alike.
+CENTRED_CANDIDATES = 2
 UNHASHED = 256  # the "hash distance" of a candidate found by its embedding alone
 # Features a candidate found by its embedding alone must verify on (a hash candidate: verify.MIN_INLIERS),
 # unless its pixels and edges then correlate strongly (verify.Likeness.strong). Distinct pictures made
@@ -276,7 +286,7 @@ class LocalHashProvider(EventFollower, MatchProvider):
             return views[variant, reduced]
 
         matches = []
-        for image_id in candidates:
+        for rank, image_id in enumerate(candidates):
             target = self._target(image_id, features)
             if target is None:
                 continue
@@ -288,6 +298,10 @@ class LocalHashProvider(EventFollower, MatchProvider):
                 if view is None:
                     continue
                 found = self.decide(image_id, query, UNHASHED, variant, 0, 0, target, view=view)
+                # The nearest few, as they are: also as the centred part of the candidate the query's shape cuts.
+                centred = rank < CENTRED_CANDIDATES and not variant and not reduced
+                if found is None and centred and (seeded := verify_centred_crop(view.features, target[0])) is not None:
+                    found = self.decide(image_id, query, UNHASHED, variant, 0, 0, target, view=view, fit=seeded)
                 if found is not None:
                     matches.append(found)
                     break
@@ -325,13 +339,15 @@ class LocalHashProvider(EventFollower, MatchProvider):
         target: Target | None,
         target_fine: bool = False,
         view: View | None = None,
+        fit: Verification | None = None,
     ) -> Match | None:
         """The match decision for one candidate, with its score and overlaps.
 
         `target` is the candidate's (features, window hashes, usable windows, thumbnail), needed only when the
         hash distance alone is not conclusive, or either picture has fine detail (`query.fine`,
         `target_fine`). `view` is the query's features and pixels to verify with (default: the query
-        at its size, mirrored for a mirrored variant).
+        at its size, mirrored for a mirrored variant). `fit`: a fit made already (from a hypothesis:
+        verify_centred_crop) to judge instead of verifying the features.
         """
         orientation, skew = VARIANTS[variant]
         found_by_embedding = distance >= UNHASHED
@@ -348,9 +364,11 @@ class LocalHashProvider(EventFollower, MatchProvider):
         mirrored = orientation >= 4
         if view is None:
             view = query_view(query, mirrored)
-        checked = verify(view.features, features, min_inliers=WEAK_INLIERS)
+        checked = fit if fit is not None else verify(view.features, features, min_inliers=WEAK_INLIERS)
         if checked is None:
             return None
+        if checked.guided_from:
+            details["guided_from"] = checked.guided_from
         # A weak fit (a detail or a flat picture keeps few distinctive features) is a copy only when guided
         # matching finds more features on it and the pixels then agree strongly.
         weak = checked.weak

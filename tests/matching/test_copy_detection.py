@@ -12,7 +12,7 @@ from bench.corpus import EDITS
 from catalog import demo
 from matching import borders, imaging, verify
 from matching.fingerprint import fine_detail, fingerprint
-from matching.providers import get_provider
+from matching.providers import get_provider, local
 from matching.providers.local import LocalHashProvider
 from tests.images import encode, picture
 
@@ -201,6 +201,28 @@ def test_a_detail_with_few_distinctive_features_is_found_by_guided_matching_and_
     assert found["inliers"] < verify.MIN_INLIERS <= found["guided_inliers"]
     assert found["correlation"] >= verify.STRONG_PIXELS and found["edge_correlation"] >= verify.STRONG_EDGES
     assert_box_near(matches[0].target_box, (0.45, 0.42, 0.95, 0.92))
+
+
+@pytest.mark.parametrize("centred_candidates", [local.CENTRED_CANDIDATES, 0])
+def test_a_4_3_rendition_of_a_grid_of_plain_rectangles_is_found_as_a_centred_crop(
+    make_item, monkeypatch, centred_candidates
+):
+    # A tall grid of flat rectangles (demo painting 98): every corner looks like every other, so the ratio
+    # test leaves too few matches for a first fit, and its 4:3 rendition (top and bottom cut) was missed.
+    # Laid over the painting as its centred 4:3 part, the features pair up by position and the pixels agree.
+    catalog = {number: make_item(seed=number, data=encode(artwork(number), "PNG")) for number in (97, 98, 99)}
+    monkeypatch.setattr(local, "CENTRED_CANDIDATES", centred_candidates)
+    matches = get_provider().match(query(EDITS["4:3 rendition"](artwork(98), None)))
+    if not centred_candidates:  # what the same query found without the centred-crop hypothesis
+        assert matches == []
+        return
+    assert [m.image_id for m in matches] == [catalog[98].pk]
+    found = matches[0].details
+    assert found["guided_from"] == "centred crop" and found["guided_inliers"] >= local.WEAK_SUPPORT
+    assert found["correlation"] >= verify.STRONG_PIXELS and found["edge_correlation"] >= verify.STRONG_EDGES
+    width, height = artwork(98).size
+    kept = width * 3 / 4 / height  # the share of the height a 4:3 rendition keeps
+    assert_box_near(matches[0].target_box, (0, (1 - kept) / 2, 1, (1 + kept) / 2), tolerance=0.03)
 
 
 def test_paintings_made_to_the_catalogs_templates_are_not_copies_even_on_weak_fits(make_item):
