@@ -19,7 +19,6 @@ comparison first asks for it (`Verification.homography`): most weak fits are tur
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -93,16 +92,14 @@ def verify(query_features: bytes, target_features: bytes, min_inliers: int = MIN
     (`Verification.weak`: fewer than MIN_INLIERS inliers, or under MIN_INLIER_RATIO of the matches), refined
     by guided matching, for the caller to judge by their pixels.
     """
-    query_points, query_descriptors, query_size = unpack_features(query_features)
-    target_points, target_descriptors, target_size = unpack_features(target_features)
+    features, query_size, target_size = _unpacked(query_features, target_features)
+    query_pixels, query_descriptors, target_pixels, target_descriptors = features
     if len(query_descriptors) < min_inliers or len(target_descriptors) < min_inliers:
         return None
     pairs = _matcher.knnMatch(query_descriptors, target_descriptors, k=2)
     good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < RATIO * p[1].distance]
     if len(good) < min_inliers:
         return None
-    query_pixels = query_points * np.float32(query_size)
-    target_pixels = target_points * np.float32(target_size)
     source = query_pixels[[m.queryIdx for m in good]]
     destination = target_pixels[[m.trainIdx for m in good]]
     transform, mask = cv2.estimateAffine2D(
@@ -116,7 +113,6 @@ def verify(query_features: bytes, target_features: bytes, min_inliers: int = MIN
     if inliers < min_inliers or (weak and min_inliers >= MIN_INLIERS) or not _plausible(transform):
         return None
     support = 0
-    features = (query_pixels, query_descriptors, target_pixels, target_descriptors)
     if weak:
         refined = guided_fit(*features, transform)
         if refined is not None and refined[1] > inliers:
@@ -133,19 +129,28 @@ def verify_centred_crop(query_features: bytes, target_features: bytes) -> Verifi
     the caller to judge as a weak fit (by its support and its pixels); None when guided matching finds no
     plausible fit there.
     """
+    features, query_size, target_size = _unpacked(query_features, target_features)
+    if len(features[1]) < WEAK_INLIERS or len(features[3]) < WEAK_INLIERS:
+        return None
+    refined = guided_fit(*features, centred_crop(query_size, target_size))
+    if refined is None:
+        return None
+    return _relation(refined[0], 0, 0.0, refined[1], features, query_size, target_size, "centred crop")
+
+
+Features = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # query pixels, descriptors; target's likewise
+
+
+def _unpacked(query_features: bytes, target_features: bytes) -> tuple[Features, tuple[int, int], tuple[int, int]]:
+    """Both sides' feature positions (in pixels of the images they were found on) and descriptors, and the
+    two sizes."""
     query_points, query_descriptors, query_size = unpack_features(query_features)
     target_points, target_descriptors, target_size = unpack_features(target_features)
-    if len(query_descriptors) < WEAK_INLIERS or len(target_descriptors) < WEAK_INLIERS:
-        return None
     features = (
         query_points * np.float32(query_size), query_descriptors, target_points * np.float32(target_size),
         target_descriptors,
     )  # fmt: skip
-    refined = guided_fit(*features, centred_crop(query_size, target_size))
-    if refined is None:
-        return None
-    found = _relation(refined[0], 0, 0.0, refined[1], features, query_size, target_size)
-    return None if found is None else dataclasses.replace(found, guided_from="centred crop")
+    return features, query_size, target_size
 
 
 def centred_crop(query_size: tuple[int, int], target_size: tuple[int, int]) -> np.ndarray:
@@ -164,9 +169,10 @@ def _relation(
     inliers: int,
     inlier_ratio: float,
     support: int,
-    features: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    features: Features,
     query_size: tuple[int, int],
     target_size: tuple[int, int],
+    guided_from: str = "",
 ) -> Verification | None:
     """The Verification of a fitted transform: overlaps and boxes; None when the images do not overlap."""
     perspective_inputs = (*features, query_size) if inliers < PERSPECTIVE_BELOW else None
@@ -177,7 +183,7 @@ def _relation(
     query_box = box_of(cv2.transform(shared[None], cv2.invertAffineTransform(transform))[0], query_size)
     return Verification(
         inliers, inlier_ratio, query_overlap, target_overlap, transform, target_size, query_box, target_box, support,
-        perspective_inputs,
+        perspective_inputs, guided_from,
     )  # fmt: skip
 
 
