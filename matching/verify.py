@@ -130,7 +130,8 @@ def verify_centred_crop(query_features: bytes, target_features: bytes) -> Verifi
     plausible fit there.
     """
     features, query_size, target_size = _unpacked(query_features, target_features)
-    if len(features[1]) < WEAK_INLIERS or len(features[3]) < WEAK_INLIERS:
+    _, query_descriptors, _, target_descriptors = features
+    if len(query_descriptors) < WEAK_INLIERS or len(target_descriptors) < WEAK_INLIERS:
         return None
     refined = guided_fit(*features, centred_crop(query_size, target_size))
     if refined is None:
