@@ -82,9 +82,6 @@ def is_weak(inliers: int, inlier_ratio: float) -> bool:
     return inliers < MIN_INLIERS or inlier_ratio < MIN_INLIER_RATIO
 
 
-_matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
-
-
 def verify(query_features: bytes, target_features: bytes, min_inliers: int = MIN_INLIERS) -> Verification | None:
     """The verified geometric relation from query to target, or None when there is none.
 
@@ -96,12 +93,13 @@ def verify(query_features: bytes, target_features: bytes, min_inliers: int = MIN
     query_pixels, query_descriptors, target_pixels, target_descriptors = features
     if len(query_descriptors) < min_inliers or len(target_descriptors) < min_inliers:
         return None
-    pairs = _matcher.knnMatch(query_descriptors, target_descriptors, k=2)
-    good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < RATIO * p[1].distance]
+    # Each query feature's two nearest catalog features (what BFMatcher.knnMatch computes, as arrays).
+    distances, nearest = cv2.batchDistance(query_descriptors, target_descriptors, -1, normType=cv2.NORM_HAMMING, K=2)
+    good = np.flatnonzero(distances[:, 0] < RATIO * distances[:, 1])  # Lowe's ratio test
     if len(good) < min_inliers:
         return None
-    source = query_pixels[[m.queryIdx for m in good]]
-    destination = target_pixels[[m.trainIdx for m in good]]
+    source = query_pixels[good]
+    destination = target_pixels[nearest[good, 0]]
     transform, mask = cv2.estimateAffine2D(
         source, destination, method=cv2.RANSAC, ransacReprojThreshold=REPROJECTION_ERROR, maxIters=2000,
         confidence=0.995, refineIters=10,
