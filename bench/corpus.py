@@ -246,6 +246,9 @@ EDITS: dict[str, Edit] = {
     "photo of a print (8% keystone)": _keystone,
     "sepia": lambda im, rng: ImageOps.colorize(ImageOps.grayscale(im), (40, 26, 13), (255, 240, 192)),
     "4:3 rendition": _rendition,
+    # Flipped and cut: a one-sided crop and a detail, mirrored (last, so the edits above keep their queries).
+    "crop 25% one side, mirrored": lambda im, rng: ImageOps.mirror(_one_side(0.25)(im, rng)),
+    "detail, mirrored": lambda im, rng: ImageOps.mirror(_detail(im, rng)),
 }
 
 # The robustness targets of the matching issue: recall@1 with zero false matches.
@@ -253,7 +256,8 @@ TARGETS = {name: 0.98 for name in EDITS}
 TARGETS.update({"caption band 15%": 0.90, "watermark band 15%": 0.90, "crop 5-10% per side": 0.97,
                 "rotate 5 degrees": 0.95, "crop 10% per side": 0.95, "crop 15% per side": 0.95,
                 "crop 20% per side": 0.95, "crop 25% one side": 0.90, "detail (half, off-centre)": 0.80,
-                "framed": 0.95, "photo of a print (8% keystone)": 0.95, "4:3 rendition": 1.00})  # fmt: skip
+                "framed": 0.95, "photo of a print (8% keystone)": 0.95, "4:3 rendition": 1.00,
+                "crop 25% one side, mirrored": 0.90, "detail, mirrored": 0.80})  # fmt: skip
 
 
 def encode(image: Image.Image, fmt: str = "JPEG", quality: int = 92) -> bytes:

@@ -75,6 +75,10 @@ EMBEDDING_RERANK = 48  # compressed-index candidates re-ranked by their exact em
 # The nearest look-alikes whose features give no fit are also tried as a centred crop of the query's aspect
 # ratio (matching.verify.verify_centred_crop): 4:3 renditions of pictures whose features are all alike.
 CENTRED_CANDIDATES = 2
+# The reduced view (a detail shown larger) is tried on the nearest few only: every copy it found in the
+# robustness corpus was among the six nearest (bench/robustness.py, docs/benchmarks.md), and each try
+# costs a descriptor match, which a picture that is not in the catalog pays for every candidate.
+REDUCED_CANDIDATES = 6
 UNHASHED = 256  # the "hash distance" of a candidate found by its embedding alone
 # Features a candidate found by its embedding alone must verify on (a hash candidate: verify.MIN_INLIERS),
 # unless its pixels and edges then correlate strongly (verify.Likeness.strong). Distinct pictures made
@@ -292,7 +296,7 @@ class LocalHashProvider(EventFollower, MatchProvider):
                 continue
             # Upright, then mirrored (the embedding does not say which); then reduced (a detail shown larger).
             for variant, reduced in ((0, False), (4, False), (0, True), (4, True)):
-                if variant and not query.mirrored_features:
+                if (variant and not query.mirrored_features) or (reduced and rank >= REDUCED_CANDIDATES):
                     continue
                 view = view_of(variant, reduced)
                 if view is None:
