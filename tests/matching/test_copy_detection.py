@@ -4,6 +4,7 @@ pictures too plain or too fine for a hash: the local provider on a real database
 import dataclasses
 import io
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageOps
@@ -11,7 +12,7 @@ from PIL import Image, ImageDraw, ImageOps
 from bench.corpus import EDITS
 from catalog import demo
 from matching import borders, imaging, verify
-from matching.fingerprint import fine_detail, fingerprint
+from matching.fingerprint import fine_detail, fingerprint, unpack_features
 from matching.providers import get_provider, local
 from matching.providers.local import LocalHashProvider
 from tests.images import encode, picture
@@ -235,6 +236,24 @@ def test_paintings_made_to_the_catalogs_templates_are_not_copies_even_on_weak_fi
         for edit in ("4:3 rendition", "detail (half, off-centre)", "photo of a print (8% keystone)", "framed"):
             matches = get_provider().match(query(EDITS[edit](artwork(number), rng)))
             assert matches == [], (number, edit, [(m.image_id, m.details) for m in matches], catalog)
+
+
+@pytest.mark.parametrize("edit", ["detail (half, off-centre)", "photo of a print (8% keystone)", "thumbnail 200px"])
+def test_the_ratio_tested_pairs_are_opencvs_brute_force_matchers(edit):
+    """verify.ratio_pairs finds the nearest two with faiss: the pairs must be the ones OpenCV's matcher gives."""
+    original, other = artwork(4), artwork(5)
+    catalog_side = fingerprint(imaging.load(encode(original, "PNG")), embed=False)
+    for picture in (EDITS[edit](original, np.random.default_rng(3)), other):
+        query_side = fingerprint(query(picture), for_query=True, embed=False)
+        query_descriptors, target_descriptors = (
+            unpack_features(side.features)[1] for side in (query_side, catalog_side)
+        )
+        pairs = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(query_descriptors, target_descriptors, k=2)
+        expected = [(p[0].queryIdx, p[0].trainIdx) for p in pairs if p[0].distance < verify.RATIO * p[1].distance]
+        good, partner = verify.ratio_pairs(query_descriptors, target_descriptors)
+        assert list(zip(good.tolist(), partner.tolist(), strict=True)) == expected
+        if picture is not other:
+            assert len(expected) >= 15  # a copy: many pairs to compare
 
 
 def test_a_photo_of_a_print_is_compared_along_its_perspective():
