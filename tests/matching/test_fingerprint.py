@@ -107,3 +107,14 @@ def test_block_hashes_are_the_dct_coefficients_above_their_median():
         hashed, key_word = fp.block_hash(block)
         assert np.array_equal(hashed, fp.pack_bits(low > np.median(low[1:])))
         assert key_word == fp.pack_bits(key > np.median(key[1:]))[0]
+
+
+@pytest.mark.parametrize("degrees", fp.SKEW_ANGLES)
+def test_a_skewed_variant_turns_a_slightly_turned_copy_back(degrees):
+    original = picture(800, 600, 12)
+    catalog = fingerprint_of(original)
+    turned = fingerprint_of(original.rotate(-degrees, Image.Resampling.BICUBIC, fillcolor="white"))
+    centre = len(fp.WINDOW_MARGINS) - 1
+    skewed = turned.hashes[fp.VARIANTS.index((0, degrees)), centre]
+    assert fp.hamming(skewed, catalog.hashes[0, centre]) <= 8
+    assert fp.hamming(turned.hashes[0, centre], catalog.hashes[0, centre]) > 24  # upright, the turn shows
