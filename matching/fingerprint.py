@@ -96,7 +96,7 @@ class Fingerprint:
     valid: np.ndarray = field(repr=False)  # (windows,) bool: window had structure to hash
     features: bytes = field(repr=False, default=b"")  # packed ORB keypoints + descriptors
     mirrored_features: bytes = field(repr=False, default=b"")  # queries only
-    palette: tuple[PaletteColor, ...] = ()
+    palette: tuple[PaletteColor, ...] = ()  # catalog images only (the colour filter and palette), as below
     color_shares: dict[str, float] = field(default_factory=dict)
     pixels: np.ndarray | None = field(repr=False, default=None)  # queries only: the grey image features came from
     # What the picture looks like (look-alike search): a unit 1280-float embedding, its most likely
@@ -144,7 +144,7 @@ def fingerprint(loaded: LoadedImage, *, for_query: bool = False, embed: bool | N
     small = feature_image(gray)
     features = pack_features(*detect(small))
     mirrored = pack_features(*detect(np.ascontiguousarray(small[:, ::-1]))) if for_query else b""
-    palette, shares = colors(rgb)
+    palette, shares = colors(rgb) if not for_query else ((), {})  # the catalog's colour filter: not a query's
     looks = embed_image(loaded.image) if (not for_query if embed is None else embed) else None
     return Fingerprint(
         width=loaded.width,

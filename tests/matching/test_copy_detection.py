@@ -243,8 +243,8 @@ def test_the_ratio_tested_pairs_are_opencvs_brute_force_matchers(edit):
     """verify.ratio_pairs finds the nearest two with faiss: the pairs must be the ones OpenCV's matcher gives."""
     original, other = artwork(4), artwork(5)
     catalog_side = fingerprint(imaging.load(encode(original, "PNG")), embed=False)
-    for picture in (EDITS[edit](original, np.random.default_rng(3)), other):
-        query_side = fingerprint(query(picture), for_query=True, embed=False)
+    for shown in (EDITS[edit](original, np.random.default_rng(3)), other):
+        query_side = fingerprint(query(shown), for_query=True, embed=False)
         query_descriptors, target_descriptors = (
             unpack_features(side.features)[1] for side in (query_side, catalog_side)
         )
@@ -252,7 +252,7 @@ def test_the_ratio_tested_pairs_are_opencvs_brute_force_matchers(edit):
         expected = [(p[0].queryIdx, p[0].trainIdx) for p in pairs if p[0].distance < verify.RATIO * p[1].distance]
         good, partner = verify.ratio_pairs(query_descriptors, target_descriptors)
         assert list(zip(good.tolist(), partner.tolist(), strict=True)) == expected
-        if picture is not other:
+        if shown is not other:
             assert len(expected) >= 15  # a copy: many pairs to compare
 
 

@@ -11,6 +11,10 @@ def fingerprint_of(image: Image.Image, fmt: str = "PNG", **options) -> fp.Finger
     return fp.fingerprint(imaging.load(encode(image, fmt, **options), draft_size=512), for_query=True)
 
 
+def catalog_fingerprint_of(image: Image.Image) -> fp.Fingerprint:
+    return fp.fingerprint(imaging.load(encode(image, "PNG"), draft_size=512), embed=False)
+
+
 def test_the_same_file_always_gives_the_same_fingerprint():
     data = image_bytes("JPEG", 640, 480, seed=4)
     first = fp.fingerprint(imaging.load(data))
@@ -63,7 +67,7 @@ def test_flat_windows_are_marked_unusable():
 def test_palette_names_the_colours_and_their_shares():
     image = Image.new("RGB", (200, 100), (220, 30, 30))
     image.paste((30, 60, 200), (0, 0, 50, 100))  # a quarter blue, the rest red
-    result = fingerprint_of(image)
+    result = catalog_fingerprint_of(image)
     assert result.color_shares["red"] == pytest.approx(0.75, abs=0.02)
     assert result.color_shares["blue"] == pytest.approx(0.25, abs=0.02)
     assert result.color_classes == ["red", "blue"]
@@ -75,13 +79,19 @@ def test_palette_names_the_colours_and_their_shares():
 def test_a_speck_of_colour_is_not_a_colour_class():
     image = Image.new("RGB", (200, 200), (250, 250, 250))
     image.paste((30, 160, 60), (0, 0, 20, 20))  # 1% green
-    result = fingerprint_of(image)
+    result = catalog_fingerprint_of(image)
     assert "green" in result.color_shares and "green" not in result.color_classes
 
 
 def test_greyscale_images_are_grey_black_and_white_only():
-    result = fingerprint_of(ImageOps.grayscale(picture(200, 200)).convert("RGB"))
+    result = catalog_fingerprint_of(ImageOps.grayscale(picture(200, 200)).convert("RGB"))
     assert set(result.color_shares) <= {"black", "grey", "white"}
+
+
+def test_colours_are_the_catalogs_a_query_has_none():
+    image = Image.new("RGB", (200, 100), (220, 30, 30))
+    assert catalog_fingerprint_of(image).color_shares
+    assert fingerprint_of(image).palette == () and fingerprint_of(image).color_shares == {}
 
 
 def test_local_features_survive_packing():
