@@ -96,7 +96,7 @@ class Fingerprint:
     valid: np.ndarray = field(repr=False)  # (windows,) bool: window had structure to hash
     features: bytes = field(repr=False, default=b"")  # packed ORB keypoints + descriptors
     mirrored_features: bytes = field(repr=False, default=b"")  # queries only
-    palette: tuple[PaletteColor, ...] = ()  # catalog images only (the colour filter and palette), as below
+    palette: tuple[PaletteColor, ...] = ()  # palette and colour shares: catalog images only (colour filter, item page)
     color_shares: dict[str, float] = field(default_factory=dict)
     pixels: np.ndarray | None = field(repr=False, default=None)  # queries only: the grey image features came from
     # What the picture looks like (look-alike search): a unit 1280-float embedding, its most likely
@@ -144,7 +144,7 @@ def fingerprint(loaded: LoadedImage, *, for_query: bool = False, embed: bool | N
     small = feature_image(gray)
     features = pack_features(*detect(small))
     mirrored = pack_features(*detect(np.ascontiguousarray(small[:, ::-1]))) if for_query else b""
-    palette, shares = colors(rgb) if not for_query else ((), {})  # the catalog's colour filter: not a query's
+    palette, shares = colors(rgb) if not for_query else ((), {})  # nothing reads a query's colours
     looks = embed_image(loaded.image) if (not for_query if embed is None else embed) else None
     return Fingerprint(
         width=loaded.width,
@@ -201,34 +201,30 @@ def window_hashes(gray: np.ndarray, variants: tuple) -> tuple[np.ndarray, np.nda
                 if window != len(WINDOW_MARGINS) - 1:
                     continue  # skewed variants hash only the centre window
                 if angle not in skewed:
-                    skewed[angle] = turned_window(gray, angle, WINDOW_MARGINS[window])
+                    skewed[angle] = window_block(gray, WINDOW_MARGINS[window], angle)
                 block = skewed[angle]
             hashes[index, window], keys[index, window] = block_hash(orient(block, orientation))
     return hashes, keys, valid
 
 
-def window_block(gray: np.ndarray, margin: float) -> np.ndarray:
-    """The centred window with `margin` cut from each side, as a BLOCK x BLOCK float block."""
-    height, width = gray.shape
-    top, left = round(height * margin), round(width * margin)
-    crop = gray[top : height - top or height, left : width - left or width]
-    return cv2.resize(crop, (BLOCK, BLOCK), interpolation=cv2.INTER_AREA).astype(np.float32)
+def window_block(gray: np.ndarray, margin: float, degrees: float = 0.0) -> np.ndarray:
+    """The centred window with `margin` cut from each side, as a BLOCK x BLOCK float block; with `degrees`,
+    of the image turned that much about its centre (counter-clockwise, corners filled from the edges).
 
-
-def turned_window(gray: np.ndarray, degrees: float, margin: float) -> np.ndarray:
-    """window_block of the image turned by `degrees` about its centre (counter-clockwise), same size.
-
-    Only the window is turned (the rotation moved by the window's corner): a third of the pixels
-    for the centre window. The sampling's fixed-point rounding differs now and then by one grey
-    level from turning the whole image, which moved 28 hash bits in all over 600 windows.
+    Only the window is turned (the rotation moved by the window's corner): for the centre window a
+    third of the pixels. Its sampling rounds differently now and then from turning the whole image
+    and cutting the window from that, by one grey level: 28 hash bits in all over 600 windows.
     """
     height, width = gray.shape
     top, left = round(height * margin), round(width * margin)
-    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
-    matrix[:, 2] -= (left, top)
-    size = (width - 2 * left, height - 2 * top)
-    window = cv2.warpAffine(gray, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    return cv2.resize(window, (BLOCK, BLOCK), interpolation=cv2.INTER_AREA).astype(np.float32)
+    if degrees:
+        matrix = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
+        matrix[:, 2] -= (left, top)
+        size = (width - 2 * left, height - 2 * top)
+        crop = cv2.warpAffine(gray, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    else:
+        crop = gray[top : height - top or height, left : width - left or width]
+    return cv2.resize(crop, (BLOCK, BLOCK), interpolation=cv2.INTER_AREA).astype(np.float32)
 
 
 def orient(block: np.ndarray, orientation: int) -> np.ndarray:
