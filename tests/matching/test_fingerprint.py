@@ -91,7 +91,8 @@ def test_greyscale_images_are_grey_black_and_white_only():
 def test_colours_are_the_catalogs_a_query_has_none():
     image = Image.new("RGB", (200, 100), (220, 30, 30))
     assert catalog_fingerprint_of(image).color_shares
-    assert fingerprint_of(image).palette == () and fingerprint_of(image).color_shares == {}
+    queried = fingerprint_of(image)
+    assert queried.palette == () and queried.color_shares == {}
 
 
 def test_local_features_survive_packing():
@@ -122,7 +123,7 @@ def test_block_hashes_are_the_dct_coefficients_above_their_median():
 @pytest.mark.parametrize("degrees", fp.SKEW_ANGLES)
 def test_a_skewed_variant_turns_a_slightly_turned_copy_back(degrees):
     original = picture(800, 600, 12)
-    catalog = fingerprint_of(original)
+    catalog = catalog_fingerprint_of(original)
     turned = fingerprint_of(original.rotate(-degrees, Image.Resampling.BICUBIC, fillcolor="white"))
     centre = len(fp.WINDOW_MARGINS) - 1
     skewed = turned.hashes[fp.VARIANTS.index((0, degrees)), centre]
