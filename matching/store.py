@@ -119,6 +119,8 @@ def iter_embeddings(chunk_size: int = 5000, ids: list[int] | None = None) -> Ite
             return
         vectors = np.frombuffer(b"".join(bytes(row[1]) for row in rows), "<f2").astype(np.float32)
         yield np.array([row[0] for row in rows], dtype=np.int64), vectors.reshape(len(rows), -1)
+        if len(rows) < chunk_size:
+            return  # a short chunk was the last: no query to find there is nothing after it
         last = rows[-1][0]
 
 
