@@ -39,9 +39,11 @@ GUIDE_DISTANCE = 64  # bits of 256: how alike two features paired by position mu
 GUIDED_REPROJECTION = 3.0  # pixels: the refined fit's tolerance (its pairs are already near)
 PERSPECTIVE_RADIUS = 16.0  # pixels: how far from the affine fit a perspective view moves a feature
 PERSPECTIVE_LIMIT = 1.5  # the most one side of the query may be foreshortened against the other
-# RANSAC rounds for the perspective fit. The pairs near a copy's affine fit are mostly right, so RANSAC
-# stops well before this on its own; the cap bounds what a wrong candidate's scattered pairs cost (up to
-# 25 ms at 2000 rounds). 2000 and 500 gave the same recall on every edit of bench/robustness.py.
+# Rounds for the perspective fit (OpenCV's USAC: RANSAC with local optimisation, and a test that drops a
+# bad hypothesis after a few points). The pairs near a copy's affine fit are mostly right, so it stops well
+# before this on its own; the cap bounds what a wrong candidate's scattered pairs cost. USAC fits 40-70
+# pairs in 0.3 ms where plain RANSAC took 3.7 ms at 500 rounds (up to 25 at 2000), and finds more inliers:
+# on bench/robustness.py one more keystoned copy and one more detail, and nothing lost (docs/benchmarks.md).
 PERSPECTIVE_ROUNDS = 500
 MIN_INLIER_RATIO = 0.3
 REPROJECTION_ERROR = 5.0  # pixels, on the ~512 px images features were found on
@@ -283,7 +285,7 @@ def perspective_fit(
     if len(query_index) < MIN_INLIERS:
         return None
     homography, mask = cv2.findHomography(
-        query_pixels[query_index], target_pixels[target_index], cv2.RANSAC, GUIDED_REPROJECTION,
+        query_pixels[query_index], target_pixels[target_index], cv2.USAC_DEFAULT, GUIDED_REPROJECTION,
         maxIters=PERSPECTIVE_ROUNDS, confidence=0.995,
     )  # fmt: skip
     if homography is None or mask is None or abs(homography[2, 2]) < 1e-9:
