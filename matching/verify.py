@@ -13,8 +13,9 @@ itself; a weak fit is only a copy when the pixels then agree strongly (matching.
 
 A fit on fewer than PERSPECTIVE_BELOW inliers also gets a homography through the features paired
 near it, when one fits them better: a photo of a print taken at an angle is a perspective view, and
-the pixel comparison lays the query over the catalog picture along it. It is fitted when the pixel
-comparison first asks for it (`Verification.homography`): most weak fits are turned down before.
+the pixel comparison lays the query over the catalog picture along it, as does the aligned re-hash when
+the window laid along the affine fit hashes apart. It is fitted when first asked for
+(`Verification.homography`): most weak fits are turned down before.
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ faiss.omp_set_num_threads(1)  # as in matching.lookalike: web and import workers
 RATIO = 0.8  # Lowe's ratio test
 MIN_INLIERS = 15
 WEAK_INLIERS = 6  # a first fit this weak (under MIN_INLIERS) is refined, and may be confirmed by its pixels
-PERSPECTIVE_BELOW = 25  # first fits with fewer inliers than this get a perspective fit for pixel comparisons
+# First fits with fewer inliers than this may get a perspective fit (for pixel comparisons and the re-hash).
+# 40 rather than 25: a keystoned photo fitting 25 features was missed (bench/robustness.py).
+PERSPECTIVE_BELOW = 40
 GUIDE_RADIUS = 8.0  # pixels: where a query feature must land, through the fit, to be paired
 GUIDE_DISTANCE = 64  # bits of 256: how alike two features paired by position must be
 GUIDED_REPROJECTION = 3.0  # pixels: the refined fit's tolerance (its pairs are already near)
@@ -42,7 +45,7 @@ PERSPECTIVE_LIMIT = 1.5  # the most one side of the query may be foreshortened a
 # Rounds for the perspective fit (OpenCV's USAC: RANSAC with local optimisation, and a test that drops a
 # bad hypothesis after a few points). The pairs near a copy's affine fit are mostly right, so it stops well
 # before this on its own; the cap bounds what a wrong candidate's scattered pairs cost. USAC fits 40-70
-# pairs in 0.3 ms where plain RANSAC took 3.7 ms at 500 rounds (up to 25 at 2000), and finds more inliers:
+# pairs in 0.3 ms where plain RANSAC took 3.7 ms at 500 rounds (up to 25 ms at 2000), and finds more inliers:
 # on bench/robustness.py one more keystoned copy and one more detail, and nothing lost (docs/benchmarks.md).
 PERSPECTIVE_ROUNDS = 500
 MIN_INLIER_RATIO = 0.3
@@ -339,23 +342,35 @@ def overlaps(
 
 
 def aligned_distance(
-    query_pixels: np.ndarray, checked: Verification, target_hashes: np.ndarray, target_valid: np.ndarray
+    query_pixels: np.ndarray,
+    checked: Verification,
+    target_hashes: np.ndarray,
+    target_valid: np.ndarray,
+    perspective: bool = False,
 ) -> tuple[int, int] | None:
     """Re-hash the query where a catalog window lies (through the verified transform) and compare.
 
     Returns (256-bit distance, window) for the largest catalog window that lies wholly inside the
     query, or None when none does. A true copy, once aligned, hashes like an untouched one; a
-    chance alignment of features (repeating patterns) does not.
+    chance alignment of features (repeating patterns) does not. `perspective`: along the fit's
+    homography (a photo of a print taken at an angle), or None when it has none.
     """
+    if perspective and checked.homography is None:
+        return None
+    # Target pixel -> query pixel: a perspective view's inverse homography, or the inverse affine transform.
+    inverse = (
+        np.linalg.inv(checked.homography)
+        if perspective
+        else np.vstack([cv2.invertAffineTransform(checked.transform), [0, 0, 1]])
+    )
     target_width, target_height = checked.target_size
-    inverse = cv2.invertAffineTransform(checked.transform)  # target -> query
     query_height, query_width = query_pixels.shape
     for window, margin in enumerate(WINDOW_MARGINS):
         if not target_valid[window]:
             continue
         x0, y0 = margin * target_width, margin * target_height
         x1, y1 = (1 - margin) * target_width, (1 - margin) * target_height
-        corners = cv2.transform(np.array([[[x0, y0], [x1, y0], [x1, y1], [x0, y1]]], np.float32), inverse)[0]
+        corners = cv2.perspectiveTransform(np.array([[[x0, y0], [x1, y0], [x1, y1], [x0, y1]]], np.float64), inverse)[0]
         slack = 0.01 * max(query_width, query_height)
         if (
             (corners < -slack).any()
@@ -363,17 +378,21 @@ def aligned_distance(
             or (corners[:, 1] > query_height + slack).any()
         ):
             continue
-        # Block pixel -> target pixel -> query pixel, as one affine map for warpAffine.
+        # Block pixel -> target pixel -> query pixel, as one map for warpAffine (warpPerspective along a homography).
         to_target = np.array([[(x1 - x0) / BLOCK, 0, x0], [0, (y1 - y0) / BLOCK, y0], [0, 0, 1]], np.float64)
-        to_query = np.vstack([inverse, [0, 0, 1]]) @ to_target
+        to_query = inverse @ to_target
+        to_query /= to_query[2, 2]
         step = max(1.0, float(np.sqrt(abs(np.linalg.det(to_query[:2, :2])))))
         smooth = (
             cv2.GaussianBlur(query_pixels.astype(np.float32), (0, 0), sigmaX=0.5 * step) if step > 1.5 else query_pixels
         )
-        block = cv2.warpAffine(
-            smooth.astype(np.float32), to_query[:2], (BLOCK, BLOCK), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-            borderMode=cv2.BORDER_REPLICATE,
-        )  # fmt: skip
+        flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+        source = smooth.astype(np.float32)
+        block = (
+            cv2.warpPerspective(source, to_query, (BLOCK, BLOCK), flags=flags, borderMode=cv2.BORDER_REPLICATE)
+            if perspective
+            else cv2.warpAffine(source, to_query[:2], (BLOCK, BLOCK), flags=flags, borderMode=cv2.BORDER_REPLICATE)
+        )
         hashed, _key = block_hash(block)
         return int(hamming(hashed, target_hashes[window])), window
     return None

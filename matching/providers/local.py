@@ -384,6 +384,10 @@ class LocalHashProvider(EventFollower, MatchProvider):
         similarity = 0.5  # features agree but nothing could be compared (stored before thumbnails were)
         if view.pixels is not None:
             aligned = aligned_distance(view.pixels, checked, target_hashes, target_valid)
+            if aligned is not None and aligned[0] > ALIGNED_DISTANCE:
+                # Apart along the affine fit: a photo of a print taken at an angle is aligned by its homography.
+                along = aligned_distance(view.pixels, checked, target_hashes, target_valid, perspective=True)
+                aligned = along if along is not None and along[0] < aligned[0] else aligned
             hash_agrees = aligned is not None and aligned[0] <= ALIGNED_DISTANCE
             if aligned is not None:
                 details["aligned_distance"] = aligned[0]

@@ -285,6 +285,30 @@ def test_a_photo_of_a_print_with_few_features_is_found(artworks):
     assert matches[0].details["correlation"] >= verify.STRONG_PIXELS
 
 
+def test_a_photo_of_a_print_whose_window_hashes_apart_along_the_affine_fit_is_re_hashed_along_its_perspective(
+    make_item,
+):
+    # Painting 28 photographed at an angle: 15 features fit one affine transform, but the window laid over the
+    # photo along it is a few pixels off at its edges and hashes 74 bits apart (a copy must come within 64).
+    # Along the homography through the same features it comes within 40, and the photo is a copy.
+    original = artwork(28)
+    photo = EDITS["photo of a print (8% keystone)"](original, np.random.default_rng(1))
+    catalog_side = fingerprint(imaging.load(encode(original, "PNG")), embed=False)
+    query_side = fingerprint(query(photo), for_query=True, embed=False)
+    checked = verify.verify(query_side.features, catalog_side.features, min_inliers=verify.WEAK_INLIERS)
+    assert checked is not None and not checked.weak and checked.homography is not None
+    hashes, valid = catalog_side.hashes[0], catalog_side.valid
+    along_affine = verify.aligned_distance(query_side.pixels, checked, hashes, valid)
+    along_perspective = verify.aligned_distance(query_side.pixels, checked, hashes, valid, perspective=True)
+    assert along_perspective[0] <= local.ALIGNED_DISTANCE < along_affine[0]
+    no_perspective = dataclasses.replace(checked, perspective_inputs=None)
+    assert verify.aligned_distance(query_side.pixels, no_perspective, hashes, valid, perspective=True) is None
+    catalog = {number: make_item(seed=number, data=encode(artwork(number), "PNG")) for number in (27, 28, 29)}
+    matches = get_provider().match(query(photo))
+    assert [m.image_id for m in matches] == [catalog[28].pk]
+    assert matches[0].details["aligned_distance"] <= local.ALIGNED_DISTANCE
+
+
 # --- pictures in a plain border ------------------------------------------------------------------
 
 
