@@ -1,4 +1,4 @@
-"""The picture inside a border: a mat and a frame, a scan's blank margins, a letterbox.
+"""The picture inside a border (a mat and a frame, a scan's margins, a letterbox), or a print shot at an angle.
 
 A framed copy (a mat and a moulded frame around the picture, as a framing shop or a gallery's
 website shows it) hashes like nothing in the catalog: its windows are centred on the frame, and a
@@ -16,6 +16,7 @@ import dataclasses
 
 import cv2
 import numpy as np
+from PIL import Image
 
 from matching.imaging import LoadedImage
 
@@ -92,3 +93,89 @@ def outer(inner: Box, box: Box) -> Box:
     left, top, right, bottom = box
     width, height = right - left, bottom - top
     return (left + inner[0] * width, top + inner[1] * height, left + inner[2] * width, top + inner[3] * height)
+
+
+# --- a print photographed at an angle ------------------------------------------------------------
+
+WALL_DISTANCE = 24.0  # RGB distance from the ground's median colour at which a pixel is the print's
+WALL_PLAIN = 0.9  # share of the outermost ring within WALL_DISTANCE / 2 of its median: a plain ground
+MIN_PRINT = 0.3  # the print covers at least this share of the photo ...
+MAX_PRINT = 0.95  # ... and leaves some ground around it
+MIN_SLANT = 0.02  # a corner this far (share of a side) from the outline's bounding box: a slanted print
+
+
+def print_corners(image) -> np.ndarray | None:
+    """The four corners (pixels of `image`, PIL; top left, top right, bottom right, bottom left) of a print
+    photographed at an angle on a plain ground (a wall, a table), or None when there is no such outline.
+
+    The ground is the colour of the picture's outermost ring, which must be plain; the print is what
+    differs from it. Its outline must be a convex quadrilateral (four corners once simplified) covering
+    MIN_PRINT to MAX_PRINT of the photo, slanted (an upright one is a plain border: `inner_box`).
+    """
+    image = image if image.mode == "RGB" else image.convert("RGB")
+    width, height = image.size
+    scale = min(1.0, SIDE / max(height, width))
+    if min(height, width) * scale < MIN_SIDE:
+        return None
+    # The outermost ring (two pixels of the shrunk picture), read before anything else: most pictures stop here.
+    edge = max(2, round(2 / scale))
+    strips = [(0, 0, width, edge), (0, height - edge, width, height), (0, 0, edge, height),
+              (width - edge, 0, width, height)]  # fmt: skip
+    ring = np.concatenate([np.asarray(image.crop(strip)).reshape(-1, 3) for strip in strips])
+    ring = ring[:: max(1, len(ring) // 4096)].astype(np.float32)  # a few thousand of its pixels tell
+    ground = np.median(ring, axis=0)
+    if np.mean(np.square(ring - ground).sum(axis=1) <= (WALL_DISTANCE / 2) ** 2) < WALL_PLAIN:
+        return None  # no plain ground around the picture
+    rgb = np.asarray(image)
+    if scale < 1:
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+    small_height, small_width = rgb.shape[:2]
+    mask = (np.square(rgb.astype(np.float32) - ground).sum(axis=2) > WALL_DISTANCE**2).astype(np.uint8)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return None
+    hull = cv2.convexHull(max(contours, key=cv2.contourArea))
+    area = cv2.contourArea(hull) / (small_width * small_height)
+    if not MIN_PRINT <= area <= MAX_PRINT:
+        return None
+    corners = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True).reshape(-1, 2).astype(np.float32)
+    if len(corners) != 4 or not cv2.isContourConvex(corners):
+        return None
+    corners = _ordered(corners)
+    left, top = corners.min(axis=0)
+    right, bottom = corners.max(axis=0)
+    box = np.array([[left, top], [right, top], [right, bottom], [left, bottom]], np.float32)
+    slant = np.abs(corners - box) / np.array([right - left, bottom - top], np.float32)
+    if slant.max() < MIN_SLANT:
+        return None  # upright: a plain border, which inner_box peels
+    return corners / scale
+
+
+def _ordered(corners: np.ndarray) -> np.ndarray:
+    """Four points as top left, top right, bottom right, bottom left."""
+    total, difference = corners.sum(axis=1), corners[:, 0] - corners[:, 1]
+    return corners[[np.argmin(total), np.argmax(difference), np.argmax(total), np.argmin(difference)]]
+
+
+def rectified(loaded: LoadedImage, corners: np.ndarray) -> LoadedImage:
+    """The print within `corners` (print_corners) seen straight on: a query of its own."""
+    top_left, top_right, bottom_right, bottom_left = corners
+    width = max(np.linalg.norm(top_right - top_left), np.linalg.norm(bottom_right - bottom_left))
+    height = max(np.linalg.norm(bottom_left - top_left), np.linalg.norm(bottom_right - top_right))
+    size = (max(1, round(float(width))), max(1, round(float(height))))
+    target = np.array([[0, 0], [size[0], 0], [size[0], size[1]], [0, size[1]]], np.float32)
+    transform = cv2.getPerspectiveTransform(corners.astype(np.float32), target)
+    flat = cv2.warpPerspective(np.asarray(loaded.image.convert("RGB")), transform, size, flags=cv2.INTER_LINEAR)
+    ratio = loaded.width / max(1, loaded.image.width)  # the decoded picture may be smaller than its file
+    return dataclasses.replace(
+        loaded, image=Image.fromarray(flat), width=max(1, round(size[0] * ratio)),
+        height=max(1, round(size[1] * ratio)), sha256="",
+    )  # fmt: skip
+
+
+def corners_box(corners: np.ndarray, size: tuple[int, int]) -> Box:
+    """The bounding box of `corners` (pixels) as fractions of an image of `size`."""
+    (left, top), (right, bottom) = corners.min(axis=0) / size, corners.max(axis=0) / size
+    return tuple(float(np.clip(value, 0.0, 1.0)) for value in (left, top, right, bottom))

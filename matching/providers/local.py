@@ -217,11 +217,20 @@ class LocalHashProvider(EventFollower, MatchProvider):
         matches = self.match_fingerprint(
             fingerprint(query, for_query=True), limit=limit, min_score=min_score, looks=looks, thorough=thorough
         )
-        if matches or (box := borders.inner_box(query.image)) is None:
+        if matches:
             return matches
-        # A picture in a plain border (a mat and a frame): the picture inside, by its hashes and features.
-        inner = fingerprint(borders.inside(query, box), for_query=True)
-        return [within_border(found, box) for found in self.match_fingerprint(inner, limit=limit, min_score=min_score)]
+        if (box := borders.inner_box(query.image)) is not None:
+            # A picture in a plain border (a mat and a frame): the picture inside, by its hashes and features.
+            inner = fingerprint(borders.inside(query, box), for_query=True)
+            matches = self.match_fingerprint(inner, limit=limit, min_score=min_score)
+            if matches:
+                return [within_border(found, box) for found in matches]
+        if (corners := borders.print_corners(query.image)) is None:
+            return []
+        # A print photographed at an angle on a plain ground: the print seen straight on.
+        flat = fingerprint(borders.rectified(query, corners), for_query=True)
+        box = borders.corners_box(corners, query.image.size)
+        return [within_border(found, box) for found in self.match_fingerprint(flat, limit=limit, min_score=min_score)]
 
     def match_fingerprint(
         self,

@@ -352,3 +352,54 @@ def test_a_framed_picture_that_is_not_in_the_catalog_matches_nothing(artworks):
 @pytest.mark.parametrize("size", [(1, 1), (1, 400), (400, 1), (12, 300), (300, 12), (300, 40)])
 def test_slivers_and_plain_pictures_have_no_border(size):
     assert borders.inner_box(Image.new("RGB", size, (200, 200, 200))) is None
+
+
+# --- a print photographed at an angle ------------------------------------------------------------
+
+
+def keystoned(number: int) -> tuple[Image.Image, np.ndarray]:
+    """bench/corpus.py's photo of a print of painting `number` (top edge 8% narrower, on a grey wall), and
+    where the print's corners lie in it (top left, top right, bottom right, bottom left)."""
+    original = artwork(number)
+    width, height = original.size
+    margin, inset = round(0.06 * max(width, height)), 0.04 * width
+    corners = [(margin + inset, margin), (margin + width - inset, margin), (margin + width, margin + height),
+               (margin, margin + height)]  # fmt: skip
+    return EDITS["photo of a print (8% keystone)"](original, np.random.default_rng(1)), np.array(corners)
+
+
+def test_the_corners_of_a_print_on_a_wall_are_found_and_other_pictures_have_none():
+    for number in (6, 62, 86):
+        photo, where = keystoned(number)
+        found = borders.print_corners(query(photo).image)
+        assert found is not None and np.abs(found - where).max() <= 0.015 * max(photo.size), number
+    assert borders.print_corners(query(artwork(86)).image) is None  # no ground around it
+    assert borders.print_corners(query(framed(artwork(1), 60, 40)[0]).image) is None  # upright: a plain border
+    disc = Image.new("RGB", (400, 300), (250, 250, 250))
+    ImageDraw.Draw(disc).ellipse((80, 40, 320, 260), fill=(200, 40, 40))
+    assert borders.print_corners(disc) is None  # a plain ground, but no four-cornered outline on it
+    assert borders.print_corners(Image.new("RGB", (400, 300), (120, 120, 120))) is None  # nothing on the ground
+
+
+def test_a_photo_of_a_print_no_fit_finds_is_found_seen_straight_on(make_item, monkeypatch):
+    # Painting 86 photographed at an angle: its few features give no usable fit, so neither its hashes nor
+    # the embedding stage find it. Seen straight on (its outline on the wall rectified), it hashes as the
+    # catalog picture does.
+    catalog = {number: make_item(seed=number, data=encode(artwork(number), "PNG")) for number in (85, 86, 87)}
+    photo, where = keystoned(86)
+    with monkeypatch.context() as patched:
+        patched.setattr(borders, "print_corners", lambda image: None)  # the pass switched off
+        assert get_provider().match(query(photo)) == []
+    matches = get_provider().match(query(photo))
+    assert [m.image_id for m in matches] == [catalog[86].pk]
+    assert matches[0].details["method"] == "hash"
+    outline = (where.min(axis=0) / photo.size).tolist() + (where.max(axis=0) / photo.size).tolist()
+    assert_box_near(matches[0].query_box, outline, 0.02)
+    assert_box_near(matches[0].target_box, (0, 0, 1, 1), 0.02)
+
+
+def test_a_photo_of_a_print_that_is_not_in_the_catalog_matches_nothing(make_item):
+    for number in (84, 85, 86):
+        make_item(seed=number, data=encode(artwork(number), "PNG"))
+    for number in (41, 62, 92):
+        assert get_provider().match(query(keystoned(number)[0])) == []
