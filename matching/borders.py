@@ -173,9 +173,3 @@ def rectified(loaded: LoadedImage, corners: np.ndarray) -> LoadedImage:
         loaded, image=Image.fromarray(flat), width=max(1, round(size[0] * ratio)),
         height=max(1, round(size[1] * ratio)), sha256="",
     )  # fmt: skip
-
-
-def corners_box(corners: np.ndarray, size: tuple[int, int]) -> Box:
-    """The bounding box of `corners` (pixels) as fractions of an image of `size`."""
-    (left, top), (right, bottom) = corners.min(axis=0) / size, corners.max(axis=0) / size
-    return tuple(float(np.clip(value, 0.0, 1.0)) for value in (left, top, right, bottom))

@@ -57,6 +57,7 @@ from matching.verify import (
     Verification,
     aligned_correlation,
     aligned_distance,
+    box_of,
     verify,
     verify_centred_crop,
 )
@@ -229,7 +230,7 @@ class LocalHashProvider(EventFollower, MatchProvider):
             return []
         # A print photographed at an angle on a plain ground: the print seen straight on.
         flat = fingerprint(borders.rectified(query, corners), for_query=True)
-        box = borders.corners_box(corners, query.image.size)
+        box = box_of(corners, query.image.size)  # the outline's bounding box in the query
         return [within_border(found, box) for found in self.match_fingerprint(flat, limit=limit, min_score=min_score)]
 
     def match_fingerprint(
