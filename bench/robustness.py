@@ -7,7 +7,8 @@ Originals (scikit-image's sample photos and demo artworks) are ingested into a t
 through the real ingest path (embeddings included) and indexed by the local provider. Every edit of
 every original is a query: recall@1 counts the queries whose best match is their original. A false
 match is any match reported for a distractor (an image unrelated to every original) or any other
-original reported for an edited query.
+original reported for an edited query. Each edit's row also counts the photos and the artworks found
+apart (the issue measured natural photos and painted art apart).
 
 Distractors: never-indexed demo artworks (paintings), tiles of the texture and astronomy samples
 (repeating patterns), and Google's Noto emoji (flat graphics; the npm package
@@ -154,6 +155,7 @@ def run(
     chosen = {name: apply for name, apply in corpus.EDITS.items() if not edits or name in edits}
     for edit, apply in chosen.items():
         hits, counted = 0, 0
+        by_kind = {"photo": [0, 0], "art": [0, 0]}  # found, counted: the issue measured these apart
         for index, name in enumerate(names):
             query = apply(originals[name], rng)
             if np.asarray(query.convert("L"), dtype=np.float32).std() < fingerprint.MIN_WINDOW_STD:
@@ -167,6 +169,8 @@ def run(
             latencies.append(time.perf_counter() - began)
             hit = bool(matches) and id_to_name[matches[0].image_id] == name
             hits += hit
+            kind = by_kind[name.partition(":")[0]]
+            kind[0], kind[1] = kind[0] + hit, kind[1] + 1
             if not hit:
                 misses.append((edit, name))
             false_matches += [(edit, name, id_to_name[m.image_id]) for m in matches if id_to_name[m.image_id] != name]
@@ -175,7 +179,9 @@ def run(
                 baseline_rows[baseline.name].append((edit, index, found, distance))
             if index < orb_sample:
                 orb_rows.append((edit, index, *orb.nearest(query)))
-        ours[edit] = {"recall": hits / counted, "target": corpus.TARGETS[edit], "unmatchable": unmatchable.get(edit, 0)}
+        ours[edit] = {"recall": hits / counted, "target": corpus.TARGETS[edit], "unmatchable": unmatchable.get(edit, 0),
+                      "photos": f"{by_kind['photo'][0]}/{by_kind['photo'][1]}",
+                      "artworks": f"{by_kind['art'][0]}/{by_kind['art'][1]}"}  # fmt: skip
         print(f"  {edit:24s} recall@1 {hits / counted:.3f}", flush=True)
     query_seconds = time.perf_counter() - started
 
@@ -298,12 +304,14 @@ def table(result: dict) -> str:
     columns = " | ".join(
         f"{n} ({'≥' if n == BruteForceORB.name else '≤'}{result['baselines'][n]['threshold']})" for n in names
     )
-    header = f"| edit | target | Likeness | {columns} |"
-    lines = [header, "|" + "---|" * (3 + len(names))]
+    header = f"| edit | target | Likeness | photos found | artworks found | {columns} |"
+    lines = [header, "|" + "---|" * (5 + len(names))]
     for edit, row in result["ours"].items():
         mark = "" if row["recall"] >= row["target"] else " ✗"
         others = " | ".join(f"{result['baselines'][n]['recall'][edit]:.3f}" for n in names)
-        lines.append(f"| {edit} | {row['target']:.2f} | {row['recall']:.3f}{mark} | {others} |")
+        lines.append(
+            f"| {edit} | {row['target']:.2f} | {row['recall']:.3f}{mark} | {row['photos']} | {row['artworks']} | {others} |"
+        )
     if result["unmatchable"]:
         lines.append(f"\nleft out as unmatchable (no structure left after the edit): {result['unmatchable']}")
     lines.append(
