@@ -272,13 +272,39 @@ _orb = None
 MIN_FEATURE_SIDE = 16
 
 
+FEATURE_GAIN = 2.0  # grey levels are spread at most this much before corners are sought (docs/benchmarks.md)
+SPREAD_TAIL = 0.01  # the share of pixels at each end left out of the spread range
+
+
+def spread(gray: np.ndarray) -> np.ndarray:
+    """The picture with its grey levels spread over the whole range, at most FEATURE_GAIN times.
+
+    ORB's corner test is absolute (FAST: 10 grey levels), so a pale or low-contrast picture, whose shapes
+    differ by a few levels, kept few corners, and a detail or a photo of it fewer still. Spread first,
+    the same picture gives the corners its contrast allows whatever its exposure. ORB's descriptors
+    compare pixels' order, which spreading keeps; only which corners are found changes. The levels
+    between the 1st and 99th percentiles are mapped around the middle of the range.
+    """
+    counts = cv2.calcHist([gray], [0], None, [256], [0, 256]).ravel().cumsum()
+    low = int(np.searchsorted(counts, counts[-1] * SPREAD_TAIL))
+    high = int(np.searchsorted(counts, counts[-1] * (1 - SPREAD_TAIL)))
+    gain = min(255.0 / max(high - low, 1), FEATURE_GAIN)
+    if gain <= 1.0:
+        return gray
+    table = np.clip((np.arange(256) - (low + high) / 2) * gain + 127.5, 0, 255).astype(np.uint8)
+    return cv2.LUT(gray, table)
+
+
 def detect(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
-    """ORB keypoints (x, y in relative coordinates) and descriptors."""
+    """ORB keypoints (x, y in relative coordinates) and descriptors, found on the picture's spread grey levels."""
     global _orb
     if _orb is None:  # built once per process: creating ORB is slower than running it on 512 px
         _orb = cv2.ORB_create(nfeatures=MAX_FEATURES, fastThreshold=10, edgeThreshold=15, patchSize=15)
     # A sliver (a side of a few pixels) has no corners to find, and ORB's pyramid cannot shrink it.
-    keypoints, descriptors = _orb.detectAndCompute(gray, None) if min(gray.shape) >= MIN_FEATURE_SIDE else ((), None)
+    if min(gray.shape) >= MIN_FEATURE_SIDE:
+        keypoints, descriptors = _orb.detectAndCompute(spread(gray), None)
+    else:
+        keypoints, descriptors = (), None
     if descriptors is None or not keypoints:
         return np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), gray.shape[::-1]
     points = np.array([kp.pt for kp in keypoints], dtype=np.float32)

@@ -10,8 +10,10 @@ from django.db import transaction
 from matching.fingerprint import COLOR_CLASS_MIN_SHARE, THUMBNAIL_SIDE, WINDOW_MARGINS, Fingerprint, PaletteColor
 from matching.models import ImageColor, ImageEmbedding, ImageFingerprint, IndexEvent
 
-VERSION = 2
+VERSION = 3
 # 2: the fine-detail flag (bit FINE_BIT of valid_windows) and the thumbnail; update_index remakes version-1 rows.
+# 3: local features are found on the spread grey levels (matching.fingerprint.spread); update_index remakes
+#    older rows.
 FINE_BIT = 1 << 7
 # 2: suggested tags are made from the classifier's full output, so version-1 rows are made again.
 # 3: the network sees the whole picture padded to a square, not its centre square, and fainter words are

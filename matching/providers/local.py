@@ -88,6 +88,11 @@ EMBEDDING_MIN_INLIERS = 25
 # A first fit on fewer than verify.MIN_INLIERS features (but WEAK_INLIERS or more) counts only when guided
 # matching brings it this many and the pixels then correlate strongly: details and flat pictures.
 WEAK_SUPPORT = 10
+# A weak fit must also lay one picture (nearly) inside the other: every edit a copy is made by does (a crop
+# or a detail lies inside the catalog picture, a frame, a caption or a wall lies around it). Two pictures
+# made to one template agree on a part of each (a stretch of one wave painting over a stretch of another),
+# which a weak fit's pixels cannot tell from a copy.
+WEAK_CONTAINMENT = 0.9
 ALIGNED_DISTANCE = 64  # after verification, the aligned window must hash this close (random: ~128)
 MIN_CORRELATION = 0.6  # after verification, the query laid over the catalog thumbnail must correlate this well
 
@@ -387,6 +392,8 @@ class LocalHashProvider(EventFollower, MatchProvider):
         # matching finds more features on it and the pixels then agree strongly.
         weak = checked.weak
         if weak and (checked.support < WEAK_SUPPORT or view.pixels is None or thumbnail is None):
+            return None
+        if weak and max(checked.query_overlap, checked.target_overlap) < WEAK_CONTAINMENT:
             return None
         details["inliers"] = checked.inliers
         if checked.support:

@@ -129,3 +129,27 @@ def test_a_skewed_variant_turns_a_slightly_turned_copy_back(degrees):
     skewed = turned.hashes[fp.VARIANTS.index((0, degrees)), centre]
     assert fp.hamming(skewed, catalog.hashes[0, centre]) <= 8
     assert fp.hamming(turned.hashes[0, centre], catalog.hashes[0, centre]) > 24  # upright, the turn shows
+
+
+def test_spreading_grey_levels_keeps_their_order_at_most_doubles_their_range_and_leaves_full_ranges_alone():
+    rng = np.random.default_rng(4)
+    pale = rng.integers(112, 144, (120, 160)).astype(np.uint8)  # 32 levels: spread to 64 at most
+    spread = fp.spread(pale)
+    order = np.argsort(pale.ravel(), kind="stable")
+    assert np.all(np.diff(spread.ravel()[order].astype(int)) >= 0)  # brighter stays brighter
+    assert 2 * np.ptp(pale) - 4 <= np.ptp(spread) <= fp.FEATURE_GAIN * np.ptp(pale) + 2
+    moderate = rng.integers(20, 220, (120, 160)).astype(np.uint8)
+    assert np.ptp(pale) < np.ptp(fp.spread(moderate)) <= 255
+    full = np.where(rng.random((120, 160)) < 0.5, 0, 255).astype(np.uint8)
+    full[:10] = rng.integers(0, 256, (10, 160))  # its middle 98% span every level already
+    assert np.array_equal(fp.spread(full), full)
+
+
+def test_a_pale_picture_keeps_more_corners_once_spread(monkeypatch):
+    # The same picture at a quarter of its contrast: ORB's corner test is absolute (10 grey levels), so
+    # without spreading the grey levels first the pale one kept far fewer corners.
+    gray = np.asarray(picture(512, 384, 7).convert("L"), dtype=np.float32)
+    pale = np.clip((gray - gray.mean()) / 4 + 128, 0, 255).astype(np.uint8)
+    spread = len(fp.detect(pale)[0])
+    monkeypatch.setattr(fp, "FEATURE_GAIN", 1.0)
+    assert spread > 1.5 * len(fp.detect(pale)[0])
