@@ -31,15 +31,24 @@ MIN_BORDER = 0.03  # a border narrower than this on every side is no border
 MIN_SIDE = 16  # pixels (once shrunk): narrower pictures are not looked at
 
 
+def _scale(width: int, height: int) -> float:
+    """How much a picture is shrunk to be looked at: to SIDE on its long side, never enlarged."""
+    return min(1.0, SIDE / max(height, width))
+
+
+def _shrunk(pixels: np.ndarray, scale: float) -> np.ndarray:
+    """`pixels` (grey or RGB) shrunk by `scale` with area averaging; as they are when `scale` is 1."""
+    if scale >= 1:
+        return pixels
+    height, width = pixels.shape[:2]
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
+
+
 def inner_box(image) -> Box | None:
     """Where the picture inside a plain border lies in `image` (PIL), or None when it has no border."""
     gray = np.asarray(image.convert("L"))
-    height, width = gray.shape
-    scale = min(1.0, SIDE / max(height, width))
-    if scale < 1:
-        size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
-    gray = gray.astype(np.float32)
+    gray = _shrunk(gray, _scale(gray.shape[1], gray.shape[0])).astype(np.float32)
     height, width = gray.shape
     if min(height, width) < MIN_SIDE:
         return None  # a sliver has no border to speak of (and no lines to peel)
@@ -114,7 +123,7 @@ def print_corners(image) -> np.ndarray | None:
     """
     image = image if image.mode == "RGB" else image.convert("RGB")
     width, height = image.size
-    scale = min(1.0, SIDE / max(height, width))
+    scale = _scale(width, height)
     if min(height, width) * scale < MIN_SIDE:
         return None
     # The outermost ring (two pixels of the shrunk picture), read before anything else: most pictures stop here.
@@ -126,10 +135,7 @@ def print_corners(image) -> np.ndarray | None:
     ground = np.median(ring, axis=0)
     if np.mean(np.square(ring - ground).sum(axis=1) <= (WALL_DISTANCE / 2) ** 2) < WALL_PLAIN:
         return None  # no plain ground around the picture
-    rgb = np.asarray(image)
-    if scale < 1:
-        size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+    rgb = _shrunk(np.asarray(image), scale)
     small_height, small_width = rgb.shape[:2]
     mask = (np.square(rgb.astype(np.float32) - ground).sum(axis=2) > WALL_DISTANCE**2).astype(np.uint8)
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
