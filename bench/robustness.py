@@ -264,6 +264,8 @@ def run(
             # The likeness rule's margin: how close a wrong candidate came to a strong likeness.
             "highest_wrong_edges_at_strong_pixels": max(edges_at_strong_pixels, default=None),
             "wrong_strong": sum(value is not None and value.strong for value in checks["correlations"]),
+            # Wrong candidates laid over a plain part of the catalog picture that were plain alike (the features decide).
+            "wrong_plain": sum(value is not None and value.plain for value in checks["correlations"]),
             "verifications_per_query": round(checks["verifications"] / max(1, len(distractor_images)), 2),
         },
         "misses": misses,

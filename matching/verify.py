@@ -400,6 +400,10 @@ def aligned_distance(
 
 MIN_COMPARED = 0.08  # share of the thumbnail the query must cover for the comparison to count
 MIN_CONTRAST = 4.0  # grey levels (standard deviation) each side needs for a correlation to mean anything
+# Both sides under MIN_CONTRAST, the plainer at least this share of the other's: alike in being plain (a detail
+# of a sky or a colour field, whose texture the thumbnail averages away). On bench/robustness.py's details: true
+# 0.87-0.98; every wrong candidate laid over a plain part of a thumbnail was itself 8-28x as varied.
+PLAIN_AGREEMENT = 0.7
 MAX_SHIFT = 3.0  # thumbnail pixels the alignment may be refined by
 STRONG_PIXELS = 0.98  # a strong likeness: grey values and ...
 STRONG_EDGES = 0.95  # ... edges correlating this well
@@ -411,6 +415,9 @@ class Likeness:
 
     pixels: float  # normalised cross-correlation of the grey values
     edges: float  # the same of their gradients (x and y): flat areas count for nothing here
+    # Both sides too plain to correlate, and alike in that (PLAIN_AGREEMENT): pixels and edges are 0 and mean
+    # nothing. The thumbnail is too coarse to tell a copy from chance there: only the features can.
+    plain: bool = False
 
     @property
     def strong(self) -> bool:
@@ -442,8 +449,9 @@ def aligned_correlation(query_pixels: np.ndarray, checked: Verification, thumbna
     if mask.mean() < MIN_COMPARED:
         return None
     reference = thumbnail.astype(np.float32)
-    if warped[mask].std() < MIN_CONTRAST or reference[mask].std() < MIN_CONTRAST:
-        return None
+    low, high = sorted((float(warped[mask].std()), float(reference[mask].std())))
+    if low < MIN_CONTRAST:
+        return Likeness(0.0, 0.0, plain=True) if high < MIN_CONTRAST and low >= PLAIN_AGREEMENT * high else None
     plain = likeness(warped, reference, mask)
     # RANSAC's fit can be a pixel or two off (line art, where features slide along the lines): let the
     # alignment move by a few pixels (two parameters: too little freedom to make unrelated pictures alike).

@@ -415,15 +415,24 @@ class LocalHashProvider(EventFollower, MatchProvider):
                 # does hashes apart in a picture the embedding found (a perspective the affine fit only
                 # approximates), or the features are few: compare pixels.
                 alike = aligned_correlation(view.pixels, checked, thumbnail)
-                if alike is not None:
-                    details["correlation"], details["edge_correlation"] = round(alike.pixels, 3), round(alike.edges, 3)
-                if alike is None or alike.pixels < self.min_correlation:
-                    # Laid over the picture where the features say, the query does not look like it (or
-                    # covers too little of it, or too plain a part, to tell a copy from chance).
-                    return None
-                if few and not alike.strong:
-                    return None  # few features, and only alike in composition: pictures made to one template
-                similarity = alike.pixels
+                if alike is not None and alike.plain:
+                    # Both plain where they meet (a detail of a sky or of a colour field): too coarse at thumbnail
+                    # size to compare, so the features found on its texture vouch alone, for one picture inside
+                    # the other as every edit leaves it (a weak fit was held to that already).
+                    details["plain"] = True
+                    if max(checked.query_overlap, checked.target_overlap) < WEAK_CONTAINMENT:
+                        return None
+                else:
+                    if alike is not None:
+                        details["correlation"] = round(alike.pixels, 3)
+                        details["edge_correlation"] = round(alike.edges, 3)
+                    if alike is None or alike.pixels < self.min_correlation:
+                        # Laid over the picture where the features say, the query does not look like it (or
+                        # covers too little of it, or a part too plain on one side, to tell a copy from chance).
+                        return None
+                    if few and not alike.strong:
+                        return None  # few features, and only alike in composition: pictures made to one template
+                    similarity = alike.pixels
             elif found_by_embedding and checked.inliers < EMBEDDING_MIN_INLIERS:
                 return None
             elif not hash_agrees and aligned is not None:

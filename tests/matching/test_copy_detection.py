@@ -235,6 +235,49 @@ def test_a_detail_of_a_painting_with_few_corners_at_its_contrast_is_found_once_i
     assert_box_near(matches[0].target_box, (0.45, 0.42, 0.95, 0.92))
 
 
+def laid_over(query_std: float, thumbnail_std: float, same: bool = False) -> verify.Likeness | None:
+    """aligned_correlation of a 256 px query laid (unmoved) over a 256 px catalog picture, each showing random
+    blotches of these standard deviations around mid-grey at the thumbnail's scale (the same blotches: `same`)."""
+    rng = np.random.default_rng(7)
+    pattern = rng.normal(0, 1, (64, 64))
+    other = pattern if same else rng.normal(0, 1, (64, 64))
+    thumbnail = np.clip(128 + thumbnail_std * other, 0, 255).astype(np.uint8)
+    blotches = np.clip(128 + query_std * pattern, 0, 255).astype(np.uint8)
+    query_pixels = cv2.resize(blotches, (256, 256), interpolation=cv2.INTER_NEAREST)
+    checked = verify.Verification(20, 0.5, 1.0, 1.0, np.eye(2, 3), (256, 256))
+    return verify.aligned_correlation(query_pixels, checked, thumbnail)
+
+
+def test_pixels_too_plain_to_compare_are_plain_alike_only_when_both_sides_are_and_alike_in_it():
+    assert laid_over(1.5, 1.6).plain  # a detail of a sky over the sky: the thumbnail cannot tell
+    assert laid_over(30, 1.5) is None  # a varied query over a plain part of a catalog picture: not alike
+    assert laid_over(3.0, 0.6) is None  # both under MIN_CONTRAST, but one five times as varied
+    varied = laid_over(30, 30, same=True)
+    assert not varied.plain and varied.pixels > 0.99
+
+
+@pytest.mark.parametrize("corner", [(0.05, 0.05), (0.05, 0.45)])
+def test_a_detail_of_a_colour_field_too_plain_for_the_thumbnail_is_found_on_its_features(
+    make_item, monkeypatch, corner
+):
+    # Demo painting 9 (soft bands of colour under a fine grain): a quarter of it is plain at the 64 px
+    # thumbnail's scale (grey levels vary by about 1 there), so no pixel comparison can vouch for the features
+    # the grain gives it (a weak fit of 8 refined to 17 at the first corner, 18 first-fit inliers at the
+    # second). Plain on both sides alike, inside the catalog picture, the features decide. The other colour
+    # fields (1, 17, 25) stay apart, and so does a detail of one not in the catalog (33).
+    catalog = {number: make_item(seed=number, data=encode(corpus_artwork(number), "PNG")) for number in (1, 9, 17, 25)}
+    left, top = corner
+    detail = query(crop(corpus_artwork(9), left, top, left + 0.5, top + 0.5))
+    matches = get_provider().match(detail)
+    assert [m.image_id for m in matches] == [catalog[9].pk]
+    assert matches[0].details["plain"] and "correlation" not in matches[0].details
+    assert_box_near(matches[0].target_box, (left, top, left + 0.5, top + 0.5))
+    assert matches[0].score < 40  # features alone, with nothing compared: a low score
+    assert get_provider().match(query(crop(corpus_artwork(33), left, top, left + 0.5, top + 0.5))) == []
+    monkeypatch.setattr(verify, "PLAIN_AGREEMENT", float("inf"))  # no picture is plain alike: as before
+    assert get_provider().match(detail) == []
+
+
 def test_two_wave_paintings_made_to_one_template_are_not_copies_though_a_stretch_of_each_agrees(make_item, monkeypatch):
     # Demo paintings 20 and 5052 (bands waving alike in the same colours): a stretch of one, mirrored, lies
     # over a stretch of the other on a weak fit of 8 features, and guided matching and the pixels agree
