@@ -9,7 +9,8 @@ refined by guided matching: every query feature is paired with the catalog featu
 fit puts it, if their descriptors are alike, without the ratio test (which drops the true pairs of a
 detail shown at another scale, or of repeated shapes), and the transform is fitted again on those
 pairs. Its count (`support`) and its finer transform let a copy with few distinctive features show
-itself; a weak fit is only a copy when the pixels then agree strongly (matching.providers.local).
+itself; a weak fit is only a copy when the pixels then agree strongly, or are both too plain to
+say (`Likeness.plain`: the features decide; matching.providers.local).
 
 A fit on fewer than PERSPECTIVE_BELOW inliers also gets a homography through the features paired
 near it, when one fits them better: a photo of a print taken at an angle is a perspective view, and

@@ -10,7 +10,8 @@ decides:
 - up to VERIFY_DISTANCE: a match only if ORB features of the query and the candidate agree on one
   affine transform with enough inliers (crops between windows, small rotations), or, on a weak fit
   (matching.verify: 6-14 inliers), if guided matching finds WEAK_SUPPORT features on it and the
-  query then looks strongly like the candidate, pixel for pixel;
+  query then looks strongly like the candidate, pixel for pixel (or both are too plain there for pixels to
+  say either way, verify.Likeness.plain, and one lies inside the other: the features decide);
 - anything else: not a match.
 
 A fine-detail picture (matching.fingerprint.fine_detail: thin line art, star fields, pictures under
