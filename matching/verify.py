@@ -76,6 +76,11 @@ class Verification:
     def weak(self) -> bool:
         return is_weak(self.inliers, self.inlier_ratio)
 
+    @property
+    def contained(self) -> float:
+        """How far one picture lies inside the other: the larger of the two overlaps (1: wholly inside)."""
+        return max(self.query_overlap, self.target_overlap)
+
     @cached_property
     def homography(self) -> np.ndarray | None:
         """A homography (3x3, query feature pixels -> target feature pixels) where the features fit one better
@@ -433,7 +438,8 @@ def aligned_correlation(query_pixels: np.ndarray, checked: Verification, thumbna
     the thumbnail pixels it covers, the two are compared by normalised cross-correlation (so
     brightness and contrast edits do not count). A true copy, detail or framed copy correlates
     strongly; features that lined up by chance (repeated corners, symmetric shapes) lay unrelated
-    pixels over each other. None when the covered part is too small or too plain to say.
+    pixels over each other. None when the covered part is too small, or too plain on one side, to say; a
+    `plain` Likeness when both sides are plain alike there.
     """
     side = thumbnail.shape[0]
     # Laid into the catalog picture's frame (where its features were found), then shrunk the way the
@@ -453,7 +459,7 @@ def aligned_correlation(query_pixels: np.ndarray, checked: Verification, thumbna
     low, high = sorted((float(warped[mask].std()), float(reference[mask].std())))
     if low < MIN_CONTRAST:
         return Likeness(0.0, 0.0, plain=True) if high < MIN_CONTRAST and low >= PLAIN_AGREEMENT * high else None
-    plain = likeness(warped, reference, mask)
+    unshifted = likeness(warped, reference, mask)
     # RANSAC's fit can be a pixel or two off (line art, where features slide along the lines): let the
     # alignment move by a few pixels (two parameters: too little freedom to make unrelated pictures alike).
     refined = np.eye(2, 3, dtype=np.float32)
@@ -461,17 +467,17 @@ def aligned_correlation(query_pixels: np.ndarray, checked: Verification, thumbna
     try:
         cv2.findTransformECC(reference, warped, refined, cv2.MOTION_TRANSLATION, criteria, mask.astype(np.uint8), 5)
     except cv2.error:  # did not converge: keep the fit as RANSAC made it
-        return plain
+        return unshifted
     if np.abs(refined[:, 2]).max() > MAX_SHIFT:
-        return plain
+        return unshifted
     flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
     moved = cv2.warpAffine(warped, refined, (side, side), flags=flags)
     moved_inside = cv2.warpAffine(mask.astype(np.float32), refined, (side, side), flags=flags) > 0.999
     both = mask & moved_inside
     if both.mean() < MIN_COMPARED:
-        return plain
+        return unshifted
     refined = likeness(moved, reference, both)
-    return refined if refined.pixels > plain.pixels else plain
+    return refined if refined.pixels > unshifted.pixels else unshifted
 
 
 def lay_over(image: np.ndarray, checked: Verification, size: tuple[int, int]) -> np.ndarray:

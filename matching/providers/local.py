@@ -394,7 +394,7 @@ class LocalHashProvider(EventFollower, MatchProvider):
         weak = checked.weak
         if weak and (checked.support < WEAK_SUPPORT or view.pixels is None or thumbnail is None):
             return None
-        if weak and max(checked.query_overlap, checked.target_overlap) < WEAK_CONTAINMENT:
+        if weak and checked.contained < WEAK_CONTAINMENT:
             return None
         details["inliers"] = checked.inliers
         if checked.support:
@@ -421,7 +421,7 @@ class LocalHashProvider(EventFollower, MatchProvider):
                     # size to compare, so the features found on its texture vouch alone, for one picture inside
                     # the other as every edit leaves it (a weak fit was held to that already).
                     details["plain"] = True
-                    if max(checked.query_overlap, checked.target_overlap) < WEAK_CONTAINMENT:
+                    if checked.contained < WEAK_CONTAINMENT:
                         return None
                 else:
                     if alike is not None:
