@@ -93,3 +93,6 @@ def test_the_item_page_shows_similar_pictures_below_other_versions(client, photo
     # changed to verify as one, and is a look-alike.
     assert cropped.title in versions and cropped.title not in strip
     assert detail.title in strip and detail.title not in versions
+    # From the detail, its look-alike is the whole.
+    html = client.get(detail.get_absolute_url()).content.decode()
+    assert photos["chelsea"].title in html.split('id="similar-heading"')[1]
