@@ -22,4 +22,4 @@ ENV MEDIA_ROOT=/data/media \
     LIKENESS_INDEX_DIR=/data/index \
     LIKENESS_MODEL_DIR=/data/models
 EXPOSE 8000
-CMD ["gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi"]
+CMD ["gunicorn", "-c", "webapp/gunicorn.conf.py", "webapp.wsgi"]

@@ -25,7 +25,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from matching.fingerprint import LOOKUP, WINDOW_MARGINS  # noqa: E402
+from matching.algorithms.fingerprint import LOOKUP, WINDOW_MARGINS  # noqa: E402
 from matching.providers import local  # noqa: E402
 
 

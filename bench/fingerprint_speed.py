@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/fingerprint_speed.py [--images 8]
 
-Ours: matching.imaging.load(draft_size=512) + matching.fingerprint (window hashes in every query
+Ours: matching.safety.imaging.load(draft_size=512) + matching.algorithms.fingerprint (window hashes in every query
 variant, ORB features, palette, and for catalog images the look-alike embedding; the row without
 it shows what the embedding costs). Plain: imagehash.phash(Image.open(path)), one 64-bit hash from a
 full decode. Also: our fingerprint from a full decode, to show what the draft decode saves.
@@ -29,7 +29,8 @@ django.setup()
 import imagehash  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from matching import fingerprint, imaging  # noqa: E402
+from matching.algorithms import fingerprint  # noqa: E402
+from matching.safety import imaging  # noqa: E402
 from tests.images import picture  # noqa: E402
 
 
@@ -55,7 +56,7 @@ def main() -> None:
         "megapixels": 12,
         "ours_catalog": per_second(lambda d: fingerprint.fingerprint(imaging.load(d, draft_size=512)), files),
         "ours_catalog_without_embedding": per_second(
-            lambda d: fingerprint.fingerprint(imaging.load(d, draft_size=512), embed=False), files
+            lambda d: fingerprint.fingerprint(imaging.load(d, draft_size=512)), files
         ),
         "ours_query": per_second(
             lambda d: fingerprint.fingerprint(imaging.load(d, draft_size=512), for_query=True), files

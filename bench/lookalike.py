@@ -48,7 +48,7 @@ from PIL import Image  # noqa: E402
 
 from bench import corpus  # noqa: E402
 from matching.embeddings.model import embedder, preprocess  # noqa: E402
-from matching.similarity import SIMILARITY_FLOOR  # noqa: E402
+from matching.index.similarity import SIMILARITY_FLOOR  # noqa: E402
 
 SUBJECTS = ("animal-mammal", "animal-bird", "animal-marine", "animal-bug", "food-fruit", "food-vegetable",
             "plant-flower", "transport-ground", "transport-air", "place-building", "tool", "clothing",

@@ -33,10 +33,11 @@ from django.core.management import call_command  # noqa: E402
 from PIL import Image, ImageOps  # noqa: E402
 
 from bench import corpus  # noqa: E402
-from matching import lookalike, store  # noqa: E402
 from matching.embeddings.model import embedder, preprocess  # noqa: E402
+from matching.index import lookalike_memory as lookalike  # noqa: E402
+from matching.index import store  # noqa: E402
+from matching.index.similarity import RERANK  # noqa: E402
 from matching.providers.local import EMBEDDING_RERANK  # noqa: E402
-from matching.similarity import RERANK  # noqa: E402
 
 
 def real_vectors(package: Path) -> np.ndarray:

@@ -4,7 +4,7 @@
 
 Synthetic fingerprints (uniformly random 64-bit keys and 256-bit hashes, which is how DCT-median
 bits behave between unrelated images). Each query carries as many keys as a real query looks up
-(matching.fingerprint.LOOKUP); one variant lies a few bits from a catalog image, the others are random. Timed: LocalHashProvider.nearest
+(matching.algorithms.fingerprint.LOOKUP); one variant lies a few bits from a catalog image, the others are random. Timed: LocalHashProvider.nearest
 (index lookup of the looked-up keys, exact 256-bit distances of the candidates, best pair per
 image) on one core.
 """
@@ -28,7 +28,7 @@ django.setup()
 
 import numpy as np  # noqa: E402
 
-from matching.fingerprint import VARIANTS, WINDOW_MARGINS, Fingerprint  # noqa: E402
+from matching.algorithms.fingerprint import VARIANTS, WINDOW_MARGINS, Fingerprint  # noqa: E402
 from matching.providers.local import LocalHashProvider  # noqa: E402
 
 WINDOWS = len(WINDOW_MARGINS)

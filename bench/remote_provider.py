@@ -26,12 +26,14 @@ from django.core.management import call_command  # noqa: E402
 
 from catalog import ingest  # noqa: E402
 from catalog.models import Status  # noqa: E402
-from matching.fingerprint import load_image  # noqa: E402
 from matching.providers import (  # noqa: E402
     get_provider,
     match_image,
     reset_providers,
 )
+from matching.query import QueryImage  # noqa: E402
+from matching.safety import imaging  # noqa: E402
+from matching.safety.imaging import load_image  # noqa: E402
 from search.tasks import catalog_entries  # noqa: E402
 from tests.images import encode, picture  # noqa: E402
 from tests.servers import LikenessInstance  # noqa: E402
@@ -47,7 +49,7 @@ def timed_queries(seeds: list[int], ids: dict[int, int]) -> tuple[list[float], f
     for seed in seeds:
         loaded = load_image(copy_of(seed))
         start = time.perf_counter()
-        matches = match_image(loaded, limit=10)
+        matches = match_image(QueryImage(loaded), limit=10)
         latencies.append(time.perf_counter() - start)
         found += bool(matches) and matches[0].image_id == ids[seed]
     return latencies, found / len(seeds)
@@ -63,7 +65,7 @@ def main() -> None:
     start = time.perf_counter()
     ids = {}
     for seed, data in files.items():
-        loaded = ingest.load_image(data)
+        loaded = imaging.load_image(data)
         ids[seed] = ingest.create_item(loaded, filename=f"{seed}.jpg", title=f"Bench {seed}",
                                        status=Status.PUBLISHED).pk  # fmt: skip
     local_ingest = time.perf_counter() - start

@@ -38,6 +38,7 @@ from django.test import Client  # noqa: E402
 from bench import corpus  # noqa: E402
 from catalog import ingest  # noqa: E402
 from catalog.models import Status  # noqa: E402
+from matching.safety import imaging  # noqa: E402
 
 
 def main() -> None:
@@ -50,7 +51,7 @@ def main() -> None:
     started = time.perf_counter()
     identifiers = {}
     for number in range(1, args.images + 1):
-        loaded = ingest.load_image(corpus.encode(corpus.artwork(number), "PNG"))
+        loaded = imaging.load_image(corpus.encode(corpus.artwork(number), "PNG"))
         identifiers[number] = ingest.create_item(loaded, title=f"Art {number}", status=Status.PUBLISHED).identifier
     print(f"{args.images} images ingested in {time.perf_counter() - started:.0f} s")
     get_user_model().objects.create_superuser("bench", "bench@likeness.test", "pw")

@@ -48,10 +48,12 @@ from PIL import Image  # noqa: E402
 from bench import corpus  # noqa: E402
 from catalog import ingest  # noqa: E402
 from catalog.models import Status  # noqa: E402
-from matching import fingerprint, imaging  # noqa: E402
-from matching.lookalike import get_index as get_lookalike_index  # noqa: E402
+from matching.algorithms import fingerprint  # noqa: E402
+from matching.algorithms.verify import STRONG_PIXELS, verify  # noqa: E402
+from matching.index.lookalike_memory import get_index as get_lookalike_index  # noqa: E402
 from matching.providers import get_provider, local  # noqa: E402
-from matching.verify import STRONG_PIXELS, verify  # noqa: E402
+from matching.query import QueryImage  # noqa: E402
+from matching.safety import imaging  # noqa: E402
 
 ORIENTATIONS = [
     lambda im: im,
@@ -105,7 +107,7 @@ class BruteForceORB:
         self.features: list[bytes] = []
 
     def index(self, images: list[Image.Image]) -> None:
-        self.features = [fingerprint.fingerprint(query_image(image), embed=False).features for image in images]
+        self.features = [fingerprint.fingerprint(query_image(image)).features for image in images]
 
     def nearest(self, query: Image.Image) -> tuple[int, int]:
         """(best original, its inliers), or (-1, 0) when none verifies."""
@@ -132,7 +134,7 @@ def run(
     started = time.perf_counter()
     items = {}
     for name in names:
-        loaded = ingest.load_image(corpus.encode(originals[name], "PNG"))
+        loaded = imaging.load_image(corpus.encode(originals[name], "PNG"))
         items[name] = ingest.create_item(loaded, title=name, status=Status.PUBLISHED).pk
     ingest_seconds = time.perf_counter() - started
     id_to_name = {pk: name for name, pk in items.items()}
@@ -165,7 +167,7 @@ def run(
             counted += 1
             loaded = query_image(query)
             began = time.perf_counter()
-            matches = provider.match(loaded, limit=5)
+            matches = provider.match(QueryImage(loaded), limit=5)
             latencies.append(time.perf_counter() - began)
             hit = bool(matches) and id_to_name[matches[0].image_id] == name
             hits += hit
@@ -208,7 +210,7 @@ def run(
     for position, (name, image) in enumerate(distractor_images.items()):
         loaded = query_image(image)
         began = time.perf_counter()
-        found = provider.match(loaded)
+        found = provider.match(QueryImage(loaded))
         distractor_latencies.append(time.perf_counter() - began)
         false_matches += [("distractor", name, id_to_name[m.image_id]) for m in found]
         for baseline in baselines:

@@ -3,9 +3,9 @@
     .venv/bin/python bench/scale.py [--sizes 100000 1000000] [--database-rows 100000] [--no-reload] [--json FILE]
 
 For each size, a temporary SQLite catalog holds 20 real pictures (ingested through the real path)
-and the index snapshots (matching.snapshot) hold those 20 plus `size` synthetic images: random
+and the index snapshots (matching.index.snapshot) hold those 20 plus `size` synthetic images: random
 64-bit keys and 256-bit hashes (how DCT-median bits behave between unrelated pictures) and random
-unit embeddings. `gunicorn -c config/gunicorn.conf.py` starts with 3 workers on loopback; timed:
+unit embeddings. `gunicorn -c webapp/gunicorn.conf.py` starts with 3 workers on loopback; timed:
 - from starting gunicorn to the first answer of `/rest/search/` (a copy of a real picture),
   which includes the master's `load_indexes` and every worker mapping the snapshots;
 - resident and proportional memory (RSS, PSS) of each worker once each has answered: PSS splits
@@ -55,11 +55,12 @@ from bench import corpus  # noqa: E402
 from bench.match_latency import random_words  # noqa: E402
 from catalog import ingest  # noqa: E402
 from catalog.models import Status  # noqa: E402
-from matching import store  # noqa: E402
-from matching.fingerprint import WINDOW_MARGINS  # noqa: E402
-from matching.lookalike import DIMENSIONS, LookalikeIndex, codes  # noqa: E402
+from matching.algorithms.fingerprint import WINDOW_MARGINS  # noqa: E402
+from matching.index import store  # noqa: E402
+from matching.index.lookalike_memory import DIMENSIONS, LookalikeIndex, codes  # noqa: E402
 from matching.models import IndexEvent  # noqa: E402
 from matching.providers.local import LocalHashProvider  # noqa: E402
+from matching.safety import imaging  # noqa: E402
 from tests.servers import free_port  # noqa: E402
 
 WINDOWS = len(WINDOW_MARGINS)
@@ -70,7 +71,7 @@ USER, PASSWORD = "bench", "bench-password"
 
 def real_catalog() -> None:
     for number in range(1, REAL + 1):
-        loaded = ingest.load_image(corpus.encode(corpus.artwork(number), "PNG"))
+        loaded = imaging.load_image(corpus.encode(corpus.artwork(number), "PNG"))
         ingest.create_item(loaded, title=f"Art {number}", status=Status.PUBLISHED)
     user = get_user_model().objects.create_superuser(USER, "bench@likeness.test")
     user.password = PBKDF2PasswordHasher().encode(PASSWORD, "benchsalt")  # one the production settings accept
@@ -168,7 +169,7 @@ class Server:
     def __init__(self, database: Path, index_dir: str) -> None:
         self.port = free_port()
         self.env = {**{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))},
-                    "DJANGO_SETTINGS_MODULE": "config.settings", "SECRET_KEY": "bench-not-a-secret",
+                    "DJANGO_SETTINGS_MODULE": "webapp.settings", "SECRET_KEY": "bench-not-a-secret",
                     "DATABASE_URL": f"sqlite:///{database}", "MEDIA_ROOT": str(WORKDIR / "media"),
                     "LIKENESS_INDEX_DIR": index_dir, "LOG_LEVEL": "WARNING", "ALLOWED_HOSTS": "127.0.0.1",
                     "QUERY_IMAGE_DIR": str(WORKDIR / "queries"), "MATCH_PROVIDER": "local"}  # fmt: skip
@@ -181,7 +182,7 @@ class Server:
         self.log_start = (WORKDIR / "server.log").stat().st_size if (WORKDIR / "server.log").exists() else 0
         log = (WORKDIR / "server.log").open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi",
+            [sys.executable, "-m", "gunicorn", "-c", "webapp/gunicorn.conf.py", "webapp.wsgi",
              "--bind", f"127.0.0.1:{self.port}", "--workers", "3", "--timeout", "600"],
             env=self.env, cwd=ROOT, stdout=log, stderr=log,
         )  # fmt: skip
@@ -243,7 +244,7 @@ def measure(label: str, database: Path, index_dir: str, reload_rows: dict | None
 def elasticsearch_shape(size: int) -> dict:
     from osmem_server import OsmemServer
 
-    from matching.fingerprint import fingerprint as make_fingerprint
+    from matching.algorithms.fingerprint import fingerprint as make_fingerprint
     from matching.providers.chunked import ChunkTermProvider
     from tests.search.elastic import JsonNode  # osmem answers plain JSON (see that module)
 
@@ -266,7 +267,7 @@ def elasticsearch_shape(size: int) -> dict:
         for n in range(30):
             number = 1 + n % REAL
             edited = corpus.EDITS["thumbnail 200px"](corpus.artwork(number), rng)
-            query = make_fingerprint(ingest.load_image(corpus.encode(edited, "JPEG")), for_query=True)
+            query = make_fingerprint(imaging.load_image(corpus.encode(edited, "JPEG")), for_query=True)
             began = time.perf_counter()
             matches = provider.match_fingerprint(query)
             times.append(time.perf_counter() - began)

@@ -29,7 +29,7 @@ from django.core.management import call_command  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 
 from catalog.models import CatalogImage, Creator, LicenseType, Orientation, Status  # noqa: E402
-from matching.fingerprint import COLOR_NAMES  # noqa: E402
+from matching.algorithms.fingerprint import COLOR_NAMES  # noqa: E402
 from matching.models import ImageColor  # noqa: E402
 from matching.providers import Match  # noqa: E402
 from search.backends import get_search_backend, reset_backends  # noqa: E402

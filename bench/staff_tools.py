@@ -104,11 +104,11 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.without_embedding:  # import workers are forked, so they inherit this
-        import matching.fingerprint
-        import matching.store
+        import matching.algorithms.fingerprint
+        import matching.index.store
 
-        matching.fingerprint.embed_image = lambda image: None
-        matching.store.has_embedding = lambda image_id: True  # or indexing would embed it after all
+        matching.algorithms.fingerprint.embed_image = lambda image: None
+        matching.index.store.has_embedding = lambda image_id: True  # or indexing would embed it after all
     call_command("migrate", verbosity=0)
     for kind in ("large", "small"):
         (WORKDIR / "files" / kind).mkdir(parents=True)

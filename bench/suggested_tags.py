@@ -33,6 +33,7 @@ from catalog import ingest  # noqa: E402
 from catalog.models import Status  # noqa: E402
 from matching.embeddings.model import embed  # noqa: E402
 from matching.embeddings.terms import class_terms  # noqa: E402
+from matching.safety import imaging  # noqa: E402
 from search import service  # noqa: E402
 from search.query import SearchQuery  # noqa: E402
 
@@ -57,7 +58,7 @@ def main() -> None:
     pictures, labels, _ = load(args.emoji_package, SUBJECTS)
     label_of, masses = {}, []
     for number, (picture, label) in enumerate(tqdm(list(zip(pictures, labels, strict=True)), desc="import")):
-        loaded = ingest.load_image(_png(picture))
+        loaded = imaging.load_image(_png(picture))
         item = ingest.create_item(loaded, filename=f"picture-{number}.png", title=f"Picture {number}",
                                   status=Status.PUBLISHED)  # fmt: skip
         label_of[item.pk] = label

@@ -12,8 +12,8 @@ from django.utils.html import format_html, format_html_join
 
 from catalog.duplicates import DuplicateGroup, copies_of, dismiss, find_groups, keep_one
 from catalog.models import CatalogImage, DismissedDuplicate
-from matching import store
 from matching.duplicates import DEFAULT_THRESHOLD
+from matching.index import store
 from matching.models import ImageFingerprint
 
 GROUPS_SECONDS = 300  # the page is recomputed when fingerprints or dismissals change, or after this

@@ -14,6 +14,7 @@ from catalog.models import CatalogImage, DismissedDuplicate, Status
 from matching import duplicates
 from matching.errors import LikenessError
 from matching.providers import match_image
+from matching.query import QueryImage
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,9 @@ def confirmed(doubtful: list[duplicates.Pair], threshold: float, limit: int) -> 
         items = CatalogImage.objects.in_bulk(sources)
         for source in sources:
             try:
-                matches = match_image(ingest.load_file(items[source]), limit=len(targets[source]) + 20, thorough=True)
+                matches = match_image(
+                    QueryImage(ingest.load_file(items[source])), limit=len(targets[source]) + 20, thorough=True
+                )
             except (LikenessError, OSError, KeyError) as exc:
                 log.warning("doubtful duplicates of item %s not checked: %s", source, exc)
                 continue
@@ -134,7 +137,7 @@ def copies_of(item: CatalogImage, limit: int = 12, among=None) -> tuple[list[tup
     scores = cache.get(key)
     if scores is None:
         try:
-            matches = match_image(ingest.load_file(item), limit=limit + 1, thorough=True)  # it finds itself
+            matches = match_image(QueryImage(ingest.load_file(item)), limit=limit + 1, thorough=True)  # it finds itself
         except (LikenessError, OSError) as exc:
             log.warning("copies of item %s not looked up: %s", item.pk, exc)
             return [], "Other versions cannot be looked up right now."

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django import forms
 
-from catalog import ingest
 from catalog.models import CatalogImage
 from matching.errors import ImageError
-from matching.imaging import LoadedImage
+from matching.safety import imaging
+from matching.safety.imaging import LoadedImage
 
 
 class CatalogImageForm(forms.ModelForm):
@@ -26,7 +26,7 @@ class CatalogImageForm(forms.ModelForm):
         upload = self.cleaned_data.get("image")
         if upload is not None and hasattr(upload, "content_type"):  # a new upload, not the stored file
             try:
-                self.loaded = ingest.load_image(upload)
+                self.loaded = imaging.load_image(upload)
             except ImageError as exc:
                 raise forms.ValidationError(str(exc), code="invalid_image") from exc
         return upload

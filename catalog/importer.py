@@ -25,8 +25,9 @@ from django.db import DatabaseError, transaction
 from catalog import ingest
 from catalog.metadata import item_fields
 from catalog.models import CatalogImage, Status
+from matching.algorithms.fingerprint import Fingerprint
 from matching.errors import LikenessError
-from matching.fingerprint import Fingerprint, fingerprint
+from matching.safety import imaging
 
 IMPORTED, DUPLICATE, PRESENT, FAILED, WOULD_IMPORT = "imported", "duplicate", "present", "failed", "would import"
 SKIPPED_NAMES = ("__MACOSX/", ".")  # zip resource forks and hidden files
@@ -112,8 +113,8 @@ def metadata_for(mapping: dict[str, dict], name: str) -> dict:
 def prepare(data: bytes):
     """Decode as ingest does and fingerprint; an error comes back as text."""
     try:
-        loaded = ingest.load_image(data)
-        return loaded, fingerprint(loaded)
+        loaded = imaging.load_image(data)
+        return loaded, ingest.describe(loaded)
     except LikenessError as exc:
         return None, str(exc)
 

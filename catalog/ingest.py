@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import PurePath
-from typing import Any, BinaryIO
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -12,22 +12,18 @@ from PIL import Image
 from catalog import suggestions
 from catalog.models import CatalogImage, Orientation
 from catalog.signals import images_created
-from matching import fingerprint as fingerprints
-from matching import imaging, store
+from matching.algorithms import fingerprint as fingerprints
+from matching.algorithms.fingerprint import Fingerprint
 from matching.embeddings.model import embed_image
-from matching.fingerprint import Fingerprint
-from matching.imaging import LoadedImage
-
-
-def load_image(source: bytes | BinaryIO | PurePath | str) -> LoadedImage:
-    """Decode an untrusted image (raises matching.errors.ImageError with a readable message)."""
-    return fingerprints.load_image(source)
+from matching.index import store
+from matching.safety import imaging
+from matching.safety.imaging import LoadedImage
 
 
 def load_file(item: CatalogImage) -> LoadedImage:
     """A catalog item's own file, decoded as ingest and queries decode (for matching it against the catalog)."""
     with item.image.open("rb") as handle:
-        return fingerprints.load_image(handle)
+        return imaging.load_image(handle)
 
 
 def file_pixels(item: CatalogImage, short_side: int) -> Image.Image:
@@ -122,9 +118,19 @@ def replace_image(item: CatalogImage, loaded: LoadedImage, filename: str = "") -
         transaction.on_commit(lambda: storage.delete(old_name))
 
 
+def describe(loaded: LoadedImage, *, embed: bool = True) -> Fingerprint:
+    """A catalog picture's fingerprint: hashes, features and palette, and (`embed`) what the look-alike model
+    says of it (its embedding, classes and suggested terms)."""
+    found = fingerprints.fingerprint(loaded)
+    if not embed:
+        return found
+    looks = embed_image(loaded.image)
+    return found.with_looks(looks.vector, looks.classes, looks.terms)
+
+
 def save_fingerprint(item: CatalogImage, loaded: LoadedImage, fingerprinted: Fingerprint | None = None) -> Fingerprint:
     """Fingerprint from the decode ingest already made, so indexing need not read the file again."""
-    result = fingerprinted or fingerprints.fingerprint(loaded)
+    result = fingerprinted or describe(loaded)
     store.save_fingerprint(item.pk, loaded.sha256, result)
     if result.embedding is not None:
         suggestions.replace(item, result.terms)
@@ -146,7 +152,7 @@ def ensure_fingerprint(item: CatalogImage) -> Fingerprint:
         loaded = load_file(item)
         # A fingerprint of this file by an older version keeps its embedding: only hashes and features are remade.
         same_file = store.fingerprinted_file(item.pk) == item.sha256 and store.has_embedding(item.pk)
-        return save_fingerprint(item, loaded, fingerprints.fingerprint(loaded, embed=not same_file))
+        return save_fingerprint(item, loaded, describe(loaded, embed=not same_file))
     if not store.has_embedding(item.pk):  # fingerprinted before look-alike search or suggested tags existed
         looks = embed_image(load_file(item).image)
         store.save_embedding(item.pk, looks.vector, looks.classes)

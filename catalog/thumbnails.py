@@ -10,7 +10,7 @@ from django.core.files.storage import default_storage
 from PIL import Image
 
 from catalog.models import CatalogImage
-from matching import imaging
+from matching.safety import imaging
 
 # The only sizes made (longest side, px): a closed set, so nobody can fill storage with variants.
 SIZES = {"small": 240, "medium": 480, "large": 1200}

@@ -19,16 +19,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from matching import store
-from matching.fingerprint import HASH_SIDE, KEY_SIDE, WINDOW_MARGINS, hamming
-from matching.lookalike import get_index as get_lookalike_index
-from matching.providers.hashindex import HashIndex
+from matching.algorithms.fingerprint import HASH_SIDE, KEY_SIDE, WINDOW_MARGINS, hamming
+from matching.algorithms.hashindex import HashIndex
+from matching.index import store
+from matching.index.lookalike_memory import get_index as get_lookalike_index
 from matching.providers.local import ACCEPT_DISTANCE, EMBEDDING_FLOOR, KEY_RADIUS, UNHASHED, VERIFY_DISTANCE
 
 __all__ = ["UNHASHED", "Group", "Pair", "find_pairs", "group", "lookalike_pairs", "oriented", "search_pairs"]
 
 DEFAULT_THRESHOLD = 50.0
-# How the 16x16 (or 8x8) DCT bits of a window turned by orientation o (matching.fingerprint.orient)
+# How the 16x16 (or 8x8) DCT bits of a window turned by orientation o (matching.algorithms.fingerprint.orient)
 # follow from the upright ones: (transposed, odd column frequencies inverted, odd row frequencies
 # inverted). Turning or mirroring a block transposes its DCT coefficients and negates those of odd
 # frequency along a flipped axis; a bit says "above the median", and the median is near zero, so
@@ -92,7 +92,8 @@ def find_pairs(rows=None, threshold: float = DEFAULT_THRESHOLD, progress=None) -
 def search_pairs(rows=None, threshold: float = DEFAULT_THRESHOLD, progress=None) -> tuple[list[Pair], list[Pair]]:
     """(pairs accepted on their hashes, doubtful pairs): the doubtful are near enough that only a full
     match (query variants, local features, aligned re-hash) can tell; their score is provisional.
-    A pair with a fine-detail picture (see matching.fingerprint.fine_detail) is never accepted on its hashes."""
+    A pair with a fine-detail picture (matching.algorithms.fingerprint.fine_detail) is never accepted on
+    its hashes."""
     ids, keys, hashes, valid, fine = rows if rows is not None else load_rows()
     windows = keys.shape[1]
     index = HashIndex(windows)

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from catalog.models import CatalogImage, LicenseType
 from catalog.years import MAX_YEAR, MIN_YEAR
-from matching.fingerprint import COLOR_NAMES
+from matching.algorithms.fingerprint import COLOR_NAMES
 from search.query import FORMATS, KINDS, ORIENTATIONS, SORTS, Filters, SearchQuery
 
 MAX_PAGE_SIZE = 100

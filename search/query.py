@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from catalog.models import CatalogImage
-from matching.imaging import LoadedImage
 from matching.providers import Match
+from matching.safety.imaging import LoadedImage
 
 SORTS = ("relevance", "newest", "oldest", "largest")
 KINDS = ("copy", "similar")

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from catalog import ingest
 from catalog.models import CatalogImage
-from matching import store
-from matching.embeddings.model import embed
-from matching.imaging import LoadedImage
-from matching.lookalike import get_index
+from matching.index import store
+from matching.index.lookalike_memory import get_index as get_lookalike_index
 from matching.providers import COPY, SIMILAR, Match, match_image
+from matching.query import QueryImage
 from search.backends import get_search_backend
 from search.query import SearchQuery, SearchResults
 
@@ -35,23 +32,27 @@ def candidates_version() -> int:
 
 
 def image_candidates(query: SearchQuery) -> dict[int, Match]:
-    """Catalog items that are copies of any query image, or look like one (best per item; a copy wins)."""
-    sources = [crop(loaded, query.region) for loaded in query.images]
+    """Catalog items that are copies of any query image, or look like one (best per item; a copy wins).
+
+    Each query picture becomes one QueryImage: its fingerprint and embedding are made once and shared by
+    the copy search and the look-alike search.
+    """
+    sources = [QueryImage(loaded).cropped(query.region) for loaded in query.images]
     item = CatalogImage.objects.get(pk=query.similar_to) if query.similar_to is not None else None
     stored = store.load_embedding(item.pk) if item is not None and query.region is None else None
     if item is not None and (query.kind != SIMILAR or stored is None):  # the stored embedding needs no decode
-        sources.append(crop(ingest.load_file(item), query.region))
+        sources.append(QueryImage(ingest.load_file(item)).cropped(query.region))
     best: dict[int, Match] = {}
     if query.kind in (None, COPY):
-        for loaded in sources:
-            for found in match_image(loaded, limit=MAX_CANDIDATES):
+        for source in sources:
+            for found in match_image(source, limit=MAX_CANDIDATES):
                 keep(best, found)
     if query.kind in (None, SIMILAR):
-        vectors = [embed(loaded.image).vector for loaded in sources[: len(query.images)]]
+        vectors = [source.embedding for source in sources[: len(query.images)]]
         if item is not None:
-            vectors.append(stored if stored is not None else embed(sources[-1].image).vector)
+            vectors.append(stored if stored is not None else sources[-1].embedding)
         for vector in vectors:
-            for image_id, similarity in get_index().nearest(vector, limit=MAX_LOOKALIKES):
+            for image_id, similarity in get_lookalike_index().nearest(vector, limit=MAX_LOOKALIKES):
                 keep(best, lookalike(image_id, similarity))
     best.pop(query.similar_to, None)
     return best
@@ -67,18 +68,3 @@ def keep(best: dict[int, Match], found: Match) -> None:
 def lookalike(image_id: int, similarity: float) -> Match:
     return Match(image_id, round(100 * similarity, 1), 0.0, 0.0, {"method": "embedding", "similarity": similarity},
                  kind=SIMILAR)  # fmt: skip
-
-
-def crop(loaded: LoadedImage, region: tuple[float, float, float, float] | None) -> LoadedImage:
-    """The part of a query image inside `region` (relative x, y, w, h), as a query of its own."""
-    if region is None:
-        return loaded
-    x, y, w, h = region
-    image = loaded.image
-    left, top = min(round(x * image.width), image.width - 1), min(round(y * image.height), image.height - 1)
-    right = max(left + 1, round((x + w) * image.width))  # at least one pixel, however small the region
-    bottom = max(top + 1, round((y + h) * image.height))
-    part = image.crop((left, top, right, bottom))
-    return dataclasses.replace(
-        loaded, image=part, width=max(1, round(w * loaded.width)), height=max(1, round(h * loaded.height))
-    )

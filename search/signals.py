@@ -12,7 +12,7 @@ from django.dispatch import receiver
 
 from catalog.models import CatalogImage, SuggestedTag
 from catalog.signals import images_created
-from matching import store
+from matching.index import store
 from matching.models import IndexEvent
 from search.tasks import index_image, index_images, remove_image
 

@@ -15,10 +15,10 @@ from django_tasks import task
 
 from catalog import ingest
 from catalog.models import CatalogImage
-from matching import store
+from matching.algorithms.fingerprint import Fingerprint
 from matching.errors import LikenessError
-from matching.fingerprint import Fingerprint
-from matching.lookalike import get_index as get_lookalike_index
+from matching.index import store
+from matching.index.lookalike_memory import get_index as get_lookalike_index
 from matching.providers import Entry, get_provider
 from search.backends import backend_names, get_search_backend
 

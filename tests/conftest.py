@@ -7,13 +7,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from catalog import ingest
 from catalog.models import CatalogImage, Creator, Status
+from matching.safety import imaging
 from tests.images import image_bytes
 
 
 @pytest.fixture(autouse=True)
 def fresh_providers():
     """Each test starts with providers built anew: their in-memory index follows that test's database."""
-    from matching.lookalike import get_index
+    from matching.index.lookalike_memory import get_index
     from matching.providers import reset_providers
 
     reset_providers()
@@ -67,7 +68,7 @@ def make_item(db, committed):
             fields["creator"], _ = Creator.objects.get_or_create(name=fields["creator"])
         data = data if data is not None else image_bytes(fmt, width, height, seed)
         with committed():
-            return ingest.create_item(ingest.load_image(data), filename=f"seed-{seed}", **fields)
+            return ingest.create_item(imaging.load_image(data), filename=f"seed-{seed}", **fields)
 
     return make
 

@@ -53,3 +53,11 @@ def encode(image: Image.Image, fmt: str = "JPEG", **options) -> bytes:
 
 def image_bytes(fmt: str = "JPEG", width: int = 320, height: int = 240, seed: int = 1, **options) -> bytes:
     return encode(picture(width, height, seed), fmt, **options)
+
+
+def as_query(data: bytes):
+    """A query picture (matching.query.QueryImage) decoded from an encoded file, as the product decodes queries."""
+    from matching.query import QueryImage
+    from matching.safety.imaging import load_image
+
+    return QueryImage(load_image(data))

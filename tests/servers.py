@@ -123,7 +123,7 @@ class LoopbackServer:
 
 class LikenessInstance:
     """Another Likeness, with its own SQLite database, media and index folders, served by gunicorn on loopback
-    with the production gunicorn settings (config/gunicorn.conf.py).
+    with the production gunicorn settings (webapp/gunicorn.conf.py).
 
     The remote match provider's tests use its MatchEngine-compatible /rest/ API as the remote.
     """
@@ -137,7 +137,7 @@ class LikenessInstance:
         self.process: subprocess.Popen | None = None
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "MATCH"))},
-            "DJANGO_SETTINGS_MODULE": "config.settings", "SECRET_KEY": "second-instance-not-a-secret",
+            "DJANGO_SETTINGS_MODULE": "webapp.settings", "SECRET_KEY": "second-instance-not-a-secret",
             "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1", "DATABASE_URL": f"sqlite:///{root / 'db.sqlite3'}",
             "MEDIA_ROOT": str(root / "media"), "QUERY_IMAGE_DIR": str(root / "queries"), "MATCH_PROVIDER": "local",
             "SEARCH_BACKEND": "database", "TASKS_BACKEND": "immediate", "LOG_LEVEL": "WARNING",
@@ -158,7 +158,7 @@ class LikenessInstance:
             self.manage("createsuperuser", "--no-input", "--username", self.USER, "--email", "m@likeness.test")
         log = (self.root / "server.log").open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi",
+            [sys.executable, "-m", "gunicorn", "-c", "webapp/gunicorn.conf.py", "webapp.wsgi",
              "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers), "--threads", "4", "--timeout", "60"],
             env=self.env, cwd=PROJECT, stdout=log, stderr=log,
         )  # fmt: skip

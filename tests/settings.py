@@ -8,8 +8,8 @@ os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret")
 os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="likeness-test-media-")
 os.environ.setdefault("QUERY_IMAGE_DIR", tempfile.mkdtemp(prefix="likeness-test-queries-"))
 
-from config.settings import *  # noqa: F403
-from config.settings import LIKENESS
+from webapp.settings import *  # noqa: F403
+from webapp.settings import LIKENESS
 
 # No manifest in tests: templates can use {% static %} without running collectstatic.
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405

@@ -12,8 +12,6 @@ import functools
 import hashlib
 import os
 import tempfile
-import threading
-import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,27 +142,9 @@ def embedder() -> Embedder:
     return Embedder()
 
 
-_recent: dict[tuple, tuple[weakref.ref, Embedding]] = {}
-_recent_lock = threading.Lock()
-RECENT = 8
-
-
 def embed(image: Image.Image) -> Embedding:
-    """The embedding of a decoded picture; asked again for the same image object, the same answer at no cost.
-
-    (One search embeds its query image for copy candidates and for look-alikes.)
-    """
-    key = (id(image), image.size, image.mode)
-    with _recent_lock:
-        known = _recent.get(key)
-    if known is not None and known[0]() is image:
-        return known[1]
-    found = embedder().embed(image)
-    with _recent_lock:
-        if len(_recent) >= RECENT:
-            _recent.pop(next(iter(_recent)))
-        _recent[key] = (weakref.ref(image), found)
-    return found
+    """The embedding of a decoded picture (a query keeps its own: matching.query.QueryImage)."""
+    return embedder().embed(image)
 
 
 TOP_CLASSES = 5  # the most likely ImageNet classes kept per image (for suggested tags)

@@ -1,7 +1,8 @@
 """The match provider interface: reverse-image matching behind one small API.
 
-Callers hand a provider what they have, decoded images and `Entry`s describing catalog images, and
-each provider derives what it needs: the local provider fingerprints, the remote one sends pixels.
+Callers hand a provider what they have, query pictures (matching.query.QueryImage, whose fingerprint and
+embedding are made once, when first asked) and `Entry`s describing catalog images; each provider reads
+what it needs: the local provider the query's fingerprint and embedding, the remote one its pixels.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from typing import Any
 
 from PIL import Image
 
-from matching.fingerprint import Fingerprint
-from matching.imaging import LoadedImage
+from matching.algorithms.fingerprint import Fingerprint
+from matching.query import QueryImage
 
 Progress = Callable[[int, int], None]  # (items just done, total to do)
 
@@ -96,18 +97,16 @@ class MatchProvider(ABC):
         """Forget a catalog image; unknown ids are ignored."""
 
     @abstractmethod
-    def match(
-        self, query: LoadedImage, *, limit: int = 10, min_score: float = 0, thorough: bool = False
-    ) -> list[Match]:
-        """Catalog images that match the decoded query image, best first.
+    def match(self, query: QueryImage, *, limit: int = 10, min_score: float = 0, thorough: bool = False) -> list[Match]:
+        """Catalog images that match the query picture, best first.
 
         `thorough` asks a provider to look for every kind of copy even once it found one (a staff
         check of a catalog image, which always finds itself), where it would otherwise stop early.
         """
 
     @abstractmethod
-    def compare(self, first: LoadedImage, second: LoadedImage) -> Match | None:
-        """Whether two decoded images match (image_id 0), and how well; None when they do not."""
+    def compare(self, first: QueryImage, second: QueryImage) -> Match | None:
+        """Whether two pictures match (image_id 0), and how well; None when they do not."""
 
     @abstractmethod
     def count(self) -> int:

@@ -30,9 +30,9 @@ import numpy as np
 from django.core.exceptions import ImproperlyConfigured
 from elasticsearch import Elasticsearch, NotFoundError
 
-from matching import elastic, store
-from matching.fingerprint import WINDOW_MARGINS, Fingerprint
-from matching.providers.hashindex import _FLIPS, _NARROW_FLIPS, CHUNK_BITS, Candidates, _chunk, _empty, scan
+from matching.algorithms.fingerprint import WINDOW_MARGINS, Fingerprint
+from matching.algorithms.hashindex import _FLIPS, _NARROW_FLIPS, CHUNK_BITS, Candidates, _chunk, _empty, scan
+from matching.index import elastic, store
 from matching.providers.local import LocalHashProvider
 
 CHUNKS = len(CHUNK_BITS)

@@ -2,19 +2,19 @@
 
 A query is hashed in its variants (eight orientations, and slightly skewed) over three windows; the
 hash index returns catalog windows whose 64-bit key is near one of the looked-up keys
-(matching.fingerprint.LOOKUP). Per catalog image the best 256-bit distance
+(matching.algorithms.fingerprint.LOOKUP). Per catalog image the best 256-bit distance
 decides:
 
 - at most ACCEPT_DISTANCE: a match on the hash alone (safe at ten million images, see
   docs/benchmarks.md for the estimate);
 - up to VERIFY_DISTANCE: a match only if ORB features of the query and the candidate agree on one
   affine transform with enough inliers (crops between windows, small rotations), or, on a weak fit
-  (matching.verify: 6-14 inliers), if guided matching finds WEAK_SUPPORT features on it and the
+  (matching.algorithms.verify: 6-14 inliers), if guided matching finds WEAK_SUPPORT features on it and the
   query then looks strongly like the candidate, pixel for pixel (or both are too plain there for pixels to
   say either way, verify.Likeness.plain, and one lies inside the other: the features decide);
 - anything else: not a match.
 
-A fine-detail picture (matching.fingerprint.fine_detail: thin line art, star fields, pictures under
+A fine-detail picture (matching.algorithms.fingerprint.fine_detail: thin line art, star fields, pictures under
 64 px) on either side is never matched on its hashes alone: its local features must verify too.
 A query with no structure to hash or verify (blank, or too small for local features) matches only
 a catalog image made from the identical file.
@@ -28,15 +28,13 @@ that made a change dies before indexing it. `update_index` logs a reload that ev
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from matching import borders, store
-from matching.embeddings.model import embed
-from matching.fingerprint import (
+from matching.algorithms import borders
+from matching.algorithms.fingerprint import (
     LOOKUP,
     MIN_FEATURE_SIDE,
     NARROW,
@@ -48,12 +46,8 @@ from matching.fingerprint import (
     hamming,
     pack_features,
 )
-from matching.follower import EventFollower
-from matching.imaging import LoadedImage
-from matching.lookalike import get_index as get_lookalike_index
-from matching.providers.base import Entry, Match, MatchProvider
-from matching.providers.hashindex import MERGE_AT, HashIndex
-from matching.verify import (
+from matching.algorithms.hashindex import MERGE_AT, HashIndex
+from matching.algorithms.verify import (
     WEAK_INLIERS,
     Verification,
     aligned_correlation,
@@ -62,6 +56,11 @@ from matching.verify import (
     verify,
     verify_centred_crop,
 )
+from matching.index import store
+from matching.index.follower import EventFollower
+from matching.index.lookalike_memory import get_index as get_lookalike_index
+from matching.providers.base import Entry, Match, MatchProvider
+from matching.query import QueryImage
 
 ACCEPT_DISTANCE = 32
 VERIFY_DISTANCE = 100
@@ -75,7 +74,7 @@ EMBEDDING_CANDIDATES = 12
 EMBEDDING_FLOOR = 0.2
 EMBEDDING_RERANK = 48  # compressed-index candidates re-ranked by their exact embedding
 # The nearest look-alikes whose features give no fit are also tried as a centred crop of the query's aspect
-# ratio (matching.verify.verify_centred_crop): 4:3 renditions of pictures whose features are all alike.
+# ratio (matching.algorithms.verify.verify_centred_crop): 4:3 renditions of pictures whose features are all alike.
 CENTRED_CANDIDATES = 2
 # The reduced view (a detail shown larger) is tried on the nearest few only: every copy it found in the
 # robustness corpus was among the six nearest (bench/robustness.py, docs/benchmarks.md), and each try
@@ -132,7 +131,7 @@ Target = tuple[bytes, np.ndarray, np.ndarray, np.ndarray | None]
 
 
 class LocalHashProvider(EventFollower, MatchProvider):
-    snapshot_name = "hashes"  # shared by the host's processes through matching.snapshot
+    snapshot_name = "hashes"  # shared by the host's processes through matching.index.snapshot
 
     def __init__(self, **options) -> None:
         MatchProvider.__init__(self, **options)
@@ -217,25 +216,22 @@ class LocalHashProvider(EventFollower, MatchProvider):
 
     # --- matching ---------------------------------------------------------------------------
 
-    def match(
-        self, query: LoadedImage, *, limit: int = 10, min_score: float = 0, thorough: bool = False
-    ) -> list[Match]:
-        looks = lambda: embed(query.image).vector  # noqa: E731 - computed only when the hashes find no copy
+    def match(self, query: QueryImage, *, limit: int = 10, min_score: float = 0, thorough: bool = False) -> list[Match]:
         matches = self.match_fingerprint(
-            fingerprint(query, for_query=True), limit=limit, min_score=min_score, looks=looks, thorough=thorough
+            query.fingerprint, limit=limit, min_score=min_score, query=query, thorough=thorough
         )
         if matches:
             return matches
         if (box := borders.inner_box(query.image)) is not None:
             # A picture in a plain border (a mat and a frame): the picture inside, by its hashes and features.
-            inner = fingerprint(borders.inside(query, box), for_query=True)
+            inner = fingerprint(borders.inside(query.loaded, box), for_query=True)
             matches = self.match_fingerprint(inner, limit=limit, min_score=min_score)
             if matches:
                 return [within_border(found, box) for found in matches]
         if (corners := borders.print_corners(query.image)) is None:
             return []
         # A print photographed at an angle on a plain ground: the print seen straight on.
-        flat = fingerprint(borders.rectified(query, corners), for_query=True)
+        flat = fingerprint(borders.rectified(query.loaded, corners), for_query=True)
         box = box_of(corners, query.image.size)  # the outline's bounding box in the query
         return [within_border(found, box) for found in self.match_fingerprint(flat, limit=limit, min_score=min_score)]
 
@@ -245,13 +241,13 @@ class LocalHashProvider(EventFollower, MatchProvider):
         *,
         limit: int = 10,
         min_score: float = 0,
-        looks: Callable[[], np.ndarray] | None = None,
+        query: QueryImage | None = None,
         thorough: bool = False,
     ) -> list[Match]:
         """Matches of a query fingerprint (made with `for_query=True`), best first.
 
         When no window hash leads to a copy (or always, `thorough`), the catalog pictures that look
-        most like the query (its embedding: `fingerprint.embedding`, or `looks()`) are verified with
+        most like the query (its embedding: `fingerprint.embedding`, or `query.embedding`) are verified with
         local features: copies whose centre moved (a one-sided crop, a detail, a framed copy, a photo
         of a print).
         """
@@ -272,8 +268,8 @@ class LocalHashProvider(EventFollower, MatchProvider):
             )  # fmt: skip
             if found is not None:
                 matches.append(found)
-        if (not matches or thorough) and self.embedding_candidates and (fingerprint.embedding is not None or looks):
-            vector = fingerprint.embedding if fingerprint.embedding is not None else looks()
+        if (not matches or thorough) and self.embedding_candidates and (fingerprint.embedding is not None or query):
+            vector = fingerprint.embedding if fingerprint.embedding is not None else query.embedding
             found = {match.image_id for match in matches}
             matches += self.verify_lookalikes(fingerprint, vector, exclude=found)
         if not matches and fingerprint.sha256 and (fingerprint.fine or not fingerprint.valid.any()):
@@ -484,8 +480,8 @@ class LocalHashProvider(EventFollower, MatchProvider):
             target_box=rounded(target_box),
         )
 
-    def compare(self, first: LoadedImage, second: LoadedImage) -> Match | None:
-        return self.compare_fingerprints(fingerprint(first, for_query=True), fingerprint(second))
+    def compare(self, first: QueryImage, second: QueryImage) -> Match | None:
+        return self.compare_fingerprints(first.fingerprint, fingerprint(second.loaded))
 
     def compare_fingerprints(self, first: Fingerprint, second: Fingerprint) -> Match | None:
         """Whether a query fingerprint (made with `for_query=True`) matches another image's."""
@@ -519,7 +515,7 @@ def within_border(found: Match, box: borders.Box) -> Match:
 def quarter_turns(transform: np.ndarray) -> int:
     """How many quarter turns counter-clockwise the query takes to lie as the catalog picture does (0-3).
 
-    As the hash variants count them (matching.fingerprint.orient); a turn more than 20 degrees from
+    As the hash variants count them (matching.algorithms.fingerprint.orient); a turn more than 20 degrees from
     a quarter counts as none (a photo taken askew)."""
     degrees = -np.degrees(np.arctan2(transform[1, 0], transform[0, 0]))  # image y points down
     turns = round(degrees / 90)

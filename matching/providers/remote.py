@@ -16,7 +16,6 @@ from django.db import transaction
 from PIL import Image
 
 from matching.errors import ProviderError
-from matching.imaging import LoadedImage
 from matching.models import RemoteImage
 from matching.providers.base import Entry, Match, MatchProvider, Progress, box_from_json
 from matching.providers.matchengine import (
@@ -30,6 +29,7 @@ from matching.providers.matchengine import (
     jpeg,
 )
 from matching.providers.remote_sync import sync
+from matching.query import QueryImage
 
 log = logging.getLogger(__name__)
 
@@ -98,9 +98,7 @@ class MatchEngineProvider(MatchProvider):
 
     # --- matching ---------------------------------------------------------------------------
 
-    def match(
-        self, query: LoadedImage, *, limit: int = 10, min_score: float = 0, thorough: bool = False
-    ) -> list[Match]:
+    def match(self, query: QueryImage, *, limit: int = 10, min_score: float = 0, thorough: bool = False) -> list[Match]:
         files = {"image": ("query.jpg", jpeg(query.image), "image/jpeg")}
         data = {"limit": limit, "min_score": min_score, "check_horizontal_flip": "true"}
         rows = self.client.call("search", "POST", files=files, data=data)
@@ -115,7 +113,7 @@ class MatchEngineProvider(MatchProvider):
             matches.append(remote_match(ids[row["filepath"]], row))
         return matches
 
-    def compare(self, first: LoadedImage, second: LoadedImage) -> Match | None:
+    def compare(self, first: QueryImage, second: QueryImage) -> Match | None:
         files = {"image1": ("first.jpg", jpeg(first.image), "image/jpeg"),
                  "image2": ("second.jpg", jpeg(second.image), "image/jpeg")}  # fmt: skip
         rows = self.client.call("compare", "POST", files=files, data={"check_horizontal_flip": "true"})

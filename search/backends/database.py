@@ -10,7 +10,7 @@ from math import inf
 from django.db.models import Case, Count, F, Q, QuerySet, Sum, Value, When
 
 from catalog.models import CatalogImage, LicenseType, Status
-from matching.fingerprint import COLOR_NAMES
+from matching.algorithms.fingerprint import COLOR_NAMES
 from matching.providers import COPY, Match
 from search.backends.base import BaseSearchBackend
 from search.backends.dbtext import TextSearch, terms, text_search_for_vendor

@@ -74,7 +74,7 @@ def test_a_second_run_resumes_by_skipping_what_is_already_there(folder):
 def test_worker_processes_give_the_same_result(folder):
     import hashlib
 
-    from matching import store
+    from matching.index import store
 
     out = run_import(folder, "--workers", "2", "--publish")
     assert "Imported 2" in out and "2 failed" in out
@@ -203,9 +203,9 @@ def test_a_large_import_saves_in_batches_and_every_item_is_complete_and_searchab
 ):
     from catalog.importer import BATCH_SIZE
     from catalog.models import SuggestedTag
-    from matching import store
-    from matching.fingerprint import load_image
+    from matching.index import store
     from matching.models import ImageColor, IndexEvent
+    from matching.safety.imaging import load_image
     from search import service
     from search.query import SearchQuery
     from tests.images import encode, picture

@@ -6,6 +6,7 @@ from PIL import Image
 
 from catalog import ingest
 from catalog.models import CatalogImage, Orientation, Status
+from matching.safety import imaging
 from tests.images import image_bytes
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +35,7 @@ def test_orientation_counts_nearly_square_as_square(size, orientation):
 
 
 def test_metadata_errors_are_reported_before_anything_is_stored(tmp_path, settings):
-    loaded = ingest.load_image(image_bytes())
+    loaded = imaging.load_image(image_bytes())
     with pytest.raises(ValidationError) as caught:
         ingest.create_item(loaded, title="", year=99999)
     assert {"title", "year"} <= set(caught.value.message_dict)

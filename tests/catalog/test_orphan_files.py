@@ -13,6 +13,7 @@ from django.core.management import call_command
 
 from catalog import ingest, thumbnails
 from catalog.models import CatalogImage
+from matching.safety import imaging
 from tests.hostile import media_files
 from tests.images import image_bytes
 
@@ -80,6 +81,6 @@ def test_a_replacement_that_cannot_be_saved_leaves_no_new_file(make_item, monkey
 
     monkeypatch.setattr(ingest, "save_fingerprint", broken)
     with pytest.raises(RuntimeError):
-        ingest.replace_image(item, ingest.load_image(image_bytes("PNG", 100, 80, 4)), "new.png")
+        ingest.replace_image(item, imaging.load_image(image_bytes("PNG", 100, 80, 4)), "new.png")
     assert media_files() == before
     assert CatalogImage.objects.get(pk=item.pk).sha256 == sha256

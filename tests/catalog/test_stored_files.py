@@ -11,6 +11,7 @@ from PIL import Image
 
 from catalog import ingest
 from catalog.models import CatalogImage
+from matching.safety import imaging
 from tests.conftest import NO_SUGGESTED_TAG_FORMS, upload
 from tests.images import image_bytes
 
@@ -43,9 +44,9 @@ def test_an_admin_upload_is_stored_with_the_extension_of_its_format(staff_client
 
 @pytest.mark.parametrize("name", ["x.html", "page.svg"])
 def test_every_ingest_path_names_files_by_format(name):
-    item = ingest.create_item(ingest.load_image(jpeg_with_script()), filename=name, title="t")
+    item = ingest.create_item(imaging.load_image(jpeg_with_script()), filename=name, title="t")
     assert Path(item.image.name).suffix == ".jpg"
-    ingest.replace_image(item, ingest.load_image(image_bytes("PNG")), "again.html")
+    ingest.replace_image(item, imaging.load_image(image_bytes("PNG")), "again.html")
     assert Path(item.image.name).suffix == ".png"
 
 

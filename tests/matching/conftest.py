@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from matching import store
+from matching.index import store
 from tests.images import picture
 from tests.lookalike_photos import photo
 from tests.matching.remote import remote, second_likeness  # noqa: F401

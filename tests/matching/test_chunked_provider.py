@@ -12,9 +12,9 @@ import pytest
 from django.core.management import call_command
 from PIL import Image
 
+from matching.algorithms.hashindex import HashIndex
 from matching.providers import get_provider, reset_providers
 from matching.providers.chunked import ChunkTermIndex, ChunkTermProvider, document
-from matching.providers.hashindex import HashIndex
 from tests.conftest import upload
 from tests.images import encode, picture
 from tests.matching.test_local_provider import query

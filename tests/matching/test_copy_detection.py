@@ -12,18 +12,20 @@ from PIL import Image, ImageDraw, ImageOps
 from bench.corpus import EDITS
 from bench.corpus import artwork as corpus_artwork
 from catalog import demo
-from matching import borders, imaging, verify
-from matching import fingerprint as fingerprint_module
-from matching.fingerprint import fine_detail, fingerprint, unpack_features
+from matching.algorithms import borders, verify
+from matching.algorithms import fingerprint as fingerprint_module
+from matching.algorithms.fingerprint import fine_detail, fingerprint, unpack_features
 from matching.providers import get_provider, local
 from matching.providers.local import LocalHashProvider
+from matching.query import QueryImage
+from matching.safety import imaging
 from tests.images import encode, picture
 
 pytestmark = pytest.mark.django_db
 
 
-def query(image: Image.Image, fmt: str = "JPEG") -> imaging.LoadedImage:
-    return imaging.load(encode(image, fmt, **({"quality": 90} if fmt == "JPEG" else {})), draft_size=512)
+def query(image: Image.Image, fmt: str = "JPEG") -> QueryImage:
+    return QueryImage(imaging.load(encode(image, fmt, **({"quality": 90} if fmt == "JPEG" else {})), draft_size=512))
 
 
 def crop(image: Image.Image, left: float, top: float, right: float, bottom: float) -> Image.Image:
@@ -139,7 +141,7 @@ def test_thin_line_art_is_marked_fine_and_photos_are_not():
 
 def test_a_treble_clef_is_not_a_bass_clef_but_a_treble_clef_matches_its_copies():
     provider = LocalHashProvider()
-    treble = imaging.load(encode(staff("treble"), "PNG"))
+    treble = QueryImage(imaging.load(encode(staff("treble"), "PNG")))
     assert provider.compare(query(staff("bass"), "PNG"), treble) is None
     assert provider.compare(query(staff("treble").resize((600, 168), Image.Resampling.LANCZOS)), treble) is not None
     same = provider.compare(query(staff("treble"), "PNG"), treble)
@@ -160,13 +162,13 @@ def test_tiny_and_blank_pictures_match_only_the_identical_file(make_item):
     blank = Image.new("RGB", (320, 240), (200, 200, 200))
     tiny_item = make_item(seed=3, data=encode(tiny, "PNG"))
     blank_item = make_item(seed=4, data=encode(blank, "PNG"))
-    assert fingerprint(query(tiny, "PNG")).fine
+    assert fingerprint(query(tiny, "PNG").loaded).fine
     provider = get_provider()
     assert provider.match(query(nudged, "PNG")) == []
     assert provider.match(query(Image.new("RGB", (320, 240), (90, 90, 90)), "PNG")) == []
-    identical = provider.match(imaging.load(encode(tiny, "PNG")))
+    identical = provider.match(QueryImage(imaging.load(encode(tiny, "PNG"))))
     assert [(m.image_id, m.score, m.details["method"]) for m in identical] == [(tiny_item.pk, 100, "identical file")]
-    assert [m.image_id for m in provider.match(imaging.load(encode(blank, "PNG")))] == [blank_item.pk]
+    assert [m.image_id for m in provider.match(QueryImage(imaging.load(encode(blank, "PNG"))))] == [blank_item.pk]
 
 
 @pytest.mark.parametrize("turn", [Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_180, Image.Transpose.ROTATE_270])
@@ -308,9 +310,9 @@ def test_a_4_3_rendition_of_a_grid_of_plain_rectangles_is_found_and_fits_as_a_ce
     matches = get_provider().match(query(rendition))
     assert [m.image_id for m in matches] == [catalog[98].pk]
     assert_box_near(matches[0].target_box, centred, tolerance=0.03)
-    query_side = fingerprint(query(rendition), for_query=True, embed=False)
+    query_side = query(rendition).fingerprint
     for number in (98, 99):
-        catalog_side = fingerprint(imaging.load(encode(artwork(number), "PNG")), embed=False)
+        catalog_side = fingerprint(imaging.load(encode(artwork(number), "PNG")))
         seeded = verify.verify_centred_crop(query_side.features, catalog_side.features)
         alike = (
             None if seeded is None else verify.aligned_correlation(query_side.pixels, seeded, catalog_side.thumbnail)
@@ -339,9 +341,9 @@ def test_paintings_made_to_the_catalogs_templates_are_not_copies_even_on_weak_fi
 def test_the_ratio_tested_pairs_are_opencvs_brute_force_matchers(edit):
     """verify.ratio_pairs finds the nearest two with faiss: the pairs must be the ones OpenCV's matcher gives."""
     original, other = artwork(4), artwork(5)
-    catalog_side = fingerprint(imaging.load(encode(original, "PNG")), embed=False)
+    catalog_side = fingerprint(imaging.load(encode(original, "PNG")))
     for shown in (EDITS[edit](original, np.random.default_rng(3)), other):
-        query_side = fingerprint(query(shown), for_query=True, embed=False)
+        query_side = query(shown).fingerprint
         query_descriptors, target_descriptors = (
             unpack_features(side.features)[1] for side in (query_side, catalog_side)
         )
@@ -356,8 +358,8 @@ def test_the_ratio_tested_pairs_are_opencvs_brute_force_matchers(edit):
 def test_a_photo_of_a_print_is_compared_along_its_perspective():
     original = artwork(4)
     photo = EDITS["photo of a print (8% keystone)"](original, np.random.default_rng(1))
-    catalog_side = fingerprint(imaging.load(encode(original, "PNG")), embed=False)
-    query_side = fingerprint(query(photo), for_query=True, embed=False)
+    catalog_side = fingerprint(imaging.load(encode(original, "PNG")))
+    query_side = query(photo).fingerprint
     checked = verify.verify(query_side.features, catalog_side.features, min_inliers=verify.WEAK_INLIERS)
     assert checked is not None and checked.homography is not None
     along_perspective = verify.aligned_correlation(query_side.pixels, checked, catalog_side.thumbnail)
@@ -383,8 +385,8 @@ def test_a_photo_of_a_print_whose_window_hashes_apart_along_the_affine_fit_is_re
     # Along the homography through the same features it comes within 40, and the photo is a copy.
     original = artwork(28)
     photo = EDITS["photo of a print (8% keystone)"](original, np.random.default_rng(1))
-    catalog_side = fingerprint(imaging.load(encode(original, "PNG")), embed=False)
-    query_side = fingerprint(query(photo), for_query=True, embed=False)
+    catalog_side = fingerprint(imaging.load(encode(original, "PNG")))
+    query_side = query(photo).fingerprint
     checked = verify.verify(query_side.features, catalog_side.features, min_inliers=verify.WEAK_INLIERS)
     assert checked is not None and not checked.weak and checked.homography is not None
     hashes, valid = catalog_side.hashes[0], catalog_side.valid

@@ -12,8 +12,8 @@ import time
 import pytest
 from pytest_socket import SocketConnectBlockedError
 
-from matching import fetch, imaging
 from matching.errors import ImageFetchError, ImageTooLarge
+from matching.safety import fetch, imaging
 from tests.images import image_bytes
 from tests.servers import LoopbackServer
 

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from matching import fingerprint as fp
-from matching import imaging
+from matching.algorithms import fingerprint as fp
+from matching.safety import imaging
 from tests.images import encode, image_bytes, picture
 
 
@@ -12,7 +12,7 @@ def fingerprint_of(image: Image.Image, fmt: str = "PNG", **options) -> fp.Finger
 
 
 def catalog_fingerprint_of(image: Image.Image) -> fp.Fingerprint:
-    return fp.fingerprint(imaging.load(encode(image, "PNG"), draft_size=512), embed=False)
+    return fp.fingerprint(imaging.load(encode(image, "PNG"), draft_size=512))
 
 
 def test_the_same_file_always_gives_the_same_fingerprint():

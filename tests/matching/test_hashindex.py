@@ -1,6 +1,6 @@
 import numpy as np
 
-from matching.providers.hashindex import GUARANTEED_RADIUS, MERGE_AT, HashIndex
+from matching.algorithms.hashindex import GUARANTEED_RADIUS, MERGE_AT, HashIndex
 
 WINDOWS = 3
 
@@ -94,7 +94,7 @@ def test_an_empty_index_finds_nothing_and_a_single_image_is_found():
 
 
 def test_the_delta_merges_itself_when_it_grows(monkeypatch):
-    import matching.providers.hashindex as module
+    import matching.algorithms.hashindex as module
 
     monkeypatch.setattr(module, "MERGE_AT", 30)
     index, _ids, keys, hashes, valid, _rng = random_index(50)

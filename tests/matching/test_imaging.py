@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from matching import imaging
 from matching.errors import CorruptImage, ImageFetchError, ImageTooLarge, UnsupportedImage
+from matching.safety import imaging
 from tests.images import encode, image_bytes, picture
 
 

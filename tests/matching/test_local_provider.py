@@ -5,16 +5,17 @@ import math
 import pytest
 from PIL import Image, ImageDraw
 
-from matching import imaging
 from matching.providers import get_provider
 from matching.providers.local import LocalHashProvider
+from matching.query import QueryImage
+from matching.safety import imaging
 from tests.images import encode, picture
 
 pytestmark = pytest.mark.django_db
 
 
-def query(image: Image.Image, quality: int = 90) -> imaging.LoadedImage:
-    return imaging.load(encode(image, "JPEG", quality=quality), draft_size=512)
+def query(image: Image.Image, quality: int = 90) -> QueryImage:
+    return QueryImage(imaging.load(encode(image, "JPEG", quality=quality), draft_size=512))
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def catalog(make_item):
 
 def test_an_identical_image_scores_100(catalog):
     items, original = catalog
-    same_file = imaging.load(encode(original, "PNG"), draft_size=512)
+    same_file = QueryImage(imaging.load(encode(original, "PNG"), draft_size=512))
     matches = get_provider().match(same_file)
     assert matches[0].image_id == items[0].pk
     assert matches[0].score == 100 and matches[0].target_overlap == 100
@@ -118,7 +119,7 @@ def test_a_replaced_image_is_found_by_its_new_picture_only(catalog, committed):
 
     items, _original = catalog
     with committed():
-        ingest.replace_image(items[1], ingest.load_image(encode(picture(640, 480, 77), "PNG")))
+        ingest.replace_image(items[1], imaging.load_image(encode(picture(640, 480, 77), "PNG")))
     provider = LocalHashProvider()
     assert [m.image_id for m in provider.match(query(picture(640, 480, 77)))] == [items[1].pk]
     assert provider.match(query(picture(640, 480, 1))) == []
@@ -127,7 +128,7 @@ def test_a_replaced_image_is_found_by_its_new_picture_only(catalog, committed):
 def test_compare_says_whether_two_images_match():
     provider = LocalHashProvider()
     original = picture(640, 480, 9)
-    upright = imaging.load(encode(original, "PNG"))
+    upright = QueryImage(imaging.load(encode(original, "PNG")))
     same = provider.compare(query(original.transpose(Image.Transpose.ROTATE_90)), upright)
     assert same is not None and 0 < same.score <= 100 and not math.isnan(same.score)
     assert provider.compare(query(picture(640, 480, 10)), upright) is None
@@ -138,7 +139,7 @@ def test_skewed_copies_are_found(degrees):
     provider = LocalHashProvider()
     original = picture(800, 600, 12)
     turned = original.rotate(degrees, Image.Resampling.BICUBIC, fillcolor="white")
-    found = provider.compare(query(turned), imaging.load(encode(original, "PNG")))
+    found = provider.compare(query(turned), QueryImage(imaging.load(encode(original, "PNG"))))
     assert found is not None and found.score > 40
 
 
@@ -146,7 +147,7 @@ def test_a_crop_between_windows_is_verified_with_local_features():
     provider = LocalHashProvider()
     original = picture(800, 600, 13)
     cropped = original.crop((20, 70, 730, 560))  # 2.5% to 12% off, differently per side
-    found = provider.compare(query(cropped), imaging.load(encode(original, "PNG")))
+    found = provider.compare(query(cropped), QueryImage(imaging.load(encode(original, "PNG"))))
     assert found is not None and found.details["method"] == "features"
     assert found.details["inliers"] >= 15 and found.details["aligned_distance"] <= 64
     assert 60 < found.target_overlap < 80 and found.query_overlap > 95
@@ -157,7 +158,7 @@ def test_a_reload_prunes_change_events_every_process_has_outlived(catalog):
 
     from django.utils import timezone
 
-    from matching.follower import RELOAD_AFTER
+    from matching.index.follower import RELOAD_AFTER
     from matching.models import IndexEvent
 
     old = timezone.now() - timedelta(seconds=3 * RELOAD_AFTER)

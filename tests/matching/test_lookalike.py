@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from matching import store
-from matching.lookalike import LookalikeIndex
+from matching.index import store
+from matching.index.lookalike_memory import LookalikeIndex
 from tests.images import encode, picture
 from tests.lookalike_photos import cat_detail, jpeg, photo
 
@@ -63,7 +63,7 @@ def test_a_changed_image_is_replaced_not_duplicated(embedded_catalog):
 def test_a_large_catalog_is_searched_through_inverted_lists_that_still_find_near_copies(embedded_catalog, monkeypatch):
     import faiss
 
-    import matching.lookalike as lookalike
+    import matching.index.lookalike_memory as lookalike
 
     ids, vectors = embedded_catalog
     monkeypatch.setattr(lookalike, "IVF_FROM", 100)  # 160 images count as large here

@@ -16,10 +16,10 @@ from django.core.management import CommandError, call_command
 
 from bench.corpus import sample_photo
 from catalog.models import CatalogImage
-from matching import store
 from matching.embeddings.model import projection
-from matching.lookalike import LookalikeIndex, get_index
-from matching.lookalike_elastic import ElasticLookalikeIndex, document, knn
+from matching.index import store
+from matching.index.lookalike_elastic import ElasticLookalikeIndex, document, knn
+from matching.index.lookalike_memory import LookalikeIndex, get_index
 from tests.conftest import upload
 from tests.images import encode
 from tests.search.elastic import elasticsearch_server  # noqa: F401 - a fixture

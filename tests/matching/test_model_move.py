@@ -10,9 +10,10 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from matching.fingerprint import load_image
 from matching.models import ImageColor, ImageFingerprint, IndexEvent, RemoteImage
 from matching.providers import match_image, reset_providers
+from matching.query import QueryImage
+from matching.safety.imaging import load_image
 from search import service
 from search.query import SearchQuery
 from tests.images import encode, picture
@@ -63,6 +64,6 @@ def test_rows_made_before_the_move_are_all_there_and_searchable_after_it(make_it
 
     reset_providers()  # a process started after the upgrade: its index loads from the moved rows
     query = load_image(encode(picture(480, 360, 2).resize((400, 300)), "JPEG"))
-    assert [m.image_id for m in match_image(query)] == [items[1].pk]
+    assert [m.image_id for m in match_image(QueryImage(query))] == [items[1].pk]
     assert [hit.item.pk for hit in service.search(SearchQuery(text="harbour", images=(query,))).hits] == [items[1].pk]
     assert service.search(SearchQuery(text="harbour")).total == 2

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
+from matching.algorithms.fingerprint import HASH_SIDE, KEY_SIDE, VARIANTS, hamming, window_hashes
 from matching.duplicates import oriented
-from matching.fingerprint import HASH_SIDE, KEY_SIDE, VARIANTS, hamming, window_hashes
 from tests.images import picture
 
 

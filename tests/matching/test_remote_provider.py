@@ -18,13 +18,14 @@ from PIL import Image
 from catalog import ingest
 from catalog.models import CatalogImage
 from matching.checks import remote_provider_answers
-from matching.fingerprint import load_image
 from matching.models import RemoteImage
 from matching.providers import compare_images, get_provider, match_image
+from matching.safety import imaging
+from matching.safety.imaging import load_image
 from search import service
 from search.query import Filters, SearchQuery
 from tests.conftest import upload
-from tests.images import encode, picture
+from tests.images import as_query, encode, picture
 from tests.matching.remote import rest, use_remote
 from tests.servers import SilentPort
 
@@ -67,7 +68,7 @@ def test_an_edited_copy_finds_its_item_with_filters_applied(remote, make_item):
 def test_where_a_detail_matched_comes_back_from_the_remote(remote, make_item):
     item = make_item(seed=11, data=png(11))
     detail = picture(640, 480, 11).crop((0, 0, 320, 240))  # the top left quarter
-    match = match_image(load_image(encode(detail, "JPEG", quality=90)))[0]
+    match = match_image(as_query(encode(detail, "JPEG", quality=90)))[0]
     assert match.image_id == item.pk and match.details["method"] == "remote"
     assert all(abs(got - want) < 0.06 for got, want in zip(match.target_box, (0, 0, 0.5, 0.5), strict=True))
 
@@ -87,10 +88,10 @@ def test_deletes_and_replaced_images_reach_the_remote(remote, make_item, committ
     assert rest(remote, "list")["result"] == [kept.identifier]
     assert not RemoteImage.objects.filter(image_id=dropped.pk).exists()
     with committed():
-        ingest.replace_image(kept, ingest.load_image(png(10)), "replacement.png")
+        ingest.replace_image(kept, imaging.load_image(png(10)), "replacement.png")
     assert rest(remote, "count")["result"] == [1]
-    assert [m.image_id for m in match_image(load_image(edited(10)))] == [kept.pk]
-    assert match_image(load_image(edited(8))) == []
+    assert [m.image_id for m in match_image(as_query(edited(10)))] == [kept.pk]
+    assert match_image(as_query(edited(8))) == []
 
 
 def test_a_metadata_edit_sends_nothing(remote, make_item, committed):
@@ -124,13 +125,13 @@ def test_a_changed_identifier_replaces_the_remote_filepath(remote, make_item, co
 def test_filepaths_unknown_to_the_catalog_are_ignored_and_logged(remote, make_item, caplog):
     requests.post(remote.rest_url + "add/", auth=(remote.USER, remote.PASSWORD), timeout=30,
                   files={"image": ("x.png", png(12))}, data={"filepath": "not-ours.png"})  # fmt: skip
-    assert match_image(load_image(edited(12))) == []
+    assert match_image(as_query(edited(12))) == []
     assert "not-ours.png" in caplog.text and "not in the catalog" in caplog.text
 
 
 def test_compare_goes_to_the_remote(remote):
-    same = compare_images(load_image(edited(13)), load_image(png(13)))
-    different = compare_images(load_image(png(14)), load_image(png(13)))
+    same = compare_images(as_query(edited(13)), as_query(png(13)))
+    different = compare_images(as_query(png(14)), as_query(png(13)))
     assert same is not None and same.details["method"] == "remote" and different is None
 
 
@@ -183,7 +184,7 @@ def test_a_stopped_remote_keeps_items_and_indexing_catches_up(remote, settings, 
     assert remote_provider_answers() == []
     call_command("update_index", "--reconcile", verbosity=0)
     assert rest(remote, "list")["result"] == [item.identifier]
-    assert [m.image_id for m in match_image(load_image(edited(20)))] == [item.pk]
+    assert [m.image_id for m in match_image(as_query(edited(20)))] == [item.pk]
 
 
 def basic_auth_header(settings, client) -> str:

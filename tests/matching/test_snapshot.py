@@ -9,8 +9,8 @@ import json
 import numpy as np
 import pytest
 
-from matching import snapshot, store
-from matching.lookalike import LookalikeIndex
+from matching.index import snapshot, store
+from matching.index.lookalike_memory import LookalikeIndex
 from matching.models import IndexEvent
 from matching.providers.local import LocalHashProvider
 from tests.images import encode, picture
@@ -140,7 +140,7 @@ def embedded(embedded_catalog, index_dir):
 
 @pytest.mark.parametrize("inverted", [False, True])
 def test_the_lookalike_index_maps_its_snapshot_and_follows_changes_on_top(embedded, monkeypatch, inverted):
-    import matching.lookalike as lookalike
+    import matching.index.lookalike_memory as lookalike
 
     if inverted:
         monkeypatch.setattr(lookalike, "IVF_FROM", 100)  # 160 images count as large here
@@ -232,7 +232,7 @@ def test_update_index_leaves_current_snapshots_for_the_workers(catalog):
 
 @pytest.mark.django_db(transaction=True)  # the background thread has its own connection: it must see the rows
 def test_the_periodic_reload_builds_the_next_snapshot_in_the_background_while_answering(make_item, index_dir):
-    from matching import follower
+    from matching.index import follower
 
     items = [
         make_item(seed=seed, width=640, height=480, data=encode(picture(640, 480, seed), "PNG")) for seed in (1, 2)

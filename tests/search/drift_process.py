@@ -13,6 +13,8 @@ import os
 import signal
 import sys
 
+from matching.safety import imaging
+
 
 def main(role: str, seed: int) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
@@ -22,9 +24,10 @@ def main(role: str, seed: int) -> None:
     from django.db import transaction
 
     from catalog import ingest
-    from matching.fingerprint import load_image
     from matching.models import IndexEvent
     from matching.providers import get_provider, match_image
+    from matching.query import QueryImage
+    from matching.safety.imaging import load_image
     from tests.images import encode, picture
 
     if role == "reader":
@@ -35,13 +38,13 @@ def main(role: str, seed: int) -> None:
                 print(get_provider().count(), flush=True)
             elif command == "match":
                 query = load_image(encode(picture(480, 360, int(args[0])).resize((400, 300)), "JPEG"))
-                print(" ".join(str(m.image_id) for m in match_image(query)) or "-", flush=True)
+                print(" ".join(str(m.image_id) for m in match_image(QueryImage(query))) or "-", flush=True)
         return
     data = encode(picture(480, 360, seed), "PNG")
     with transaction.atomic():
         if role == "writer":  # registered first, so it runs before the item's own on-commit indexing
             transaction.on_commit(lambda: os.kill(os.getpid(), signal.SIGKILL))
-        item = ingest.create_item(ingest.load_image(data), title=f"Drift {seed}", status="published")
+        item = ingest.create_item(imaging.load_image(data), title=f"Drift {seed}", status="published")
     if role == "silent":
         IndexEvent.objects.filter(image_id=item.pk).delete()
     print(item.pk, flush=True)

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from matching.fingerprint import load_image
+from matching.safety.imaging import load_image
 from search import service
 from search.query import Filters, SearchQuery
 from tests.conftest import token_header, upload

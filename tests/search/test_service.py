@@ -4,7 +4,7 @@ import pytest
 from django.http import QueryDict
 from PIL import Image
 
-from matching.fingerprint import load_image
+from matching.safety.imaging import load_image
 from search import service
 from search.forms import SearchForm
 from search.query import Filters, SearchQuery

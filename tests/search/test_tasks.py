@@ -2,10 +2,11 @@
 
 import pytest
 
-from matching import store
-from matching.fingerprint import load_image
+from matching.index import store
 from matching.models import ImageEmbedding, ImageFingerprint
 from matching.providers import get_provider
+from matching.query import QueryImage
+from matching.safety.imaging import load_image
 from search.tasks import index_images
 
 pytestmark = pytest.mark.django_db
@@ -25,4 +26,4 @@ def test_a_batch_remakes_what_is_missing_or_stale_and_indexes_every_item(make_it
     assert ImageFingerprint.objects.get(image_id=current.pk).updated_at == kept  # read, not made again
     for item in (current, no_embedding, stale):
         with item.image.open("rb") as handle:
-            assert [match.image_id for match in provider.match(load_image(handle.read()))][:1] == [item.pk]
+            assert [match.image_id for match in provider.match(QueryImage(load_image(handle.read())))][:1] == [item.pk]

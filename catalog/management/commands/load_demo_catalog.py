@@ -10,14 +10,14 @@ from tqdm import tqdm
 
 from catalog import demo, ingest
 from catalog.models import CatalogImage, Collection, Creator, Status
-from matching.fingerprint import fingerprint
+from matching.safety import imaging
 
 
 def prepare(number: int):
     """In a worker process: paint artwork `number`, decode it as ingest does, fingerprint it."""
     art = demo.artwork(number)
-    loaded = ingest.load_image(art.data)
-    return art, loaded, fingerprint(loaded)
+    loaded = imaging.load_image(art.data)
+    return art, loaded, ingest.describe(loaded)
 
 
 class Command(BaseCommand):

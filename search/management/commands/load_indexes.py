@@ -6,8 +6,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from matching import snapshot
-from matching.lookalike import get_index
+from matching.index import snapshot
+from matching.index.lookalike_memory import get_index
 from matching.providers import get_provider
 
 
@@ -15,7 +15,7 @@ class Command(BaseCommand):
     help = (
         "Load the match index and the look-alike index as a web worker would: map the host's current "
         "snapshots (LIKENESS['INDEX_DIR']) or, when there are none, build from the database and write "
-        "them. gunicorn (config/gunicorn.conf.py) runs this before its workers start, so they only map "
+        "them. gunicorn (webapp/gunicorn.conf.py) runs this before its workers start, so they only map "
         "the snapshots. Prints how each index was loaded and how long it took."
     )
 

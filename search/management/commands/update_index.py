@@ -10,7 +10,7 @@ from tqdm import tqdm
 from catalog.ingest import ensure_fingerprint
 from catalog.models import CatalogImage
 from matching.errors import LikenessError
-from matching.lookalike import get_index
+from matching.index.lookalike_memory import get_index
 from matching.providers import get_provider
 from search.backends import backend_names, get_search_backend
 from search.tasks import catalog_entries
@@ -72,7 +72,7 @@ class Command(BaseCommand):
                     f"The match index was not rebuilt: {exc} What was sent so far is kept; run "
                     "`update_index --reconcile` again to send only the rest."
                 ) from exc
-        # The look-alike index too, here: this leaves its snapshot (matching.snapshot) for the web workers,
+        # The look-alike index too, here: this leaves its snapshot (matching.index.snapshot) for the web workers,
         # which would otherwise each rebuild it on their next answer after the reload the rebuild logged
         # (or, with LOOKALIKE_INDEX=elasticsearch, rewrites its documents from the stored embeddings).
         try:

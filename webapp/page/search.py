@@ -1,0 +1,163 @@
+"""The search page: words and a query image in one bar, filters beside the results."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_POST
+
+from catalog.models import CatalogImage
+from catalog.visibility import sees_drafts, visible_items
+from matching.errors import InvalidQuery, LikenessError, ProviderError, http_status
+from matching.safety.budget import ImageBudget
+from matching.safety.imaging import LoadedImage
+from search import service
+from search.forms import SearchForm
+from search.query import Filters, SearchQuery, SearchResults
+from webapp.page import presentation as page
+from webapp.page import query_images
+
+log = logging.getLogger(__name__)
+
+IMAGE_UNAVAILABLE = "Image search is unavailable right now; the results below use your words and filters only."
+IMAGE_EXPIRED = "The query image has expired. Drop it again to search by it."
+
+
+@require_GET
+def search_page(request: HttpRequest) -> HttpResponse:
+    return render_search(request, request.GET)
+
+
+@require_POST
+def upload_query_image(request: HttpRequest) -> HttpResponse:
+    """Take a query image (file or URL), keep it under a token, and go to the search for it.
+
+    Answers JSON for the page's script ({token, search_url} or {detail} with a 4xx), and a redirect
+    (or the page with the error in the bar) for a plain form post.
+    """
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    params = QueryDict(mutable=True)
+    for name in ("q", "sort"):
+        if request.POST.get(name):
+            params[name] = request.POST[name]
+    try:
+        loaded = read_upload(request)
+    except LikenessError as exc:
+        if wants_json:
+            return JsonResponse({"detail": str(exc)}, status=http_status(exc))
+        return render_search(request, params, image_error=str(exc), status=http_status(exc))
+    params["image"] = query_images.stash(loaded)
+    search_url = f"{reverse('page:search')}?{params.urlencode()}"
+    if wants_json:
+        preview = reverse("page:query-image", args=[params["image"]])
+        return JsonResponse({"token": params["image"], "search_url": search_url, "preview": preview,
+                             "width": loaded.width, "height": loaded.height})  # fmt: skip
+    return redirect(search_url)
+
+
+def read_upload(request: HttpRequest) -> LoadedImage:
+    if "image" in request.FILES:
+        return ImageBudget().load(request.FILES["image"])
+    url = request.POST.get("url", "").strip()
+    if url:
+        return ImageBudget().load(url)
+    raise InvalidQuery("Choose an image file, drop one on the page, or paste the address of an image.")
+
+
+@require_GET
+@cache_control(private=True, max_age=3600)
+def query_image(request: HttpRequest, token: str) -> HttpResponse:
+    """The kept copy of a query image, for the chip in the bar and the region selector."""
+    data = query_images.preview(token)
+    if data is None:
+        return HttpResponse(IMAGE_EXPIRED, status=404, content_type="text/plain")
+    return HttpResponse(data, content_type="image/jpeg")
+
+
+def render_search(request: HttpRequest, params: QueryDict, *, image_error: str = "", status: int = 200) -> HttpResponse:
+    form = SearchForm(params, drafts=sees_drafts(request.user))
+    token = params.get("image", "")
+    size = query_images.facts(token) if token else None
+    if token and size is None:
+        image_error, token = image_error or IMAGE_EXPIRED, ""
+    context = {"form": form, "params": params, "token": token, "notice": "", "image_error": image_error,
+               "results": None, "cards": [], "similar_item": None}  # fmt: skip
+    if form.is_valid():
+        query = form.to_query()
+        try:
+            context["results"], context["notice"] = run_search(query, token)
+        except LikenessError as exc:
+            context["notice"], status = str(exc), http_status(exc)
+        if query.similar_to is not None:
+            context["similar_item"] = visible_items(request.user).filter(pk=query.similar_to).first()
+        if context["results"] is not None:
+            pixels = query_pixels(query, size, context["similar_item"])
+            context["cards"] = page.cards(context["results"], pixels)
+            context["groups_of_cards"] = page.groups(context["cards"])
+    else:
+        status = max(status, 400)
+    context["groups"] = page.filter_groups(context["results"], params)
+    context["chips"] = page.filter_chips(params, context["similar_item"])
+    context["region_presets"] = page.region_presets(params) if token else []
+    context["has_filters"] = bool(context["chips"])
+    context["urls"] = {
+        "remove_image": page.url_for(params, drop=("image", None), region=None),
+        "whole_image": page.url_for(params, region=None),
+        "remove_words": page.url_for(params, q=None),
+        "clear_filters": page.url_for(params, drop=None, **dict.fromkeys(page.FILTER_PARAMS)),
+    }
+    results: SearchResults | None = context["results"]
+    if results is not None:
+        context["previous_url"] = page.url_for(params, page=results.page - 1) if results.has_previous else ""
+        context["next_url"] = page.url_for(params, page=results.page + 1) if results.has_next else ""
+    return render(request, "page/search.html", context, status=status)
+
+
+def run_search(query: SearchQuery, token: str = "") -> tuple[SearchResults | None, str]:
+    """Results and a notice; when image matching fails, words and filters still answer.
+
+    The image candidates of a kept query image (or of `similar_to`) are kept with it: a filter click
+    or the next page reuses them instead of decoding and matching the image again.
+    """
+    try:
+        if not token and query.similar_to is None:
+            return service.search(query), ""
+        key = query_images.candidates_key(token, query.similar_to, query.region, query.kind)
+        version = service.candidates_version()
+        scores = query_images.kept_candidates(key, version)
+        if scores is None:
+            loaded = query_images.fetch(token) if token else None
+            if token and loaded is None:
+                raise InvalidQuery(IMAGE_EXPIRED)  # expired between two reads of the cache
+            scores = service.image_candidates(dataclasses.replace(query, images=(loaded,) if loaded else ()))
+            query_images.keep_candidates(key, version, scores)
+        return service.search(query, image_scores=scores), ""
+    except ProviderError as exc:
+        log.warning("image search failed, answering with words and filters only: %s", exc)
+        if not query.text and not has_filters(query):
+            return None, "Image search is unavailable right now. Try again in a minute, or search by words."
+        return service.search(dataclasses.replace(query, images=(), similar_to=None, region=None)), IMAGE_UNAVAILABLE
+
+
+def has_filters(query: SearchQuery) -> bool:
+    """Whether the user narrowed by anything but words and images (drafts and staff flags aside)."""
+    unfiltered = Filters(added_since=query.filters.added_since, include_drafts=query.filters.include_drafts)
+    return query.filters != unfiltered
+
+
+def query_pixels(query: SearchQuery, size: tuple[int, int] | None, similar_item: CatalogImage | None) -> int | None:
+    """How many pixels the query image has (its region only, when one is chosen)."""
+    if size is not None:
+        width, height = size
+    elif similar_item is not None:
+        width, height = similar_item.width, similar_item.height
+    else:
+        return None
+    if query.region is not None:
+        width, height = width * query.region[2], height * query.region[3]
+    return int(width * height)

@@ -1,0 +1,101 @@
+"""Reading request parameters and query images, with errors a client can act on."""
+
+from __future__ import annotations
+
+from django.http import QueryDict
+
+from catalog import ingest
+from catalog.models import CatalogImage
+from matching.errors import InvalidQuery, NotFound
+from matching.safety.budget import ImageBudget
+from matching.safety.imaging import LoadedImage
+
+MAX_INTEGER = 2**31 - 1  # no count, offset or limit is larger; bigger numbers would overflow the database
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off"}
+
+
+class Params:
+    """Form fields, then query-string fields, of one request."""
+
+    def __init__(self, data: QueryDict | dict, query: QueryDict, files) -> None:
+        self.data, self.query, self.files = data, query, files
+
+    def get(self, name: str) -> str | None:
+        for source in (self.data, self.query):
+            if name in source:
+                value = source.get(name)
+                value = value if isinstance(value, str) else str(value)
+                if "\x00" in value:
+                    raise InvalidQuery(f"{name} contains a NUL character.")
+                return value
+        return None
+
+    def has(self, name: str) -> bool:
+        return name in self.files or self.get(name) not in (None, "")
+
+    def integer(self, name: str, default: int, low: int = 0, high: int = MAX_INTEGER) -> int:
+        raw = self.get(name)
+        if raw in (None, ""):
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise InvalidQuery(f"{name} must be a whole number; got {raw!r}.") from None
+        if not low <= value <= high:
+            raise InvalidQuery(f"{name} must be from {low} to {high}; got {raw[:32]}.")
+        return value
+
+    def number(self, name: str, default: float, low: float = 0, high: float = 100) -> float:
+        raw = self.get(name)
+        if raw in (None, ""):
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            raise InvalidQuery(f"{name} must be a number; got {raw!r}.") from None
+        if not low <= value <= high:
+            raise InvalidQuery(f"{name} must be from {low:g} to {high:g}; got {raw}.")
+        return value
+
+    def boolean(self, name: str, default: bool) -> bool:
+        raw = self.get(name)
+        if raw in (None, ""):
+            return default
+        if raw.lower() in TRUE:
+            return True
+        if raw.lower() in FALSE:
+            return False
+        raise InvalidQuery(f"{name} must be true or false; got {raw!r}.")
+
+    def indexed(self, prefix: str) -> dict[int, str]:
+        """Fields named like images[0], filepaths[1]: {0: value, 1: value}."""
+        found = {}
+        for source in (self.data, self.query, self.files):
+            for key in source:
+                if key.startswith(f"{prefix}[") and key.endswith("]") and key[len(prefix) + 1 : -1].isdigit():
+                    found.setdefault(int(key[len(prefix) + 1 : -1]), key)
+        return dict(sorted(found.items()))
+
+
+def query_source(params: Params, suffix: str = "") -> str:
+    """Which of image{suffix}, url{suffix} or filepath{suffix} the request gives (exactly one)."""
+    names = (f"image{suffix}", f"url{suffix}", f"filepath{suffix}")
+    given = [name for name in names if params.has(name)]
+    if len(given) != 1:
+        raise InvalidQuery(f"Give exactly one of {names[0]} (a file), {names[1]} or {names[2]}.")
+    return given[0]
+
+
+def query_image(params: Params, field: str, budget: ImageBudget) -> LoadedImage:
+    """Load the query image named by `field` (from query_source) within the request's budget."""
+    if field.startswith("image"):
+        if field not in params.files:
+            raise InvalidQuery(f"{field} must be a file upload (multipart/form-data).")
+        return budget.load(params.files[field])
+    if field.startswith("url"):
+        return budget.load(params.get(field))
+    item = CatalogImage.objects.filter(identifier=params.get(field)).first()
+    if item is None:
+        raise NotFound(f"No image with filepath {params.get(field)!r} in the collection.")
+    return ingest.load_file(item)
