@@ -50,7 +50,7 @@ from catalog import ingest  # noqa: E402
 from catalog.models import Status  # noqa: E402
 from matching.algorithms import fingerprint  # noqa: E402
 from matching.algorithms.verify import STRONG_PIXELS, verify  # noqa: E402
-from matching.index.lookalike_memory import get_index as get_lookalike_index  # noqa: E402
+from matching.index.lookalike import get_lookalike_index  # noqa: E402
 from matching.providers import get_provider, local  # noqa: E402
 from matching.query import QueryImage  # noqa: E402
 from matching.safety import imaging  # noqa: E402

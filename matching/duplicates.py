@@ -22,7 +22,7 @@ import numpy as np
 from matching.algorithms.fingerprint import HASH_SIDE, KEY_SIDE, WINDOW_MARGINS, hamming
 from matching.algorithms.hashindex import HashIndex
 from matching.index import store
-from matching.index.lookalike_memory import get_index as get_lookalike_index
+from matching.index.lookalike import get_lookalike_index
 from matching.providers.local import ACCEPT_DISTANCE, EMBEDDING_FLOOR, KEY_RADIUS, UNHASHED, VERIFY_DISTANCE
 
 __all__ = ["UNHASHED", "Group", "Pair", "find_pairs", "group", "lookalike_pairs", "oriented", "search_pairs"]

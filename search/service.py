@@ -5,7 +5,7 @@ from __future__ import annotations
 from catalog import ingest
 from catalog.models import CatalogImage
 from matching.index import store
-from matching.index.lookalike_memory import get_index as get_lookalike_index
+from matching.index.lookalike import get_lookalike_index
 from matching.providers import COPY, SIMILAR, Match, match_image
 from matching.query import QueryImage
 from search.backends import get_search_backend

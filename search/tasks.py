@@ -18,7 +18,7 @@ from catalog.models import CatalogImage
 from matching.algorithms.fingerprint import Fingerprint
 from matching.errors import LikenessError
 from matching.index import store
-from matching.index.lookalike_memory import get_index as get_lookalike_index
+from matching.index.lookalike import get_lookalike_index
 from matching.providers import Entry, get_provider
 from search.backends import backend_names, get_search_backend
 
@@ -49,11 +49,9 @@ def index_item(item: CatalogImage, fingerprint: Fingerprint | None = None) -> No
     """
     fingerprint = fingerprint or ingest.ensure_fingerprint(item)
     get_provider().add(dataclasses.replace(entry(item), fingerprint=lambda: fingerprint))
-    looks = get_lookalike_index()
-    if looks.written_by_tasks:  # Elasticsearch's; the in-memory index follows the change log instead
-        vector = fingerprint.embedding if fingerprint.embedding is not None else store.load_embedding(item.pk)
-        if vector is not None:
-            looks.add(item.pk, vector)
+    vector = fingerprint.embedding if fingerprint.embedding is not None else store.load_embedding(item.pk)
+    if vector is not None:
+        get_lookalike_index().add(item.pk, vector)
 
 
 def index_items(items: list[CatalogImage]) -> None:
@@ -64,11 +62,9 @@ def index_items(items: list[CatalogImage]) -> None:
 
 
 def remove_item(image_id: int) -> None:
-    """Take an image out of the match index (and the look-alike index, where tasks write that)."""
+    """Take an image out of the match index and the look-alike index."""
     get_provider().remove(image_id)
-    looks = get_lookalike_index()
-    if looks.written_by_tasks:
-        looks.remove(image_id)
+    get_lookalike_index().remove(image_id)
 
 
 MAX_ATTEMPTS = 5

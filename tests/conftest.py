@@ -14,14 +14,14 @@ from tests.images import image_bytes
 @pytest.fixture(autouse=True)
 def fresh_providers():
     """Each test starts with providers built anew: their in-memory index follows that test's database."""
-    from matching.index.lookalike_memory import get_index
+    from matching.index.lookalike import reset_lookalike_indexes
     from matching.providers import reset_providers
 
     reset_providers()
-    get_index.cache_clear()
+    reset_lookalike_indexes()
     yield
     reset_providers()
-    get_index.cache_clear()
+    reset_lookalike_indexes()
 
 
 @pytest.fixture(autouse=True)

@@ -58,15 +58,15 @@ def post_fork(server, worker) -> None:
 
 def post_worker_init(worker) -> None:
     loaded = time.monotonic()  # the application is imported by now
-    from matching.index.lookalike_memory import get_index
+    from matching.index.lookalike import get_lookalike_index
     from matching.providers import get_provider
 
-    provider, lookalike = get_provider(), get_index()
+    provider, lookalike = get_provider(), get_lookalike_index()
     provider.count()  # count() brings an index up to date first: a mapped snapshot and the changes since
     lookalike.count()
     done = time.monotonic()
     worker.log.info(
         "worker ready %.2f s after its start: application %.2f s, indexes %.3f s (match index from the %s, "
         "look-alike index from the %s)", done - worker.forked_at, loaded - worker.forked_at, done - loaded,
-        getattr(provider, "loaded_from", "") or "provider, not held here", lookalike.loaded_from,
+        provider.loaded_from or "provider, not held here", lookalike.loaded_from or "index, not held here",
     )  # fmt: skip

@@ -256,15 +256,16 @@ LIKENESS_SEARCH_BACKENDS = {"default": _search_backend}
 # The look-alike index: LOOKALIKE_INDEX=memory (8-bit codes in each process, mapped from the host's
 # snapshot) or elasticsearch (dense_vector and kNN search in an index of its own: nothing in any process).
 _lookalike_name, _lookalike_index = _chosen("LOOKALIKE_INDEX", {
-    "memory": {"BACKEND": "memory"},
-    "elasticsearch": {"BACKEND": "elasticsearch", **_elasticsearch("-looks")},
+    "memory": {"BACKEND": "matching.index.lookalike_memory"},
+    "elasticsearch": {"BACKEND": "matching.index.lookalike_elastic", **_elasticsearch("-looks")},
 }, "memory")  # fmt: skip
 if _lookalike_name == "elasticsearch" and not _lookalike_index["URLS"]:
     raise ImproperlyConfigured("LOOKALIKE_INDEX=elasticsearch needs ELASTICSEARCH_URL (e.g. http://localhost:9200).")
 
+LIKENESS_LOOKALIKE_INDEXES = {"default": _lookalike_index}
+
 # Likeness itself.
 LIKENESS = {
-    "LOOKALIKE_INDEX": _lookalike_index,
     # Untrusted images: refused above these limits, before any full decode.
     "MAX_UPLOAD_BYTES": DATA_UPLOAD_MAX_MEMORY_SIZE,
     "MAX_PIXELS": envint("LIKENESS_MAX_PIXELS", 100_000_000),

@@ -72,6 +72,15 @@ class EventFollower:
         """Replace the index with the one in `found` (mapped, not copied, where it can be)."""
         raise NotImplementedError
 
+    def load(self, *, rebuild: bool = False) -> bool:
+        """Load the index into this process: from the host's snapshot where one is current, else from the
+        database (`rebuild`: always from the database, leaving a new snapshot). True: it is held here."""
+        if rebuild:
+            self.reload_from_database()
+        else:
+            self.reload()
+        return True
+
     def sync(self) -> None:
         """Bring the in-memory index up to date with the database."""
         with self._lock:

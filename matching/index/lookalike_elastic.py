@@ -27,7 +27,7 @@ from elasticsearch import BadRequestError, NotFoundError
 from matching.embeddings.model import PROJECTED, projection
 from matching.errors import ProviderError
 from matching.index import elastic, store
-from matching.index.similarity import Reranked
+from matching.index.lookalike import BaseLookalikeIndex
 
 MAPPINGS = {
     "dynamic": "strict",
@@ -45,12 +45,8 @@ CANDIDATES_PER_RESULT = 2  # the kNN search looks at this many graph candidates 
 unavailable = elastic.unavailable("look-alike index")
 
 
-class ElasticLookalikeIndex(Reranked):
-    """`matching.index.lookalike_memory.LookalikeIndex`'s answering side, with the vectors in Elasticsearch."""
-
-    snapshot_name = None  # nothing in memory to share
-    loaded_from = "Elasticsearch (nothing held in this process)"
-    written_by_tasks = True
+class ElasticsearchLookalikeIndex(BaseLookalikeIndex):
+    """The vectors in Elasticsearch, written by the indexing tasks: nothing held in any process."""
 
     def __init__(self, URLS=(), INDEX="likeness-looks", OPTIONS=None, REFRESH=False) -> None:
         if not URLS:
@@ -80,15 +76,10 @@ class ElasticLookalikeIndex(Reranked):
         self.client.options(ignore_status=404).delete(index=self.name, id=str(image_id), refresh=self.refresh)
 
     @unavailable
-    def reload(self, progress=None) -> int:
+    def reload(self) -> None:
         """Replace every document with the stored embeddings (what `update_index` runs)."""
         chunks = ((ids, [document(v) for v in vectors]) for ids, vectors in store.iter_embeddings())
-        return elastic.refill(self.client, self.name, self.ensure, chunks, progress, store.count_embeddings())
-
-    reload_from_database = reload
-
-    def sync(self) -> None:
-        pass  # nothing to follow: the documents are the index
+        elastic.refill(self.client, self.name, self.ensure, chunks, None, store.count_embeddings())
 
     # --- answering ------------------------------------------------------------------------------
 
@@ -97,9 +88,6 @@ class ElasticLookalikeIndex(Reranked):
         if not self.client.indices.exists(index=self.name):
             return 0
         return int(self.client.count(index=self.name)["count"])
-
-    def memory_bytes(self) -> int:
-        return 0
 
     @unavailable
     def _candidates(self, vectors: np.ndarray, k: int) -> list[list[int]]:
@@ -132,3 +120,6 @@ def knn(vector: np.ndarray, k: int) -> dict:
         "k": k,
         "num_candidates": min(10_000, CANDIDATES_PER_RESULT * k),
     }
+
+
+LookalikeIndex = ElasticsearchLookalikeIndex

@@ -21,16 +21,13 @@ own, and the mapped codes of changed or removed images are left out of every sea
 
 from __future__ import annotations
 
-import functools
-
 import faiss
 import numpy as np
-from django.conf import settings
 
 from matching.embeddings.model import PROJECTED, projection
 from matching.index import store
 from matching.index.follower import EventFollower
-from matching.index.similarity import Reranked
+from matching.index.lookalike import BaseLookalikeIndex
 
 DIMENSIONS = 1280
 CODE_SCALE = 254.0  # projected components of unit vectors stay within about +-0.3: 8 bits keep ~75 steps
@@ -47,9 +44,10 @@ def codes(vectors: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(projected * CODE_SCALE), -127, 127).astype(np.float32)
 
 
-class LookalikeIndex(EventFollower, Reranked):
+class MemoryLookalikeIndex(EventFollower, BaseLookalikeIndex):
+    """8-bit codes of every embedding in this process, following the change log, mapped from the host's snapshot."""
+
     snapshot_name = "lookalike"
-    written_by_tasks = False  # it follows the change log (Elasticsearch's is written by the indexing tasks)
 
     def __init__(self) -> None:
         super().__init__()
@@ -117,6 +115,22 @@ class LookalikeIndex(EventFollower, Reranked):
         return index
 
     # --- following the change log -----------------------------------------------------------------
+
+    # The change itself is logged as an IndexEvent in the transaction that made it (matching.index.store):
+    # add and remove only bring this process's copy up to date at once, if it holds one yet.
+
+    def add(self, image_id: int, vector: np.ndarray) -> None:
+        with self._lock:
+            if self._last_event is None:
+                return  # nothing loaded yet: the first answer loads everything, this picture included
+            self.drop_id(image_id)
+            target = self.index if self._mapped_ids is None else self._delta
+            target.add_with_ids(codes(np.asarray(vector)[None]), np.array([image_id], np.int64))
+
+    def remove(self, image_id: int) -> None:
+        with self._lock:
+            if self._last_event is not None:
+                self.drop_id(image_id)
 
     def load_all(self) -> None:
         # Chunk by chunk: the floats are never all in memory.
@@ -206,16 +220,4 @@ def lists(total: int) -> int:
     return int(min(4096, max(16, 2 * np.sqrt(total))))
 
 
-@functools.cache
-def get_index() -> LookalikeIndex:
-    """The process's look-alike index, loaded on first use; `get_index.cache_clear()` forgets it.
-
-    In memory (this module) unless `LIKENESS["LOOKALIKE_INDEX"]` names Elasticsearch's
-    (`matching.index.lookalike_elastic`, the scaled-out shape: nothing held in any process).
-    """
-    options = dict(settings.LIKENESS.get("LOOKALIKE_INDEX") or {})
-    if options.pop("BACKEND", "memory") == "elasticsearch":
-        from matching.index.lookalike_elastic import ElasticLookalikeIndex
-
-        return ElasticLookalikeIndex(**options)
-    return LookalikeIndex()
+LookalikeIndex = MemoryLookalikeIndex

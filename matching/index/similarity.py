@@ -1,10 +1,8 @@
 """How look-alikes are ranked, whichever index found the candidates: by the exact cosine of the stored embeddings.
 
-The in-memory index (`matching.index.lookalike_memory`) and Elasticsearch's
-(`matching.index.lookalike_elastic`) each find RERANK candidates by a compressed or approximate
-search (their `_candidates`); `Reranked` answers `nearest` from them for both, and `ranked` orders
-them by their stored float16 embeddings and applies the floor, so both give the same answer
-whenever their candidates agree.
+Every look-alike index (matching.index.lookalike) finds RERANK candidates by a compressed or approximate
+search; `ranked` orders them by their stored float16 embeddings and applies the floor, so every index
+gives the same answer whenever their candidates agree.
 """
 
 from __future__ import annotations
@@ -38,36 +36,3 @@ def ranked(vectors: np.ndarray, found: list[list[int]], *, limit: int, floor: fl
                       key=lambda pair: (-pair[0], pair[1]))  # fmt: skip
         answers.append([(image_id, round(value, 4)) for value, image_id in best[:limit]])
     return answers
-
-
-class Reranked:
-    """`nearest` and `candidates` for a look-alike index that finds candidates (`_candidates`) and follows (`sync`)."""
-
-    def sync(self) -> None:
-        raise NotImplementedError
-
-    def _candidates(self, vectors: np.ndarray, k: int) -> list[list[int]]:
-        """For each of `vectors`, the ids of about the `k` nearest images, by the index's own search."""
-        raise NotImplementedError
-
-    def candidates(self, vector: np.ndarray, k: int) -> list[int]:
-        """The `k` images nearest `vector` by the index's own search (stage 1)."""
-        return self._candidates(np.asarray(vector)[None], k)[0]
-
-    def nearest(
-        self, vector: np.ndarray, *, limit: int = 50, floor: float = SIMILARITY_FLOOR, rerank: int = RERANK
-    ) -> list[tuple[int, float]]:
-        """Catalog images whose embedding is at least `floor` similar to `vector`, most similar first.
-
-        `rerank` candidates of the index's own search are ranked by their exact cosine.
-        """
-        return self.nearest_many(np.asarray(vector)[None], limit=limit, floor=floor, rerank=rerank)[0]
-
-    def nearest_many(
-        self, vectors: np.ndarray, *, limit: int = 50, floor: float = SIMILARITY_FLOOR, rerank: int = RERANK
-    ) -> list[list[tuple[int, float]]]:
-        """`nearest` for each of `vectors`, with one search and one read of the stored embeddings for all."""
-        self.sync()
-        if limit <= 0:
-            return [[] for _ in vectors]
-        return ranked(vectors, self._candidates(vectors, max(rerank, 2 * limit)), limit=limit, floor=floor)

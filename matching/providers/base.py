@@ -112,9 +112,16 @@ class MatchProvider(ABC):
     def count(self) -> int:
         """How many catalog images are indexed."""
 
+    loaded_from = ""  # where this process's index came from ("database", "snapshot"); empty: none is held here
+
     def ping(self) -> bool:
         """Whether the provider can answer now."""
         return True
+
+    def load(self, *, rebuild: bool = False) -> bool:
+        """Load the index this process holds (`rebuild`: from the database, leaving a new snapshot); False
+        when the provider holds none in any process (a remote's, Elasticsearch's)."""
+        return False
 
     def rebuild(
         self, entries: Callable[[], Iterable[Entry]], progress: Progress | None = None, *, reconcile: bool = False

@@ -185,6 +185,9 @@ class ChunkTermProvider(LocalHashProvider):
     def reload(self) -> None:
         pass
 
+    def load(self, *, rebuild: bool = False) -> bool:
+        return False
+
     def add_fingerprint(self, image_id: int, fingerprint: Fingerprint) -> None:
         upright = fingerprint.upright()
         self.index.ensure()

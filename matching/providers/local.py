@@ -58,7 +58,7 @@ from matching.algorithms.verify import (
 )
 from matching.index import store
 from matching.index.follower import EventFollower
-from matching.index.lookalike_memory import get_index as get_lookalike_index
+from matching.index.lookalike import get_lookalike_index
 from matching.providers.base import Entry, Match, MatchProvider
 from matching.query import QueryImage
 

@@ -1,37 +1,30 @@
-"""The look-alike index: nearest by cosine above a floor, and in step across processes."""
+"""The in-memory look-alike index: the behaviour every index has, then its compressed codes and inverted lists."""
 
 import numpy as np
 import pytest
 
 from matching.index import store
-from matching.index.lookalike_memory import LookalikeIndex
-from tests.images import encode, picture
-from tests.lookalike_photos import cat_detail, jpeg, photo
+from matching.index.lookalike_memory import MemoryLookalikeIndex as LookalikeIndex
+from tests.matching.lookalike_behaviour import LookalikeBehaviour
 
 pytestmark = pytest.mark.django_db
 
 
-def test_nearest_is_most_similar_first_and_above_the_floor(make_item):
-    cat = make_item(data=jpeg(photo("chelsea")))
-    coffee = make_item(data=jpeg(photo("coffee")))
+class TestMemoryLookalikeIndex(LookalikeBehaviour):
+    @pytest.fixture(autouse=True)
+    def memory(self, settings):
+        settings.LIKENESS_LOOKALIKE_INDEXES = {"default": {"BACKEND": "matching.index.lookalike_memory"}}
+
+    def another_process(self):
+        return LookalikeIndex()
+
+
+def test_a_process_that_has_loaded_nothing_leaves_adds_to_its_first_load(embedded_catalog):
+    ids, vectors = embedded_catalog
     index = LookalikeIndex()
-    vector = store.load_embedding(cat.pk)
-    found = index.nearest(vector, floor=0.0)
-    assert [pk for pk, _ in found] == [cat.pk, coffee.pk] and found[0][1] > 0.99 > found[1][1]
-    assert [pk for pk, _ in index.nearest(vector, floor=0.9)] == [cat.pk]
-    assert index.nearest(vector, limit=0) == []
-
-
-def test_another_process_sees_adds_and_removes(make_item, committed):
-    other_process = LookalikeIndex()  # shares nothing but the database, as two gunicorn workers do
-    assert other_process.count() == 0
-    item = make_item(data=jpeg(cat_detail()))
-    assert other_process.count() == 1
-    with committed():
-        item.delete()
-    assert other_process.count() == 0
-    make_item(data=encode(picture(200, 150, 4), "PNG"))
-    assert len(other_process.nearest(np.ones(1280, np.float32) / np.sqrt(1280), floor=-1)) == 1
+    index.add(int(ids[0]), vectors[0])  # not loaded: nothing to bring up to date
+    assert index.memory_bytes() == 0
+    assert index.count() == len(ids)  # the first answer loads everything
 
 
 def test_the_compressed_scan_with_an_exact_rerank_agrees_with_exact_search(embedded_catalog):

@@ -18,10 +18,12 @@ from bench.corpus import sample_photo
 from catalog.models import CatalogImage
 from matching.embeddings.model import projection
 from matching.index import store
-from matching.index.lookalike_elastic import ElasticLookalikeIndex, document, knn
-from matching.index.lookalike_memory import LookalikeIndex, get_index
+from matching.index.lookalike import get_lookalike_index, reset_lookalike_indexes
+from matching.index.lookalike_elastic import ElasticsearchLookalikeIndex, document, knn
+from matching.index.lookalike_memory import MemoryLookalikeIndex
 from tests.conftest import upload
 from tests.images import encode
+from tests.matching.lookalike_behaviour import LookalikeBehaviour
 from tests.search.elastic import elasticsearch_server  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db
@@ -37,12 +39,13 @@ PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "camera")
 def looks(settings, elasticsearch_server):  # noqa: F811 - the fixture imported above
     url, options = elasticsearch_server
     name = f"likeness-looks-test-{uuid.uuid4().hex[:12]}"
-    settings.LIKENESS = {**settings.LIKENESS, "LOOKALIKE_INDEX": {
-        "BACKEND": "elasticsearch", "URLS": [url], "INDEX": name, "OPTIONS": options, "REFRESH": True,
+    settings.LIKENESS_LOOKALIKE_INDEXES = {"default": {
+        "BACKEND": "matching.index.lookalike_elastic", "URLS": [url], "INDEX": name, "OPTIONS": options,
+        "REFRESH": True,
     }}  # fmt: skip
-    get_index.cache_clear()
-    yield get_index()
-    get_index.cache_clear()
+    reset_lookalike_indexes()
+    yield get_lookalike_index()
+    reset_lookalike_indexes()
     from elasticsearch import Elasticsearch
 
     with Elasticsearch(url, **options) as client:
@@ -54,8 +57,8 @@ def photo_item(make_item, name: str) -> CatalogImage:
 
 
 def test_the_setting_chooses_elasticsearch_and_nothing_is_held_in_memory(looks):
-    assert isinstance(looks, ElasticLookalikeIndex)
-    assert looks.memory_bytes() == 0 and looks.snapshot_name is None and looks.written_by_tasks
+    assert isinstance(looks, ElasticsearchLookalikeIndex)
+    assert looks.memory_bytes() == 0 and not looks.load()
 
 
 def test_the_knn_search_asks_for_the_projected_vector_and_enough_candidates():
@@ -90,27 +93,15 @@ def test_look_alikes_come_from_elasticsearch_as_the_memory_index_ranks_them(look
     query = store.load_embedding(items["chelsea"].pk)
     found = looks.nearest(query, limit=5, floor=0.0)
     assert found[0] == (items["chelsea"].pk, pytest.approx(1.0, abs=1e-3))
-    assert found == LookalikeIndex().nearest(query, limit=5, floor=0.0)
+    assert found == MemoryLookalikeIndex().nearest(query, limit=5, floor=0.0)
     assert all(similarity >= 0.5 for _, similarity in looks.nearest(query, limit=5, floor=0.5))
 
 
 @needs_knn
-def test_another_process_sees_adds_and_removes_at_once(looks, make_item, committed):
-    first = photo_item(make_item, "astronaut")
-    other = ElasticLookalikeIndex(URLS=[os.environ["ELASTICSEARCH_URL"]], INDEX=looks.name)  # another process's
-    added = photo_item(make_item, "rocket")
-    vector = store.load_embedding(added.pk)
-    assert other.nearest(vector, limit=1, floor=0.9)[0][0] == added.pk
-    with committed():
-        added.delete()
-    assert [pk for pk, _ in other.nearest(vector, limit=5, floor=0.0)] == [first.pk]
+class TestElasticsearchLookalikeIndex(LookalikeBehaviour):
+    @pytest.fixture(autouse=True)
+    def index(self, looks):
+        self.name = looks.name
 
-
-@needs_knn
-def test_update_index_rebuilds_the_vectors_from_the_stored_embeddings(looks, make_item):
-    items = [photo_item(make_item, name) for name in PHOTOS[:3]]
-    looks.client.indices.delete(index=looks.name)
-    assert looks.count() == 0
-    call_command("update_index", verbosity=0)
-    assert looks.count() == 3
-    assert looks.nearest(store.load_embedding(items[1].pk), limit=1)[0][0] == items[1].pk
+    def another_process(self):
+        return ElasticsearchLookalikeIndex(URLS=[os.environ["ELASTICSEARCH_URL"]], INDEX=self.name, REFRESH=True)

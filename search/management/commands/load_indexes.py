@@ -7,7 +7,7 @@ import time
 from django.core.management.base import BaseCommand, CommandParser
 
 from matching.index import snapshot
-from matching.index.lookalike_memory import get_index
+from matching.index.lookalike import get_lookalike_index
 from matching.providers import get_provider
 
 
@@ -29,17 +29,10 @@ class Command(BaseCommand):
         if snapshot.directory() is None:
             self.stderr.write("Index snapshots are off (LIKENESS_INDEX_DIR=off): each worker builds its own index.")
             return
-        provider = get_provider()
-        # The match index only when it is held in memory (not a remote's, not Elasticsearch's chunk terms).
-        indexes = [("match index", provider)] if getattr(provider, "snapshot_name", None) else []
-        if getattr(get_index(), "snapshot_name", None):  # not Elasticsearch's look-alike index either
-            indexes.append(("look-alike index", get_index()))
-        for label, index in indexes:
+        for label, index in (("match index", get_provider()), ("look-alike index", get_lookalike_index())):
             started = time.monotonic()
-            if rebuild:
-                index.reload_from_database()
-            else:
-                index.reload()
+            if not index.load(rebuild=rebuild):
+                continue  # held by no process here (a remote's, Elasticsearch's): nothing to load
             count = index.count()
             seconds = time.monotonic() - started
             self.stdout.write(f"{label}: {count} images from the {index.loaded_from} in {seconds:.1f} s")

@@ -10,7 +10,7 @@ from tqdm import tqdm
 from catalog.ingest import ensure_fingerprint
 from catalog.models import CatalogImage
 from matching.errors import LikenessError
-from matching.index.lookalike_memory import get_index
+from matching.index.lookalike import get_lookalike_index
 from matching.providers import get_provider
 from search.backends import backend_names, get_search_backend
 from search.tasks import catalog_entries
@@ -76,7 +76,7 @@ class Command(BaseCommand):
         # which would otherwise each rebuild it on their next answer after the reload the rebuild logged
         # (or, with LOOKALIKE_INDEX=elasticsearch, rewrites its documents from the stored embeddings).
         try:
-            get_index().reload()
+            get_lookalike_index().reload()
         except LikenessError as exc:
             raise CommandError(f"The look-alike index was not rebuilt: {exc} Run `update_index` again.") from exc
         return count

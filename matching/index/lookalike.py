@@ -1,0 +1,89 @@
+"""The look-alike index seam: every catalog picture's embedding, nearest by cosine similarity.
+
+LIKENESS_LOOKALIKE_INDEXES = {"default": {"BACKEND": "matching.index.lookalike_memory", ...options}},
+built by the same registry as match providers and search backends (matching.registry). Two
+implementations: `matching.index.lookalike_memory` (8-bit codes in each process, following the change
+log, shared through the host's snapshot) and `matching.index.lookalike_elastic` (`dense_vector` kNN
+search in Elasticsearch, written by the indexing tasks). Both answer in two stages: the index's own
+search finds candidates (`_candidates`), and their stored embeddings rank them exactly
+(matching.index.similarity.ranked), so both give the same answer whenever their candidates agree.
+Behaviour suite: tests/matching/lookalike_behaviour.py.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+
+import numpy as np
+
+from matching.index.similarity import RERANK, SIMILARITY_FLOOR, ranked
+from matching.registry import Registry
+
+Progress = Callable[[int, int], None]  # (items just done, total to do)
+
+
+class BaseLookalikeIndex(ABC):
+    """What look-alike search and copy detection ask of an index of embeddings."""
+
+    loaded_from = ""  # where this process's copy came from ("database", "snapshot"); empty: none is held here
+
+    @abstractmethod
+    def add(self, image_id: int, vector: np.ndarray) -> None:
+        """Index (or re-index) a catalog picture's unit embedding (the indexing tasks call this)."""
+
+    @abstractmethod
+    def remove(self, image_id: int) -> None:
+        """Forget a catalog picture; unknown ids are ignored."""
+
+    @abstractmethod
+    def reload(self) -> None:
+        """Rebuild from the stored embeddings (what `update_index` runs)."""
+
+    @abstractmethod
+    def count(self) -> int:
+        """How many pictures are indexed."""
+
+    @abstractmethod
+    def _candidates(self, vectors: np.ndarray, k: int) -> list[list[int]]:
+        """For each of `vectors`, the ids of about the `k` nearest pictures, by the index's own search."""
+
+    def load(self, *, rebuild: bool = False) -> bool:
+        """Load what this process holds (`rebuild`: from the database, leaving a new snapshot); False when
+        the index holds nothing in any process."""
+        return False
+
+    def sync(self) -> None:  # noqa: B027 - most indexes hold nothing to bring up to date
+        """Bring what this process holds up to date before answering (nothing, for an index held elsewhere)."""
+
+    def memory_bytes(self) -> int:
+        """What the index holds or maps in this process."""
+        return 0
+
+    def candidates(self, vector: np.ndarray, k: int) -> list[int]:
+        """The `k` pictures nearest `vector` by the index's own search (stage 1)."""
+        self.sync()
+        return self._candidates(np.asarray(vector)[None], k)[0]
+
+    def nearest(
+        self, vector: np.ndarray, *, limit: int = 50, floor: float = SIMILARITY_FLOOR, rerank: int = RERANK
+    ) -> list[tuple[int, float]]:
+        """Catalog pictures whose embedding is at least `floor` similar to `vector`, most similar first.
+
+        `rerank` candidates of the index's own search are ranked by their exact cosine.
+        """
+        return self.nearest_many(np.asarray(vector)[None], limit=limit, floor=floor, rerank=rerank)[0]
+
+    def nearest_many(
+        self, vectors: np.ndarray, *, limit: int = 50, floor: float = SIMILARITY_FLOOR, rerank: int = RERANK
+    ) -> list[list[tuple[int, float]]]:
+        """`nearest` for each of `vectors`, with one search and one read of the stored embeddings for all."""
+        self.sync()
+        if limit <= 0:
+            return [[] for _ in vectors]
+        return ranked(vectors, self._candidates(vectors, max(rerank, 2 * limit)), limit=limit, floor=floor)
+
+
+_registry: Registry[BaseLookalikeIndex] = Registry("LIKENESS_LOOKALIKE_INDEXES", "LookalikeIndex", "look-alike index")
+get_lookalike_index = _registry.get
+reset_lookalike_indexes = _registry.reset
