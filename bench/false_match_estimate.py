@@ -26,7 +26,9 @@ import django  # noqa: E402
 django.setup()
 
 from matching.algorithms.fingerprint import LOOKUP, WINDOW_MARGINS  # noqa: E402
-from matching.providers import local  # noqa: E402
+from matching.providers.thresholds import Thresholds  # noqa: E402
+
+LIMITS = Thresholds()
 
 
 def tail(bits: int, threshold: int) -> float:
@@ -42,11 +44,11 @@ def main() -> None:
     comparisons = query_hashes * len(WINDOW_MARGINS) * args.images
     print(f"{query_hashes} query hashes x {len(WINDOW_MARGINS)} windows x {args.images:,} images = {comparisons:.2e}")
     rows = [
-        ("Likeness: accept on the 256-bit hash alone", 256, local.ACCEPT_DISTANCE, comparisons),
-        ("Likeness: 64-bit key candidates (verified further)", 64, local.KEY_RADIUS, comparisons),
+        ("Likeness: accept on the 256-bit hash alone", 256, LIMITS.accept_distance, comparisons),
+        ("Likeness: 64-bit key candidates (verified further)", 64, LIMITS.key_radius, comparisons),
         # Each verified candidate is re-hashed along its affine fit and, when that hashes apart and it has a
         # homography, along that too: two tries each.
-        ("Likeness: aligned re-hash after feature verification", 256, local.ALIGNED_DISTANCE, 2 * local.VERIFY_LIMIT),
+        ("Likeness: aligned re-hash after feature verification", 256, LIMITS.aligned_distance, 2 * LIMITS.verify_limit),
         ("pHash-64 <= 12, 8 orientations", 64, 12, 8 * args.images),
         ("pHash-64 <= 5, 8 orientations", 64, 5, 8 * args.images),
         ("PDQ-256 <= 31, 8 orientations", 256, 31, 8 * args.images),

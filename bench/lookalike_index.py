@@ -8,7 +8,7 @@ exact float32 search: by the compressed codes alone, and after the exact rerank 
 Latency and memory: synthetic catalogs of 100,000 and 1,000,000 vectors (real embeddings with a
 little noise, so the codes are realistic), built as the index loads them (inverted lists from
 lookalike.IVF_FROM images); the index part (stage 1: RERANK candidates for look-alikes, the copy
-stage's EMBEDDING_RERANK) on one thread, p50 and p95 over 50 queries that are near copies of
+stage's Thresholds().embedding_rerank) on one thread, p50 and p95 over 50 queries that are near copies of
 stored vectors, and how often stage 1 returns that vector; and the rerank's read of RERANK stored
 float16 embeddings by primary key from SQLite (a 20,000-row table: a primary-key read barely
 depends on table size).
@@ -37,7 +37,7 @@ from matching.embeddings.model import embedder, preprocess  # noqa: E402
 from matching.index import lookalike_memory as lookalike  # noqa: E402
 from matching.index import store  # noqa: E402
 from matching.index.similarity import RERANK  # noqa: E402
-from matching.providers.local import EMBEDDING_RERANK  # noqa: E402
+from matching.providers.thresholds import Thresholds  # noqa: E402
 
 
 def real_vectors(package: Path) -> np.ndarray:
@@ -107,7 +107,7 @@ def latency(vectors: np.ndarray, size: int) -> dict[str, float]:
         index.candidates(query, RERANK)
         times.append(1000 * (time.perf_counter() - began))
         began = time.perf_counter()
-        candidates = index.candidates(query, EMBEDDING_RERANK)
+        candidates = index.candidates(query, Thresholds().embedding_rerank)
         copy_times.append(1000 * (time.perf_counter() - began))
         found += image_id in candidates
     return {"images": size, "kind": type(index.index).__name__, "build s": round(built, 1),
@@ -150,7 +150,9 @@ def main() -> None:
     for name, value in agree.items():
         print(f"  {name:18s} {value:.3f}")
     scale = [latency(vectors, size) for size in args.sizes]
-    print(f"index part (faiss, one thread): {RERANK} candidates for look-alikes, {EMBEDDING_RERANK} for copies")
+    print(
+        f"index part (faiss, one thread): {RERANK} candidates for look-alikes, {Thresholds().embedding_rerank} for copies"
+    )
     for row in scale:
         print(f"  {row['images']:>9,d} images  {row['kind']}  built in {row['build s']} s  "
               f"{row['bytes per image']:.0f} B/image  p50 {row['p50 ms']:.1f} ms  p95 {row['p95 ms']:.1f} ms  "

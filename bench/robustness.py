@@ -51,7 +51,7 @@ from catalog.models import Status  # noqa: E402
 from matching.algorithms import fingerprint  # noqa: E402
 from matching.algorithms.verify import STRONG_PIXELS, verify  # noqa: E402
 from matching.index.lookalike import get_lookalike_index  # noqa: E402
-from matching.providers import get_provider, local  # noqa: E402
+from matching.providers import get_provider, rules  # noqa: E402
 from matching.query import QueryImage  # noqa: E402
 from matching.safety import imaging  # noqa: E402
 
@@ -190,7 +190,7 @@ def run(
     distractor_images = corpus.distractors(distractor_count, emoji_package=emoji_package, emoji_limit=emoji_limit)
     # Every verification a distractor query makes is of a wrong candidate: count how many pass each check.
     checks = {"verifications": 0, "verified": 0, "correlations": []}
-    plain_verify, plain_correlation = local.verify, local.aligned_correlation
+    plain_verify, plain_correlation = rules.verify, rules.aligned_correlation
 
     def counted_verify(*args, **kwargs):
         found = plain_verify(*args, **kwargs)
@@ -203,7 +203,7 @@ def run(
         checks["correlations"].append(value)
         return value
 
-    local.verify, local.aligned_correlation = counted_verify, counted_correlation
+    rules.verify, rules.aligned_correlation = counted_verify, counted_correlation
     distractor_nearest = {b.name: [] for b in baselines}
     orb_distractors = []
     distractor_latencies = []
@@ -217,7 +217,7 @@ def run(
             distractor_nearest[baseline.name].append(baseline.nearest(image)[1])
         if orb_sample and position % max(1, len(distractor_images) // (orb_sample * 4)) == 0:  # a spread sample
             orb_distractors.append(orb.nearest(image)[1])
-    local.verify, local.aligned_correlation = plain_verify, plain_correlation
+    rules.verify, rules.aligned_correlation = plain_verify, plain_correlation
     correlations = [value.pixels for value in checks["correlations"] if value is not None]
     edges_at_strong_pixels = [
         round(value.edges, 3) for value in checks["correlations"] if value is not None and value.pixels >= STRONG_PIXELS
@@ -272,8 +272,8 @@ def run(
         },
         "misses": misses,
         "index_bytes_per_image": {  # the hash index's fixed chunk tables (25 MB) left out: they do not grow
-            "hashes": round((provider.index.memory_bytes() - provider.index._offsets.nbytes) / len(names))
-            if hasattr(provider.index, "memory_bytes")
+            "hashes": round((provider.source.index.memory_bytes() - provider.source.index._offsets.nbytes) / len(names))
+            if hasattr(provider.source, "index")
             else 0,  # none in memory with the chunk-term provider
             "embeddings": round(lookalike.memory_bytes() / max(1, lookalike.count())),
         },

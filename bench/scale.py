@@ -136,7 +136,7 @@ def write_snapshots(rows: dict[str, np.ndarray], index_dir: Path) -> float:
     real = [np.concatenate([part[i] for part in store.iter_index_rows()]) for i in range(4)]
     provider = LocalHashProvider()
     valid = np.ones((len(rows["ids"]), WINDOWS), bool)
-    provider.index.build(*(np.concatenate([a, b]) for a, b in zip(real, (rows["ids"], rows["keys"], rows["hashes"],
+    provider.source.index.build(*(np.concatenate([a, b]) for a, b in zip(real, (rows["ids"], rows["keys"], rows["hashes"],
                                                                          valid), strict=True)))  # fmt: skip
     lookalike = LookalikeIndex()
     real_ids, real_vectors = next(store.iter_embeddings())
@@ -260,7 +260,7 @@ def elasticsearch_shape(size: int) -> dict:
         valid, fine = np.ones((size, WINDOWS), bool), np.zeros(size, bool)
         chunks = real + [(rows["ids"][s : s + CHUNK], rows["keys"][s : s + CHUNK], rows["hashes"][s : s + CHUNK],
                           valid[s : s + CHUNK], fine[s : s + CHUNK]) for s in range(0, size, CHUNK)]  # fmt: skip
-        provider.index.rebuild(iter(chunks))
+        provider.source.refill(iter(chunks))
         loaded = time.perf_counter() - started
         rng = np.random.default_rng(3)
         times, found = [], 0

@@ -13,7 +13,7 @@ from catalog import ingest
 from catalog.models import CatalogImage, DismissedDuplicate, Status
 from matching import duplicates
 from matching.errors import LikenessError
-from matching.providers import match_image
+from matching.providers import get_provider, match_image
 from matching.query import QueryImage
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ def find_groups(
     Pairs close on their hashes count at once; doubtful ones (crops between the hash windows,
     heavier edits) are settled by a full match of one image, for at most `verify_limit` images.
     """
-    near, doubtful = duplicates.search_pairs(threshold=0, progress=progress)
+    near, doubtful = duplicates.search_pairs(threshold=0, progress=progress, limits=get_provider().thresholds)
     pairs = [pair for pair in near if pair.score >= threshold]
     known = {(pair.first, pair.second) for pair in near + doubtful}  # the hashes have settled these
     # Details and framed copies share no centred window: their look-alikes are checked too.

@@ -23,7 +23,7 @@ from matching.algorithms.fingerprint import HASH_SIDE, KEY_SIDE, WINDOW_MARGINS,
 from matching.algorithms.hashindex import HashIndex
 from matching.index import store
 from matching.index.lookalike import get_lookalike_index
-from matching.providers.local import ACCEPT_DISTANCE, EMBEDDING_FLOOR, KEY_RADIUS, UNHASHED, VERIFY_DISTANCE
+from matching.providers.thresholds import Thresholds
 
 __all__ = ["UNHASHED", "Group", "Pair", "find_pairs", "group", "lookalike_pairs", "oriented", "search_pairs"]
 
@@ -37,6 +37,8 @@ ORIENTATION_RULES = {1: (True, False, True), 2: (False, True, True), 3: (True, T
                      5: (True, True, True), 6: (False, False, True), 7: (True, False, False)}  # fmt: skip
 BATCH = 4096  # catalog images looked up at once: vectorised, bounded memory
 SPANS = 1 - 2 * np.asarray(WINDOW_MARGINS)
+DEFAULT_LIMITS = Thresholds()
+UNHASHED = 256  # the distance of a pair found by its embedding alone: no window pair, as far as two windows go
 
 
 @dataclass(frozen=True)
@@ -84,16 +86,20 @@ def oriented(words: np.ndarray, side: int, orientation: int) -> np.ndarray:
     return packed.reshape(shape)
 
 
-def find_pairs(rows=None, threshold: float = DEFAULT_THRESHOLD, progress=None) -> list[Pair]:
+def find_pairs(
+    rows=None, threshold: float = DEFAULT_THRESHOLD, progress=None, limits: Thresholds = DEFAULT_LIMITS
+) -> list[Pair]:
     """Every pair of stored images that match on their hashes with at least `threshold` score."""
-    return search_pairs(rows, threshold, progress)[0]
+    return search_pairs(rows, threshold, progress, limits)[0]
 
 
-def search_pairs(rows=None, threshold: float = DEFAULT_THRESHOLD, progress=None) -> tuple[list[Pair], list[Pair]]:
+def search_pairs(
+    rows=None, threshold: float = DEFAULT_THRESHOLD, progress=None, limits: Thresholds = DEFAULT_LIMITS
+) -> tuple[list[Pair], list[Pair]]:
     """(pairs accepted on their hashes, doubtful pairs): the doubtful are near enough that only a full
     match (query variants, local features, aligned re-hash) can tell; their score is provisional.
     A pair with a fine-detail picture (matching.algorithms.fingerprint.fine_detail) is never accepted on
-    its hashes."""
+    its hashes. `limits`: the match provider's thresholds (its `thresholds`)."""
     ids, keys, hashes, valid, fine = rows if rows is not None else load_rows()
     windows = keys.shape[1]
     index = HashIndex(windows)
@@ -101,7 +107,7 @@ def search_pairs(rows=None, threshold: float = DEFAULT_THRESHOLD, progress=None)
     found = []
     for start in range(0, len(ids), BATCH):
         for orientation in range(1 + len(ORIENTATION_RULES)):
-            found.append(_batch_pairs(index, ids, keys, hashes, valid, start, windows, orientation))
+            found.append(_batch_pairs(index, ids, keys, hashes, valid, start, windows, orientation, limits))
         if progress is not None:
             progress(min(BATCH, len(ids) - start))
     if not found:
@@ -112,7 +118,7 @@ def search_pairs(rows=None, threshold: float = DEFAULT_THRESHOLD, progress=None)
     unique = np.r_[True, (first[1:] != first[:-1]) | (second[1:] != second[:-1])] if len(first) else np.zeros(0, bool)
     positions = np.searchsorted(ids, first), np.searchsorted(ids, second)  # ids come sorted from the store
     # Derived (turned, mirrored) hashes are a few bits off: never accepted without a full match.
-    hashed = (distance <= ACCEPT_DISTANCE) & ~derived & ~(fine[positions[0]] | fine[positions[1]])
+    hashed = (distance <= limits.accept_distance) & ~derived & ~(fine[positions[0]] | fine[positions[1]])
     accepted = unique & hashed & (score >= threshold)
     doubtful = unique & ~hashed
 
@@ -123,7 +129,7 @@ def search_pairs(rows=None, threshold: float = DEFAULT_THRESHOLD, progress=None)
     return pairs(accepted), pairs(doubtful)
 
 
-LOOKALIKE_FLOOR = EMBEDDING_FLOOR  # look-alikes at least this similar are checked as details or framed copies
+LOOKALIKE_FLOOR = DEFAULT_LIMITS.embedding_floor  # look-alikes this similar are checked as details or framed copies
 LOOKALIKE_NEIGHBOURS = 5  # per image
 LOOKALIKE_BATCH = 200  # images whose look-alikes are looked up at once (one scan, one read of their candidates)
 
@@ -147,7 +153,7 @@ def lookalike_pairs(floor: float = LOOKALIKE_FLOOR, neighbours: int = LOOKALIKE_
 
 
 def _batch_pairs(
-    index: HashIndex, ids, keys, hashes, valid, start: int, windows: int, orientation: int = 0
+    index: HashIndex, ids, keys, hashes, valid, start: int, windows: int, orientation: int, limits: Thresholds
 ) -> tuple[np.ndarray, ...]:
     """Near pairs of the batch's images (turned to `orientation`) with every later image."""
     end = min(start + BATCH, len(ids))
@@ -155,7 +161,7 @@ def _batch_pairs(
     if orientation:  # turned or mirrored: the whole window only (keeps seven more lookups cheap)
         lookup[:, 1:] = False
     usable = np.flatnonzero(lookup.reshape(-1))
-    candidates = index.search(oriented(keys[start:end], KEY_SIDE, orientation).reshape(-1)[usable], KEY_RADIUS)
+    candidates = index.search(oriented(keys[start:end], KEY_SIDE, orientation).reshape(-1)[usable], limits.key_radius)
     batch_hashes = oriented(hashes[start:end], HASH_SIDE, orientation)
     row = usable[candidates.query]
     item, query_window = start + row // windows, row % windows
@@ -167,7 +173,7 @@ def _batch_pairs(
         candidates.hashes[later],
     )
     distance = hamming(batch_hashes[item - start, query_window], target_hashes)
-    close = distance <= VERIFY_DISTANCE
+    close = distance <= limits.verify_distance
     item, query_window, target, target_window, distance = (
         item[close],
         query_window[close],

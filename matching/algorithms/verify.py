@@ -407,8 +407,7 @@ def aligned_distance(
 MIN_COMPARED = 0.08  # share of the thumbnail the query must cover for the comparison to count
 MIN_CONTRAST = 4.0  # grey levels (standard deviation) each side needs for a correlation to mean anything
 # Both sides under MIN_CONTRAST, the plainer at least this share of the other's: alike in being plain (a detail
-# of a sky or a colour field, whose texture the thumbnail averages away). On bench/robustness.py's details: true
-# 0.87-0.98; every wrong candidate laid over a plain part of a thumbnail was itself 8-28x as varied.
+# of a sky or a colour field, whose texture the thumbnail averages away). Measured: docs/benchmarks.md.
 PLAIN_AGREEMENT = 0.7
 MAX_SHIFT = 3.0  # thumbnail pixels the alignment may be refined by
 STRONG_PIXELS = 0.98  # a strong likeness: grey values and ...
@@ -431,7 +430,9 @@ class Likeness:
         return self.pixels >= STRONG_PIXELS and self.edges >= STRONG_EDGES
 
 
-def aligned_correlation(query_pixels: np.ndarray, checked: Verification, thumbnail: np.ndarray) -> Likeness | None:
+def aligned_correlation(
+    query_pixels: np.ndarray, checked: Verification, thumbnail: np.ndarray, plain_agreement: float = PLAIN_AGREEMENT
+) -> Likeness | None:
     """Pixel and edge correlation of the query with the catalog picture's thumbnail where the transform lays it.
 
     The query (grey, the size its features were found on) is warped into the thumbnail's frame; over
@@ -439,7 +440,7 @@ def aligned_correlation(query_pixels: np.ndarray, checked: Verification, thumbna
     brightness and contrast edits do not count). A true copy, detail or framed copy correlates
     strongly; features that lined up by chance (repeated corners, symmetric shapes) lay unrelated
     pixels over each other. None when the covered part is too small, or too plain on one side, to say; a
-    `plain` Likeness when both sides are plain alike there.
+    `plain` Likeness when both sides are plain alike there (the plainer at least `plain_agreement` of the other).
     """
     side = thumbnail.shape[0]
     # Laid into the catalog picture's frame (where its features were found), then shrunk the way the
@@ -458,7 +459,7 @@ def aligned_correlation(query_pixels: np.ndarray, checked: Verification, thumbna
     reference = thumbnail.astype(np.float32)
     low, high = sorted((float(warped[mask].std()), float(reference[mask].std())))
     if low < MIN_CONTRAST:
-        return Likeness(0.0, 0.0, plain=True) if high < MIN_CONTRAST and low >= PLAIN_AGREEMENT * high else None
+        return Likeness(0.0, 0.0, plain=True) if high < MIN_CONTRAST and low >= plain_agreement * high else None
     unshifted = likeness(warped, reference, mask)
     # RANSAC's fit can be a pixel or two off (line art, where features slide along the lines): let the
     # alignment move by a few pixels (two parameters: too little freedom to make unrelated pictures alike).

@@ -15,6 +15,7 @@ from typing import Any
 from PIL import Image
 
 from matching.algorithms.fingerprint import Fingerprint
+from matching.providers.thresholds import Thresholds
 from matching.query import QueryImage
 
 Progress = Callable[[int, int], None]  # (items just done, total to do)
@@ -85,8 +86,11 @@ class Entry:
 class MatchProvider(ABC):
     """Reverse-image matching: what looks like the query, with a match decision of its own."""
 
-    def __init__(self, **options: Any) -> None:
+    def __init__(self, *, thresholds: Thresholds | None = None, **options: Any) -> None:
         self.options = options
+        # The copy decision's thresholds, from options such as ACCEPT_DISTANCE=20 or given whole (a remote
+        # decides by its own; duplicate finding over the stored fingerprints reads these).
+        self.thresholds = thresholds or Thresholds.from_options(options)
 
     @abstractmethod
     def add(self, entry: Entry) -> None:

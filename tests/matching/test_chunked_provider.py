@@ -13,8 +13,9 @@ from django.core.management import call_command
 from PIL import Image
 
 from matching.algorithms.hashindex import HashIndex
+from matching.index.hashes_elastic import ElasticsearchHashCandidates, document
 from matching.providers import get_provider, reset_providers
-from matching.providers.chunked import ChunkTermIndex, ChunkTermProvider, document
+from matching.providers.chunked import ChunkTermProvider
 from tests.conftest import upload
 from tests.images import encode, picture
 from tests.matching.test_local_provider import query
@@ -56,7 +57,7 @@ def ids(matches) -> list[int]:
 
 def test_copies_are_found_through_elasticsearch_with_no_index_in_memory(catalog):
     provider, items = catalog
-    assert isinstance(provider, ChunkTermProvider) and isinstance(provider.index, ChunkTermIndex)
+    assert isinstance(provider, ChunkTermProvider) and isinstance(provider.source, ElasticsearchHashCandidates)
     assert not any(isinstance(value, HashIndex) for value in vars(provider).values())
     assert provider.count() == 6
     original = picture(640, 480, 2)
@@ -74,7 +75,7 @@ def test_copies_are_found_through_elasticsearch_with_no_index_in_memory(catalog)
 def test_another_process_sees_adds_and_removes_at_once(catalog, make_item, committed, settings, elasticsearch_server):  # noqa: F811
     provider, items = catalog
     url, options = elasticsearch_server
-    other = ChunkTermProvider(URLS=[url], INDEX=provider.index.name, OPTIONS=options, REFRESH=True)
+    other = ChunkTermProvider(URLS=[url], INDEX=provider.source.name, OPTIONS=options, REFRESH=True)
     added = make_item(seed=42, width=640, height=480, data=encode(picture(640, 480, 42), "PNG"))
     assert ids(other.match(query(picture(640, 480, 42)))) == [added.pk]
     with committed():
@@ -84,7 +85,7 @@ def test_another_process_sees_adds_and_removes_at_once(catalog, make_item, commi
 
 def test_update_index_rebuilds_the_documents_from_the_stored_fingerprints(catalog):
     provider, items = catalog
-    provider.index.client.indices.delete(index=provider.index.name)
+    provider.source.client.indices.delete(index=provider.source.name)
     assert provider.count() == 0 and provider.match(query(picture(640, 480, 4))) == []
     call_command("update_index", verbosity=0)
     assert provider.count() == 6
@@ -113,7 +114,7 @@ def test_a_document_keeps_what_verification_needs():
     made = document(keys, hashes, np.array([True, False, True]), fine=True)
     assert made["valid"] == 0b101 and made["fine"] is True
     assert len(made["c0"]) == 2  # the unusable window gives no terms
-    from matching.providers.chunked import _parse
+    from matching.index.hashes_elastic import _parse
 
     back_keys, back_hashes, back_valid, fine = _parse(made)
     assert (back_keys == keys).all() and (back_hashes == hashes).all() and back_valid.tolist() == [True, False, True]
@@ -128,5 +129,5 @@ def test_load_indexes_leaves_the_elasticsearch_provider_without_an_index_in_memo
     output = StringIO()
     call_command("load_indexes", stdout=output)
     assert "match index" not in output.getvalue() and "look-alike index" in output.getvalue()
-    provider.reload()  # what a periodic reload would call: nothing to load
-    assert isinstance(get_provider().index, ChunkTermIndex) and isinstance(provider.index, ChunkTermIndex)
+    assert not provider.load() and provider.loaded_from == ""  # nothing to load: the documents are the index
+    assert isinstance(get_provider().source, ElasticsearchHashCandidates)

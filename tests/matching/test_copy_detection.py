@@ -15,8 +15,9 @@ from catalog import demo
 from matching.algorithms import borders, verify
 from matching.algorithms import fingerprint as fingerprint_module
 from matching.algorithms.fingerprint import fine_detail, fingerprint, unpack_features
-from matching.providers import get_provider, local
+from matching.providers import get_provider
 from matching.providers.local import LocalHashProvider
+from matching.providers.thresholds import Thresholds
 from matching.query import QueryImage
 from matching.safety import imaging
 from tests.images import encode, picture
@@ -259,9 +260,7 @@ def test_pixels_too_plain_to_compare_are_plain_alike_only_when_both_sides_are_an
 
 
 @pytest.mark.parametrize("corner", [(0.05, 0.05), (0.05, 0.45)])
-def test_a_detail_of_a_colour_field_too_plain_for_the_thumbnail_is_found_on_its_features(
-    make_item, monkeypatch, corner
-):
+def test_a_detail_of_a_colour_field_too_plain_for_the_thumbnail_is_found_on_its_features(make_item, corner):
     # Demo painting 9 (soft bands of colour under a fine grain): a quarter of it is plain at the 64 px
     # thumbnail's scale (grey levels vary by about 1 there), so no pixel comparison can vouch for the features
     # the grain gives it (a weak fit of 8 refined to 17 at the first corner, 18 first-fit inliers at the
@@ -276,21 +275,20 @@ def test_a_detail_of_a_colour_field_too_plain_for_the_thumbnail_is_found_on_its_
     assert_box_near(matches[0].target_box, (left, top, left + 0.5, top + 0.5))
     assert matches[0].score < 40  # features alone, with nothing compared: a low score
     assert get_provider().match(query(crop(corpus_artwork(33), left, top, left + 0.5, top + 0.5))) == []
-    monkeypatch.setattr(verify, "PLAIN_AGREEMENT", float("inf"))  # no picture is plain alike: as before
-    assert get_provider().match(detail) == []
+    never_plain = Thresholds(plain_agreement=float("inf"))  # no picture is plain alike: as before
+    assert LocalHashProvider(thresholds=never_plain).match(detail) == []
 
 
-def test_two_wave_paintings_made_to_one_template_are_not_copies_though_a_stretch_of_each_agrees(make_item, monkeypatch):
+def test_two_wave_paintings_made_to_one_template_are_not_copies_though_a_stretch_of_each_agrees(make_item):
     # Demo paintings 20 and 5052 (bands waving alike in the same colours): a stretch of one, mirrored, lies
     # over a stretch of the other on a weak fit of 8 features, and guided matching and the pixels agree
     # (0.99). Neither picture lies inside the other, as every edit a copy is made by would leave it, so it
-    # is not a copy (local.WEAK_CONTAINMENT).
+    # is not a copy (Thresholds.weak_containment).
     catalog = make_item(seed=20, data=encode(corpus_artwork(20), "PNG"))
     other = query(corpus_artwork(5052))
     assert get_provider().match(other) == []
-    containment = local.WEAK_CONTAINMENT
-    monkeypatch.setattr(local, "WEAK_CONTAINMENT", 0.0)
-    matches = get_provider().match(other)
+    containment = Thresholds().weak_containment
+    matches = LocalHashProvider(thresholds=Thresholds(weak_containment=0.0)).match(other)
     assert [m.image_id for m in matches] == [catalog.pk]  # what the rule turns down
     assert matches[0].details["inliers"] < verify.MIN_INLIERS
     assert max(matches[0].query_overlap, matches[0].target_overlap) < 100 * containment
@@ -320,7 +318,7 @@ def test_a_4_3_rendition_of_a_grid_of_plain_rectangles_is_found_and_fits_as_a_ce
         if number == 99:  # another painting (circles): laid over it, the pixels do not agree
             assert alike is None or not alike.strong
             continue
-        assert seeded.guided_from == "centred crop" and seeded.support >= local.WEAK_SUPPORT
+        assert seeded.guided_from == "centred crop" and seeded.support >= Thresholds().weak_support
         assert alike.strong
         assert_box_near(seeded.target_box, centred, tolerance=0.03)
 
@@ -392,13 +390,13 @@ def test_a_photo_of_a_print_whose_window_hashes_apart_along_the_affine_fit_is_re
     hashes, valid = catalog_side.hashes[0], catalog_side.valid
     along_affine = verify.aligned_distance(query_side.pixels, checked, hashes, valid)
     along_perspective = verify.aligned_distance(query_side.pixels, checked, hashes, valid, perspective=True)
-    assert along_perspective[0] <= local.ALIGNED_DISTANCE < along_affine[0]
+    assert along_perspective[0] <= Thresholds().aligned_distance < along_affine[0]
     no_perspective = dataclasses.replace(checked, perspective_inputs=None)
     assert verify.aligned_distance(query_side.pixels, no_perspective, hashes, valid, perspective=True) is None
     catalog = {number: make_item(seed=number, data=encode(artwork(number), "PNG")) for number in (27, 28, 29)}
     matches = get_provider().match(query(photo))
     assert [m.image_id for m in matches] == [catalog[28].pk]
-    assert matches[0].details["aligned_distance"] <= local.ALIGNED_DISTANCE
+    assert matches[0].details["aligned_distance"] <= Thresholds().aligned_distance
 
 
 # --- pictures in a plain border ------------------------------------------------------------------

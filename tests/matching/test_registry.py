@@ -25,6 +25,6 @@ def test_an_unknown_backend_or_name_is_a_configuration_error(settings):
 def test_options_are_passed_and_settings_are_not_mutated(settings):
     configured = {"default": {"BACKEND": "matching.providers.local", "ACCEPT_DISTANCE": 20}}
     settings.LIKENESS_MATCH_PROVIDERS = configured
-    assert get_provider().accept_distance == 20
+    assert get_provider().thresholds.accept_distance == 20
     assert configured == {"default": {"BACKEND": "matching.providers.local", "ACCEPT_DISTANCE": 20}}
     assert get_provider() is get_provider()

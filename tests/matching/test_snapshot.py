@@ -47,7 +47,7 @@ def test_the_first_process_builds_and_the_next_maps_its_snapshot(catalog):
     assert first.count() == 5 and first.loaded_from == "database"
     second = LocalHashProvider()
     assert second.count() == 5 and second.loaded_from == "snapshot"
-    assert isinstance(second.index.keys, np.memmap) and isinstance(second.index.hashes, np.memmap)
+    assert isinstance(second.source.index.keys, np.memmap) and isinstance(second.source.index.hashes, np.memmap)
     assert found(second, 3) == found(first, 3) == [catalog[3].pk]
     assert found(second, 99) == []
 
@@ -106,8 +106,9 @@ def test_a_reload_event_reloads_each_process_once_not_on_every_answer(catalog):
     provider = LocalHashProvider()
     provider.count()
     loads = []
-    original = provider.reload
-    provider.reload = lambda: loads.append(1) or original()
+    source = provider.source  # the hash table that follows the change log
+    original = source.reload
+    source.reload = lambda: loads.append(1) or original()
     store.record_reload()
     for _ in range(3):
         assert provider.count() == 5
@@ -243,27 +244,29 @@ def test_the_periodic_reload_builds_the_next_snapshot_in_the_background_while_an
     assert worker.count() == 2 and worker.loaded_from == "database"  # (at start, nothing else to answer from)
     old = (index_dir / "hashes/current").read_text()
     edit_meta(index_dir, "hashes", written_at=0)
-    worker._loaded_at -= follower.RELOAD_AFTER + 1  # ... and so is this process's load
+    worker.source._loaded_at -= follower.RELOAD_AFTER + 1  # ... and so is this process's load
     assert found(worker, 2) == [items[1].pk]  # answered at once from what it holds
-    worker._refreshing.join(timeout=120)
+    worker.source._refreshing.join(timeout=120)
     assert (index_dir / "hashes/current").read_text() != old  # a new snapshot, built beside it
     assert found(worker, 1) == [items[0].pk] and worker.loaded_from == "snapshot"  # and mapped on the next answer
 
 
 @pytest.mark.django_db(transaction=True)  # the background thread has its own connection: it must see the rows
 def test_many_changes_over_a_mapped_index_make_a_new_snapshot_not_a_private_copy(make_item, index_dir, monkeypatch):
-    import matching.providers.local as local
+    import matching.index.hashes as hashes
 
-    monkeypatch.setattr(local, "MERGE_AT", 6)  # two images' windows
+    monkeypatch.setattr(hashes, "MERGE_AT", 6)  # two images' windows
     first = make_item(seed=1, width=640, height=480, data=encode(picture(640, 480, 1), "PNG"))
     LocalHashProvider().count()
     worker = LocalHashProvider()
     assert worker.count() == 1 and worker.loaded_from == "snapshot"
     added = [make_item(seed=n, width=640, height=480, data=encode(picture(640, 480, n), "PNG")) for n in (2, 3)]
     assert found(worker, 3) == [added[1].pk]  # replayed into the delta, beside the mapped tables ...
-    assert isinstance(worker.index.keys, np.memmap)  # ... which were not merged into a private copy
+    assert isinstance(worker.source.index.keys, np.memmap)  # ... which were not merged into a private copy
     assert worker.count() == 3  # the next answer starts a new snapshot instead
-    worker._refreshing.join(timeout=120)
+    worker.source._refreshing.join(timeout=120)
     assert found(worker, 2) == [added[0].pk] and found(worker, 1) == [first.pk]
     assert worker.loaded_from == "snapshot" and worker.count() == 3
-    assert len(worker.index.ids) == 3 and isinstance(worker.index.keys, np.memmap)  # all three in the new one
+    assert len(worker.source.index.ids) == 3 and isinstance(
+        worker.source.index.keys, np.memmap
+    )  # all three in the new one
