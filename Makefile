@@ -1,6 +1,10 @@
 # Likeness: two commands on a fresh machine.
-#   make run   set up .venv, migrate, load the demo catalog, serve http://127.0.0.1:8000
-#   make test  set up .venv with dev tools, lint (ruff, import layers), and run the whole test suite
+#   make run    set up .venv, migrate, load the demo catalog, serve http://127.0.0.1:8000
+#   make test   set up .venv with dev tools, lint (ruff, import layers, mypy), and run the whole test suite
+# And for developers:
+#   make check  the fast answer (under a minute): lint, types, import contracts and the tests not marked slow
+#   make format ruff's fixes and formatting
+#   make bench  one benchmark: make bench BENCH=robustness BENCH_ARGS="--orb-sample 0" (docs/benchmarks.md)
 
 PYTHON ?= python3
 VENV := .venv
@@ -8,8 +12,10 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+BENCH ?= robustness
+BENCH_ARGS ?=
 
-.PHONY: run test install install-dev lint format bench clean
+.PHONY: run test check install install-dev lint static-checks format bench clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,16 +39,28 @@ run: install
 	@echo "Likeness runs at http://$(HOST):$(PORT)/  (staff admin: http://$(HOST):$(PORT)/admin/)"
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install-dev
+static-checks: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
+
+test: static-checks
 	$(VENV)/bin/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
-lint: install-dev
+check: static-checks
+	$(VENV)/bin/pytest -n 2 --dist loadgroup -q -m "not slow and not browser and not elasticsearch" $(PYTEST_ARGS)
+
+format: install-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+lint: format
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
+
+bench: install-dev
+	$(PY) bench/$(BENCH).py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -46,9 +46,9 @@ setup()
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from bench import corpus  # noqa: E402
 from matching.embeddings.model import embedder, preprocess  # noqa: E402
 from matching.index.similarity import SIMILARITY_FLOOR  # noqa: E402
+from tests import corpus  # noqa: E402
 
 SUBJECTS = ("animal-mammal", "animal-bird", "animal-marine", "animal-bug", "food-fruit", "food-vegetable",
             "plant-flower", "transport-ground", "transport-air", "place-building", "tool", "clothing",

@@ -32,12 +32,12 @@ import numpy as np  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from PIL import Image, ImageOps  # noqa: E402
 
-from bench import corpus  # noqa: E402
 from matching.embeddings.model import embedder, preprocess  # noqa: E402
 from matching.index import lookalike_memory as lookalike  # noqa: E402
 from matching.index import store  # noqa: E402
 from matching.index.similarity import RERANK  # noqa: E402
 from matching.providers.thresholds import Thresholds  # noqa: E402
+from tests import corpus  # noqa: E402
 
 
 def real_vectors(package: Path) -> np.ndarray:

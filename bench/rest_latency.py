@@ -35,10 +35,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from bench import corpus  # noqa: E402
 from catalog import ingest  # noqa: E402
 from catalog.models import Status  # noqa: E402
 from matching.safety import imaging  # noqa: E402
+from tests import corpus  # noqa: E402
 
 
 def main() -> None:

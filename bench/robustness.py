@@ -12,7 +12,7 @@ apart (the issue measured natural photos and painted art apart).
 
 Distractors: never-indexed demo artworks (paintings), tiles of the texture and astronomy samples
 (repeating patterns), and Google's Noto emoji (flat graphics; the npm package
-`emoji-datasource-google`, fetched once as bench/corpus.py's EMOJI_PACKAGE_HELP says).
+`emoji-datasource-google`, fetched once as tests/corpus.py's EMOJI_PACKAGE_HELP says).
 
 The baselines search the same originals with the largest threshold that still gives zero false
 matches on this corpus (more generous than a threshold safe at ten million images): pHash-64 and
@@ -45,7 +45,6 @@ import pdqhash  # noqa: E402
 from django.db import connection  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from bench import corpus  # noqa: E402
 from catalog import ingest  # noqa: E402
 from catalog.models import Status  # noqa: E402
 from matching.algorithms import fingerprint  # noqa: E402
@@ -54,6 +53,7 @@ from matching.index.lookalike import get_lookalike_index  # noqa: E402
 from matching.providers import get_provider, rules  # noqa: E402
 from matching.query import QueryImage  # noqa: E402
 from matching.safety import imaging  # noqa: E402
+from tests import corpus  # noqa: E402
 
 ORIENTATIONS = [
     lambda im: im,
@@ -336,7 +336,7 @@ def main() -> None:
     parser.add_argument("--artworks", type=int, default=120)
     parser.add_argument("--distractors", type=int, default=300, help="never-indexed artworks among the distractors")
     parser.add_argument("--emoji-package", type=Path, default=ROOT / "var" / "bench" / "package")
-    parser.add_argument("--edits", nargs="+", help="only these edits (names as in bench/corpus.py's EDITS)")
+    parser.add_argument("--edits", nargs="+", help="only these edits (names as in tests/corpus.py's EDITS)")
     parser.add_argument("--emoji-limit", type=int, default=None, help="at most this many emoji (default: all)")
     parser.add_argument("--orb-sample", type=int, default=25, help="originals per edit the ORB baseline is run on")
     parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "robustness.json"))

@@ -51,7 +51,6 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.hashers import PBKDF2PasswordHasher  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
-from bench import corpus  # noqa: E402
 from bench.match_latency import random_words  # noqa: E402
 from catalog import ingest  # noqa: E402
 from catalog.models import Status  # noqa: E402
@@ -61,6 +60,7 @@ from matching.index.lookalike_memory import DIMENSIONS, LookalikeIndex, codes  #
 from matching.models import IndexEvent  # noqa: E402
 from matching.providers.local import LocalHashProvider  # noqa: E402
 from matching.safety import imaging  # noqa: E402
+from tests import corpus  # noqa: E402
 from tests.servers import free_port  # noqa: E402
 
 WINDOWS = len(WINDOW_MARGINS)

@@ -37,6 +37,7 @@ class ImportJobAdmin(admin.ModelAdmin):
                            "</thead><tbody>{}</tbody></table>", rows)  # fmt: skip
 
     def save_model(self, request: HttpRequest, obj: ImportJob, form, change: bool) -> None:
+        assert request.user.is_authenticated  # the admin serves signed-in staff only
         obj.created_by = request.user
         super().save_model(request, obj, form, change)
         job_id = obj.pk

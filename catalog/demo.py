@@ -10,6 +10,7 @@ import io
 import math
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
@@ -184,7 +185,7 @@ def _size(rng: np.random.Generator, composition: str, max_long_side: int) -> tup
 
 def _encode(picture: Image.Image, fmt: str) -> bytes:
     out = io.BytesIO()
-    options = {
+    options: dict[str, dict[str, Any]] = {
         "JPEG": {"quality": 88},
         "WEBP": {"quality": 85, "method": 1},
         "TIFF": {"compression": "tiff_lzw"},

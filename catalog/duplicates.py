@@ -98,10 +98,10 @@ def confirmed(doubtful: list[duplicates.Pair], threshold: float, limit: int) -> 
                 log.warning("doubtful duplicates of item %s not checked: %s", source, exc)
                 continue
             for match in matches:
-                pair = targets[source].get(match.image_id)
-                if pair is not None and match.score >= threshold and (pair.first, pair.second) in left:
-                    found.append(duplicates.Pair(pair.first, pair.second, match.score, pair.distance))
-                    del left[(pair.first, pair.second)]
+                target = targets[source].get(match.image_id)
+                if target is not None and match.score >= threshold and (target.first, target.second) in left:
+                    found.append(duplicates.Pair(target.first, target.second, match.score, target.distance))
+                    del left[(target.first, target.second)]
     return found
 
 

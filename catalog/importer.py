@@ -157,7 +157,7 @@ class Importer:
     """
 
     def __init__(self, metadata: dict[str, dict] | None = None, *, publish: bool = False, workers: int = 1,
-                 dry_run: bool = False, on_outcome: Callable[[Outcome], None] | None = None) -> None:  # fmt: skip
+                 dry_run: bool = False, on_outcome: Callable[[Outcome], object] | None = None) -> None:  # fmt: skip
         self.metadata = metadata or {}
         self.publish, self.workers, self.dry_run = publish, max(1, workers), dry_run
         self.on_outcome = on_outcome or (lambda outcome: None)

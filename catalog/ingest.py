@@ -98,6 +98,7 @@ def save_new_batch(new: list[tuple[CatalogImage, LoadedImage, str, Fingerprint]]
             images_created.send(sender=CatalogImage, images=items)
     except Exception:
         for item in written:
+            assert item.image.name is not None  # attach_image stored its file under a name
             item.image.storage.delete(item.image.name)
         raise
 
@@ -111,6 +112,7 @@ def replace_image(item: CatalogImage, loaded: LoadedImage, filename: str = "") -
         item.save()
         save_fingerprint(item, loaded)
     except Exception:
+        assert item.image.name is not None  # attach_image stored the new file under a name
         item.image.storage.delete(item.image.name)  # the new file goes; the row still names the old one
         raise
     if old_name and old_name != item.image.name:

@@ -60,6 +60,7 @@ def accept(suggestions: Iterable[SuggestedTag]) -> tuple[int, int]:
     """Move suggestions into their items' curated tags: (how many moved, how many did not fit the tags field)."""
     moved = too_long = 0
     limit = CatalogImage._meta.get_field("tags").max_length
+    assert limit is not None  # tags is a CharField: it has a max_length
     with transaction.atomic():
         for suggestion in suggestions:
             item = CatalogImage.objects.select_for_update().get(pk=suggestion.image_id)

@@ -26,6 +26,7 @@ def run_import_job(job_id: int) -> None:
             names, read = importer.zip_sources(archive)
             mapping = {}
             if job.metadata:
+                assert job.metadata.name is not None  # a file field is true only when it names a file
                 with job.metadata.open("rb") as handle:
                     mapping = importer.read_metadata(handle.read(), job.metadata.name)
             job.total = len(names)

@@ -15,6 +15,7 @@ details and framed copies, which are found through the look-alike index (`lookal
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -64,7 +65,8 @@ def load_rows() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndar
         windows = len(WINDOW_MARGINS)
         return (np.zeros(0, np.int64), np.zeros((0, windows), np.uint64), np.zeros((0, windows, 4), np.uint64),
                 np.zeros((0, windows), bool), np.zeros(0, bool))  # fmt: skip
-    return tuple(np.concatenate([part[i] for part in parts]) for i in range(5))
+    ids, keys, hashes, valid, fine = (np.concatenate([part[i] for part in parts]) for i in range(5))
+    return ids, keys, hashes, valid, fine
 
 
 def oriented(words: np.ndarray, side: int, orientation: int) -> np.ndarray:
@@ -187,7 +189,7 @@ def _batch_pairs(
     return ids[item], target, distance, score, np.full(len(target), orientation != 0)
 
 
-def group(pairs: list[Pair], dismissed: set[tuple[int, int]] = frozenset()) -> list[Group]:
+def group(pairs: list[Pair], dismissed: AbstractSet[tuple[int, int]] = frozenset()) -> list[Group]:
     """Connected images (union-find over the pairs staff have not dismissed), largest groups first."""
     parent: dict[int, int] = {}
 

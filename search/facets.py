@@ -25,7 +25,9 @@ def label(facet: str, value: str) -> str:
 
 def bucket_start(value: str) -> int:
     """The first year of an age bucket such as "1900-1999" or "-400--301" (before Christ)."""
-    return int(re.match(r"-?\d+", value).group())
+    start = re.match(r"-?\d+", value)
+    assert start is not None  # every age bucket starts with its first year
+    return int(start.group())
 
 
 def order(facet: str, value: str, count: int) -> tuple:

@@ -87,6 +87,7 @@ class SearchForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         if (
             data.get("year_from") is not None
             and data.get("year_to") is not None

@@ -54,7 +54,8 @@ def image_candidates(query: SearchQuery) -> dict[int, Match]:
         for vector in vectors:
             for image_id, similarity in get_lookalike_index().nearest(vector, limit=MAX_LOOKALIKES):
                 keep(best, lookalike(image_id, similarity))
-    best.pop(query.similar_to, None)
+    if query.similar_to is not None:
+        best.pop(query.similar_to, None)
     return best
 
 

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from catalog import ingest
 from catalog.models import CatalogImage, Creator, Status
+from matching.algorithms.fingerprint import Fingerprint
 from matching.safety import imaging
 from tests.images import image_bytes
 
@@ -67,10 +68,26 @@ def make_item(db, committed):
         if isinstance(fields.get("creator"), str):
             fields["creator"], _ = Creator.objects.get_or_create(name=fields["creator"])
         data = data if data is not None else image_bytes(fmt, width, height, seed)
+        loaded = imaging.load_image(data)
         with committed():
-            return ingest.create_item(imaging.load_image(data), filename=f"seed-{seed}", **fields)
+            return ingest.create_item(loaded, filename=f"seed-{seed}", fingerprinted=described(loaded), **fields)
 
     return make
+
+
+_described: dict[tuple, Fingerprint] = {}
+
+
+def described(loaded) -> Fingerprint:
+    """`ingest.describe(loaded)`, made once per test process for each file: the same file always gives the same
+    fingerprint (tests/matching/test_fingerprint.py), and many tests make items of the same generated pictures.
+    Keyed also by what tests may change of fingerprinting (the grey-level spread of fingerprint.FEATURE_GAIN)."""
+    from matching.algorithms import fingerprint
+
+    key = (loaded.sha256, fingerprint.FEATURE_GAIN)
+    if key not in _described:
+        _described[key] = ingest.describe(loaded)
+    return _described[key]
 
 
 # The item change form's inline of suggested tags, with no rows submitted: every admin POST needs it.

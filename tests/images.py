@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 
 import numpy as np
@@ -9,7 +10,15 @@ from PIL import Image, ImageDraw
 
 
 def picture(width: int = 320, height: int = 240, seed: int = 1) -> Image.Image:
-    """A photo-like RGB picture, different for every seed: smooth light, sharp-edged shapes, grain."""
+    """A photo-like RGB picture, different for every seed: smooth light, sharp-edged shapes, grain.
+
+    Painted once per test process for each (width, height, seed); each caller gets its own copy.
+    """
+    return _painted_picture(width, height, seed).copy()
+
+
+@functools.lru_cache(maxsize=512)
+def _painted_picture(width: int, height: int, seed: int) -> Image.Image:
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
     channels = []
@@ -52,7 +61,12 @@ def encode(image: Image.Image, fmt: str = "JPEG", **options) -> bytes:
 
 
 def image_bytes(fmt: str = "JPEG", width: int = 320, height: int = 240, seed: int = 1, **options) -> bytes:
-    return encode(picture(width, height, seed), fmt, **options)
+    return _image_bytes(fmt, width, height, seed, tuple(sorted(options.items())))
+
+
+@functools.lru_cache(maxsize=512)
+def _image_bytes(fmt: str, width: int, height: int, seed: int, options: tuple) -> bytes:
+    return encode(_painted_picture(width, height, seed), fmt, **dict(options))
 
 
 def as_query(data: bytes):

@@ -4,12 +4,20 @@ what local features can verify: a lighter blur is found as a copy, which it is).
 
 from __future__ import annotations
 
+import functools
+
 from PIL import Image, ImageFilter, ImageOps
 
 from tests.images import encode
 
 
 def photo(name: str) -> Image.Image:
+    """A scikit-image sample photo in RGB (read once per test process; each caller gets its own copy)."""
+    return _photo(name).copy()
+
+
+@functools.lru_cache(maxsize=32)
+def _photo(name: str) -> Image.Image:
     from skimage import data
 
     return Image.fromarray(getattr(data, name)()).convert("RGB")

@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret")
 # A media folder per process (each xdist worker too), so tests can see exactly what they stored.
@@ -18,6 +19,6 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 # Tests fetch images from a loopback HTTP server; production never allows private addresses.
 # No index snapshots: test databases come and go under one folder (tests of snapshots give their own).
 LIKENESS = {**LIKENESS, "ALLOW_PRIVATE_URLS": True, "INDEX_DIR": ""}
-STATIC_ROOT = tempfile.mkdtemp(prefix="likeness-test-static-")
+STATIC_ROOT = Path(tempfile.mkdtemp(prefix="likeness-test-static-"))  # a Path, as in production
 WHITENOISE_AUTOREFRESH = True
 LOGGING = {**LOGGING, "loggers": {**LOGGING["loggers"], "django_tasks": {"level": "WARNING"}}}  # noqa: F405

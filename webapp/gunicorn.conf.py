@@ -70,3 +70,20 @@ def post_worker_init(worker) -> None:
         "look-alike index from the %s)", done - worker.forked_at, loaded - worker.forked_at, done - loaded,
         provider.loaded_from or "provider, not held here", lookalike.loaded_from or "index, not held here",
     )  # fmt: skip
+
+
+def worker_exit(server, worker) -> None:
+    """Leave at once once the worker's last request is answered: skip the interpreter's teardown.
+
+    Native libraries' thread pools (onnxruntime, faiss's OpenMP, OpenCV) are torn down at interpreter exit,
+    and in a forked worker one of them may abort or hang there, which held every stop for gunicorn's whole
+    graceful timeout. Nothing is left to save by then: requests are answered, database connections are
+    closed here, log records flushed.
+    """
+    import logging
+
+    from django.db import connections
+
+    connections.close_all()
+    logging.shutdown()
+    os._exit(0)

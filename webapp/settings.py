@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any, NotRequired, TypedDict
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -14,7 +15,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = envbool("DEBUG", default=False)
 
-SECRET_KEY = envsecret("SECRET_KEY")
+SECRET_KEY = envsecret("SECRET_KEY") or ""
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
@@ -173,7 +174,7 @@ if _task_backend not in _TASK_BACKENDS:
     raise ImproperlyConfigured(f"TASKS_BACKEND must be one of {sorted(_TASK_BACKENDS)}; got {_task_backend!r}")
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_task_backend]}}
 
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
@@ -264,8 +265,24 @@ if _lookalike_name == "elasticsearch" and not _lookalike_index["URLS"]:
 
 LIKENESS_LOOKALIKE_INDEXES = {"default": _lookalike_index}
 
+
+class LikenessSettings(TypedDict):
+    """The keys of LIKENESS and their types (what `settings.LIKENESS[...]` gives type checkers)."""
+
+    MAX_UPLOAD_BYTES: int
+    MAX_PIXELS: int
+    MAX_QUERY_IMAGES: int
+    MAX_REQUEST_PIXELS: int
+    MAX_BATCH_IMAGES: int
+    FETCH_SECONDS: int
+    MODEL_DIR: str
+    INDEX_DIR: str
+    QUERY_IMAGE_SECONDS: int
+    ALLOW_PRIVATE_URLS: NotRequired[bool]  # only the test settings set it (image URLs on loopback addresses)
+
+
 # Likeness itself.
-LIKENESS = {
+LIKENESS: LikenessSettings = {
     # Untrusted images: refused above these limits, before any full decode.
     "MAX_UPLOAD_BYTES": DATA_UPLOAD_MAX_MEMORY_SIZE,
     "MAX_PIXELS": envint("LIKENESS_MAX_PIXELS", 100_000_000),

@@ -13,6 +13,7 @@ of the next LOOK_AHEAD is plain).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 
 import cv2
 import numpy as np
@@ -45,7 +46,7 @@ def _shrunk(pixels: np.ndarray, scale: float) -> np.ndarray:
     return cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
 
 
-def inner_box(image) -> Box | None:
+def inner_box(image: Image.Image) -> Box | None:
     """Where the picture inside a plain border lies in `image` (PIL), or None when it has no border."""
     gray = np.asarray(image.convert("L"))
     gray = _shrunk(gray, _scale(gray.shape[1], gray.shape[0])).astype(np.float32)
@@ -57,7 +58,7 @@ def inner_box(image) -> Box | None:
     def plain(line: np.ndarray) -> bool:
         return float(np.mean(np.abs(line - np.median(line)) <= TOLERANCE)) >= PLAIN_SHARE
 
-    def peel(lines) -> int:
+    def peel(lines: Iterable[np.ndarray]) -> int:
         """How many lines to peel from one side (0: none is plain within reach)."""
         return next((skip + 1 for skip, line in enumerate(lines) if plain(line)), 0)
 
@@ -113,7 +114,7 @@ MAX_PRINT = 0.95  # ... and leaves some ground around it
 MIN_SLANT = 0.02  # a corner this far (share of a side) from the outline's bounding box: a slanted print
 
 
-def print_corners(image) -> np.ndarray | None:
+def print_corners(image: Image.Image) -> np.ndarray | None:
     """The four corners (pixels of `image`, PIL; top left, top right, bottom right, bottom left) of a print
     photographed at an angle on a plain ground (a wall, a table), or None when there is no such outline.
 

@@ -121,7 +121,9 @@ class Fingerprint:
         classes = set(self.color_classes)
         return sum(1 << index for index, name in enumerate(COLOR_NAMES) if name in classes)
 
-    def with_looks(self, vector: np.ndarray, classes: tuple, terms: tuple) -> Fingerprint:
+    def with_looks(
+        self, vector: np.ndarray, classes: tuple[tuple[int, float], ...], terms: tuple[tuple[str, float], ...]
+    ) -> Fingerprint:
         """The fingerprint with what the look-alike model says of the picture (matching.embeddings.Looks)."""
         return dataclasses.replace(self, embedding=vector, classes=classes, terms=terms)
 
@@ -182,7 +184,9 @@ def fine_detail(gray: np.ndarray) -> bool:
 # --- hashes ----------------------------------------------------------------------------------
 
 
-def window_hashes(gray: np.ndarray, variants: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def window_hashes(
+    gray: np.ndarray, variants: tuple[tuple[int, float], ...]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     windows = len(WINDOW_MARGINS)
     hashes = np.zeros((len(variants), windows, 4), dtype=np.uint64)
     keys = np.zeros((len(variants), windows), dtype=np.uint64)
@@ -238,7 +242,7 @@ def block_hash(block: np.ndarray) -> tuple[np.ndarray, np.uint64]:
 
 def middle(values: np.ndarray) -> float:
     """The median of an odd number of values (255 and 63 here): np.median's value, a tenth of its time."""
-    return np.partition(values, len(values) // 2)[len(values) // 2]
+    return float(np.partition(values, len(values) // 2)[len(values) // 2])
 
 
 def pack_bits(bits: np.ndarray) -> np.ndarray:
@@ -248,7 +252,8 @@ def pack_bits(bits: np.ndarray) -> np.ndarray:
 
 def hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Hamming distance along the last axis of uint64 word arrays (broadcasting)."""
-    return np.bitwise_count(np.bitwise_xor(a, b)).sum(axis=-1, dtype=np.int32)
+    # np.asarray: two single hashes sum to a numpy scalar; as a 0-d array it is an ndarray like the rest.
+    return np.asarray(np.bitwise_count(np.bitwise_xor(a, b)).sum(axis=-1, dtype=np.int32))
 
 
 # --- local features --------------------------------------------------------------------------
@@ -262,7 +267,7 @@ def feature_image(gray: np.ndarray) -> np.ndarray:
     return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
 
 
-_orb = None
+_orb: cv2.ORB | None = None
 MIN_FEATURE_SIDE = 16
 
 
@@ -293,7 +298,7 @@ def detect(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
     """ORB keypoints (x, y in relative coordinates) and descriptors, found on the picture's spread grey levels."""
     global _orb
     if _orb is None:  # built once per process: creating ORB is slower than running it on 512 px
-        _orb = cv2.ORB_create(nfeatures=MAX_FEATURES, fastThreshold=10, edgeThreshold=15, patchSize=15)
+        _orb = cv2.ORB.create(nfeatures=MAX_FEATURES, fastThreshold=10, edgeThreshold=15, patchSize=15)
     # A sliver (a side of a few pixels) has no corners to find, and ORB's pyramid cannot shrink it.
     if min(gray.shape) >= MIN_FEATURE_SIDE:
         keypoints, descriptors = _orb.detectAndCompute(spread(gray), None)
@@ -335,7 +340,9 @@ def colors(rgb: np.ndarray) -> tuple[tuple[PaletteColor, ...], dict[str, float]]
     shares = {COLOR_NAMES[i]: round(float(counted[i]), 4) for i in order if counted[i] > 0}
     quantized = Image.fromarray(small).quantize(colors=PALETTE_SIZE, method=Image.Quantize.MEDIANCUT)
     counts = np.bincount(np.asarray(quantized).ravel(), minlength=PALETTE_SIZE)[:PALETTE_SIZE]
-    lut = np.array(quantized.getpalette()[: PALETTE_SIZE * 3], dtype=np.uint8).reshape(-1, 3)
+    palette_values = quantized.getpalette()
+    assert palette_values is not None  # a quantized image is a palette image
+    lut = np.array(palette_values[: PALETTE_SIZE * 3], dtype=np.uint8).reshape(-1, 3)
     lut_names = color_names(lut)
     palette = tuple(
         PaletteColor("#{:02x}{:02x}{:02x}".format(*lut[i]), round(float(counts[i] / counts.sum()), 4),
@@ -361,7 +368,7 @@ def color_names(pixels: np.ndarray) -> np.ndarray:
         (degrees >= 15) & (degrees < 45) & (value < 0.65),
         (by_hue == 0) & (saturation < 0.45) & (value > 0.75),
     ]
-    choices = [
+    choices: list[np.ndarray | int] = [
         name("black"),
         np.where(value > 0.85, name("white"), name("grey")),
         name("brown"),

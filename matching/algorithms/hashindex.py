@@ -68,7 +68,7 @@ class HashIndex:
         self._set_main(np.zeros(0, np.int64), np.zeros((0, windows), np.uint64),
                        np.zeros((0, windows, 4), np.uint64), np.zeros((0, windows), bool))  # fmt: skip
         self._delta: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-        self._delta_arrays: tuple[np.ndarray, ...] | None = None
+        self._delta_arrays: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
 
     # --- building ---------------------------------------------------------------------------
 

@@ -69,7 +69,7 @@ class Verification:
     support: int = 0  # inliers of the guided refit (0: not refined), paired by position and descriptor
     # What a perspective fit needs (fits on fewer than PERSPECTIVE_BELOW inliers): the query's and the
     # target's feature pixels and descriptors, and the query's size. None: the affine fit is the relation.
-    perspective_inputs: tuple | None = field(default=None, repr=False, compare=False)
+    perspective_inputs: PerspectiveInputs | None = field(default=None, repr=False, compare=False)
     guided_from: str = ""  # the hypothesis a fit was guided from ("centred crop"); "": a ratio-tested first fit
 
     @property
@@ -90,8 +90,10 @@ class Verification:
         """
         if self.perspective_inputs is None:
             return None
-        *features, query_size = self.perspective_inputs
-        perspective = perspective_fit(*features, self.transform, query_size)
+        query_pixels, query_descriptors, target_pixels, target_descriptors, query_size = self.perspective_inputs
+        perspective = perspective_fit(
+            query_pixels, query_descriptors, target_pixels, target_descriptors, self.transform, query_size
+        )
         return perspective[0] if perspective is not None and perspective[1] > max(self.inliers, self.support) else None
 
 
@@ -167,6 +169,7 @@ def verify_centred_crop(query_features: bytes, target_features: bytes) -> Verifi
 
 
 Features = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # query pixels, descriptors; target's likewise
+PerspectiveInputs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[int, int]]  # Features, query size
 
 
 def _unpacked(query_features: bytes, target_features: bytes) -> tuple[Features, tuple[int, int], tuple[int, int]]:
@@ -175,8 +178,8 @@ def _unpacked(query_features: bytes, target_features: bytes) -> tuple[Features, 
     query_points, query_descriptors, query_size = unpack_features(query_features)
     target_points, target_descriptors, target_size = unpack_features(target_features)
     features = (
-        query_points * np.float32(query_size), query_descriptors, target_points * np.float32(target_size),
-        target_descriptors,
+        query_points * np.array(query_size, np.float32), query_descriptors,
+        target_points * np.array(target_size, np.float32), target_descriptors,
     )  # fmt: skip
     return features, query_size, target_size
 
@@ -203,7 +206,7 @@ def _relation(
     guided_from: str = "",
 ) -> Verification | None:
     """The Verification of a fitted transform: overlaps and boxes; None when the images do not overlap."""
-    perspective_inputs = (*features, query_size) if inliers < PERSPECTIVE_BELOW else None
+    perspective_inputs: PerspectiveInputs | None = (*features, query_size) if inliers < PERSPECTIVE_BELOW else None
     query_overlap, target_overlap, shared = overlaps(transform, query_size, target_size)
     if not len(shared):
         return None
@@ -313,7 +316,8 @@ def perspective_fit(
 def box_of(points: np.ndarray, size: tuple[int, int]) -> tuple[float, float, float, float]:
     """The bounding box of points (pixels) as fractions of an image of `size`, clipped to it."""
     (left, top), (right, bottom) = points.min(axis=0) / size, points.max(axis=0) / size
-    return tuple(float(np.clip(value, 0.0, 1.0)) for value in (left, top, right, bottom))
+    left, top, right, bottom = (float(np.clip(value, 0.0, 1.0)) for value in (left, top, right, bottom))
+    return left, top, right, bottom
 
 
 def _plausible(transform: np.ndarray) -> bool:
@@ -325,7 +329,7 @@ def _plausible(transform: np.ndarray) -> bool:
     if singular[1] <= 0:
         return False
     low, high = SCALE_RANGE
-    return low <= singular[1] and singular[0] <= high and singular[0] / singular[1] <= MAX_ANISOTROPY
+    return bool(low <= singular[1] and singular[0] <= high and singular[0] / singular[1] <= MAX_ANISOTROPY)
 
 
 def overlaps(
@@ -361,14 +365,14 @@ def aligned_distance(
     chance alignment of features (repeating patterns) does not. `perspective`: along the fit's
     homography (a photo of a print taken at an angle), or None when it has none.
     """
-    if perspective and checked.homography is None:
-        return None
     # Target pixel -> query pixel: a perspective view's inverse homography, or the inverse affine transform.
-    inverse = (
-        np.linalg.inv(checked.homography)
-        if perspective
-        else np.vstack([cv2.invertAffineTransform(checked.transform), [0, 0, 1]])
-    )
+    if perspective:
+        homography = checked.homography
+        if homography is None:
+            return None
+        inverse = np.linalg.inv(homography)
+    else:
+        inverse = np.vstack([cv2.invertAffineTransform(checked.transform), [0, 0, 1]])
     target_width, target_height = checked.target_size
     query_height, query_width = query_pixels.shape
     for window, margin in enumerate(WINDOW_MARGINS):
@@ -446,7 +450,7 @@ def aligned_correlation(
     # Laid into the catalog picture's frame (where its features were found), then shrunk the way the
     # thumbnail was: both sides go through the same filter, so thin lines shrink alike.
     size = checked.target_size
-    pixels = query_pixels.astype(np.float32)
+    pixels: np.ndarray = query_pixels.astype(np.float32)
     shrink = 1 / max(1e-6, float(np.sqrt(abs(np.linalg.det(checked.transform[:, :2])))))
     if shrink > 1.2:  # query pixels per catalog pixel: smooth first, or thin lines fall between samples
         pixels = cv2.GaussianBlur(pixels, (0, 0), sigmaX=0.5 * shrink)
@@ -477,8 +481,8 @@ def aligned_correlation(
     both = mask & moved_inside
     if both.mean() < MIN_COMPARED:
         return unshifted
-    refined = likeness(moved, reference, both)
-    return refined if refined.pixels > unshifted.pixels else unshifted
+    shifted = likeness(moved, reference, both)
+    return shifted if shifted.pixels > unshifted.pixels else unshifted
 
 
 def lay_over(image: np.ndarray, checked: Verification, size: tuple[int, int]) -> np.ndarray:

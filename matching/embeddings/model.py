@@ -105,7 +105,8 @@ def ground(image: Image.Image) -> tuple[int, int, int]:
     """The median colour of a picture's outermost pixels (its four edges)."""
     pixels = np.asarray(image)
     edges = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
-    return tuple(int(channel) for channel in np.median(edges, axis=0))
+    red, green, blue = (int(channel) for channel in np.median(edges, axis=0))  # an RGB picture: three channels
+    return red, green, blue
 
 
 PROJECTED = 256

@@ -135,6 +135,7 @@ class EventFollower:
 
     def _replay(self, *, after_snapshot: bool = False) -> None:
         with self._lock:
+            assert self._last_event is not None  # replayed only after a load (sync loads first)
             events = list(
                 IndexEvent.objects.filter(id__gt=self._last_event - LOOKBACK)
                 .order_by("id")
@@ -192,6 +193,7 @@ class EventFollower:
 
     def write_snapshot(self, last: IndexEvent) -> None:
         """Leave the index just built as the host's snapshot; `last` is the newest event it includes."""
+        assert self.snapshot_name is not None  # only an index shared through snapshots writes one
         meta = {"last_event": last.id, "event_time": last.created_at.isoformat(), **self._snapshot_meta()}
         snapshot.write(self.snapshot_name, meta, self.save_snapshot)
 

@@ -149,8 +149,12 @@ class ElasticsearchHashCandidates(HashCandidates):
             )
             clauses.append({"terms": {f"c{c}": [format(int(v), "x") for v in np.unique(probes)]}})
         try:
-            answer = self.client.search(index=self.name, size=RESULT_SIZE, source=["keys", "hashes", "valid", "fine"],
-                                        query={"bool": {"should": clauses, "minimum_should_match": 2}})  # fmt: skip
+            # Elasticsearch takes a list of fields as `_source`; the client's hints allow only a bool or a mapping.
+            answer = self.client.search(
+                index=self.name, size=RESULT_SIZE,
+                source=["keys", "hashes", "valid", "fine"],  # type: ignore[arg-type]
+                query={"bool": {"should": clauses, "minimum_should_match": 2}},
+            )  # fmt: skip
         except NotFoundError:
             return Candidates(*_empty())
         found = {int(hit["_id"]): _parse(hit["_source"]) for hit in answer["hits"]["hits"]}

@@ -21,11 +21,15 @@ own, and the mapped codes of changed or removed images are left out of every sea
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import cast
+
 import faiss
 import numpy as np
 
 from matching.embeddings.model import PROJECTED, projection
-from matching.index import store
+from matching.index import snapshot, store
 from matching.index.follower import EventFollower
 from matching.index.lookalike import BaseLookalikeIndex
 
@@ -79,23 +83,29 @@ class MemoryLookalikeIndex(EventFollower, BaseLookalikeIndex):
         index.nprobe = IVF_PROBES
         return index
 
-    def build(self, chunks, total: int) -> None:
+    def build(self, chunks: Iterable[tuple[np.ndarray, np.ndarray]], total: int) -> None:
         """Replace the index with `chunks` of (ids, codes) of about `total` images in all."""
         added: list[np.ndarray] = []
-        chunks = ((added.append(np.asarray(ids, np.int64)) or ids, chunk) for ids, chunk in chunks)
-        self.index = self._build(chunks, total)
+
+        def noted(chunks: Iterable[tuple[np.ndarray, np.ndarray]]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+            for ids, chunk in chunks:  # each chunk's ids are noted as the build reads it
+                added.append(np.asarray(ids, np.int64))
+                yield ids, chunk
+
+        self.index = self._build(noted(chunks), total)
         self._built_ids = np.sort(np.concatenate(added)) if added else np.zeros(0, np.int64)
         self._mapped_ids, self._delta, self._hidden = None, self._empty(), set()
 
-    def _build(self, chunks, total: int) -> faiss.Index:
+    def _build(self, chunks: Iterable[tuple[np.ndarray, np.ndarray]], total: int) -> faiss.Index:
         if total < IVF_FROM:
-            index = self._empty()
+            flat = self._empty()
             for image_ids, chunk in chunks:
-                index.add_with_ids(chunk, image_ids)
-            return index
+                flat.add_with_ids(chunk, image_ids)
+            return flat
         wanted = int(TRAIN_PER_LIST * lists(total))
-        pending, held = [], 0
-        index = None
+        pending: list[tuple[np.ndarray, np.ndarray]] = []
+        held = 0
+        index: faiss.Index | None = None
         for image_ids, chunk in chunks:
             if index is None:  # the sample is the first codes read (in id order: the whole catalog's span)
                 pending.append((image_ids, chunk))
@@ -146,17 +156,18 @@ class MemoryLookalikeIndex(EventFollower, BaseLookalikeIndex):
 
     def drop_id(self, image_id: int) -> None:
         ids = np.array([image_id], dtype=np.int64)
+        # faiss's Python wrapper takes an array of ids here too; its stubs list only an IDSelector.
         if self._mapped_ids is None:
-            self.index.remove_ids(ids)
+            self.index.remove_ids(ids)  # type: ignore[arg-type]
             return
-        self._delta.remove_ids(ids)
+        self._delta.remove_ids(ids)  # type: ignore[arg-type]
         position = int(np.searchsorted(self._mapped_ids, image_id))
         if position < len(self._mapped_ids) and self._mapped_ids[position] == image_id:
             self._hidden.add(image_id)
 
     # --- sharing through a snapshot ---------------------------------------------------------------
 
-    def save_snapshot(self, folder) -> None:
+    def save_snapshot(self, folder: Path) -> None:
         if self._built_ids is None:
             raise ValueError("only a freshly built index is saved")
         kind = "inverted" if isinstance(self.index, faiss.IndexIVF) else "flat"
@@ -164,7 +175,7 @@ class MemoryLookalikeIndex(EventFollower, BaseLookalikeIndex):
         np.save(folder / "ids.npy", self._built_ids, allow_pickle=False)
         self._built_ids = None
 
-    def load_snapshot(self, found) -> None:
+    def load_snapshot(self, found: snapshot.Snapshot) -> None:
         # Mapped, never changed in place: faiss aborts the process on a write to mapped codes.
         if found.path("codes-inverted.faiss").exists():
             index = faiss.read_index(str(found.path("codes-inverted.faiss")), faiss.IO_FLAG_MMAP)
@@ -187,7 +198,12 @@ class MemoryLookalikeIndex(EventFollower, BaseLookalikeIndex):
 
     def memory_bytes(self) -> int:
         """What the index holds in memory, or maps: codes and ids."""
-        inner = self.index if isinstance(self.index, faiss.IndexIVF) else faiss.downcast_index(self.index.index)
+        # Not inverted lists: an IndexIDMap around flat codes (faiss's downcast gives their class; its stubs say Index).
+        inner = (
+            self.index
+            if isinstance(self.index, faiss.IndexIVF)
+            else cast(faiss.IndexFlatCodes, faiss.downcast_index(cast(faiss.IndexIDMap, self.index).index))
+        )
         return (int(self.index.ntotal) + int(self._delta.ntotal)) * (inner.code_size + 8)
 
     def _candidates(self, vectors: np.ndarray, k: int) -> list[list[int]]:
@@ -203,12 +219,17 @@ class MemoryLookalikeIndex(EventFollower, BaseLookalikeIndex):
             hidden = faiss.IDSelectorBatch(np.fromiter(self._hidden, np.int64, len(self._hidden)))
             keep = faiss.IDSelectorNot(hidden)
             ivf = isinstance(self.index, faiss.IndexIVF)
-            params = faiss.SearchParametersIVF(sel=keep, nprobe=IVF_PROBES) if ivf else faiss.SearchParameters(sel=keep)
+            # faiss's Python wrapper sets search parameters from keywords; its stubs take no arguments.
+            params = (
+                faiss.SearchParametersIVF(sel=keep, nprobe=IVF_PROBES)  # type: ignore[call-arg]
+                if ivf
+                else faiss.SearchParameters(sel=keep)  # type: ignore[call-arg]
+            )
             scores, found = self.index.search(queries, min(k, total), params=params)
             if self._delta.ntotal:
                 more_scores, more = self._delta.search(queries, min(k, int(self._delta.ntotal)))
                 scores, found = np.hstack([scores, more_scores]), np.hstack([found, more])
-        answers = []
+        answers: list[list[int]] = []
         for row_scores, row in zip(scores, found, strict=True):
             order = np.argsort(-row_scores, kind="stable")
             answers.append([int(row[i]) for i in order if row[i] >= 0][:k])

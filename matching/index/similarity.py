@@ -25,7 +25,7 @@ def ranked(vectors: np.ndarray, found: list[list[int]], *, limit: int, floor: fl
     stored: dict[int, np.ndarray] = {}
     for image_ids, rows in store.iter_embeddings(ids=sorted({i for ids in found for i in ids})):
         stored.update(zip(image_ids.tolist(), rows, strict=True))
-    answers = []
+    answers: list[list[tuple[int, float]]] = []
     for vector, ids in zip(vectors, found, strict=True):
         kept = sorted(i for i in ids if i in stored)  # in id order, as the store reads them
         if not kept:

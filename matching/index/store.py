@@ -221,8 +221,8 @@ def thumbnail_array(data: bytes) -> np.ndarray | None:
 
 def load_targets(image_ids: Iterable[int]) -> dict[int, tuple[bytes, np.ndarray | None]]:
     """What verifying a candidate needs from the database: its local features and its thumbnail."""
-    rows = ImageFingerprint.objects.filter(image_id__in=list(image_ids))
-    rows = rows.values_list("image_id", "features", "thumbnail")
+    found = ImageFingerprint.objects.filter(image_id__in=list(image_ids))
+    rows = found.values_list("image_id", "features", "thumbnail")
     return {image_id: (bytes(features), thumbnail_array(bytes(thumbnail))) for image_id, features, thumbnail in rows}
 
 
@@ -246,10 +246,10 @@ def iter_index_rows(
         )
         if not rows:
             return
-        ids = np.array([row[0] for row in rows], dtype=np.int64)
+        chunk_ids = np.array([row[0] for row in rows], dtype=np.int64)
         keys = np.frombuffer(b"".join(bytes(row[1]) for row in rows), ">u8").astype(np.uint64).reshape(-1, windows)
         hashes = np.frombuffer(b"".join(bytes(row[2]) for row in rows), ">u8").astype(np.uint64)
         valid = np.array([[bool(row[3] >> w & 1) for w in range(windows)] for row in rows], dtype=bool)
         fine = np.array([bool(row[3] & FINE_BIT) for row in rows], dtype=bool)
-        yield ids, keys, hashes.reshape(-1, windows, 4), valid, fine
+        yield chunk_ids, keys, hashes.reshape(-1, windows, 4), valid, fine
         last = rows[-1][0]

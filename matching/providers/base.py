@@ -10,7 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from PIL import Image
 
@@ -50,7 +50,7 @@ def box_json(box: tuple[float, float, float, float]) -> dict[str, float]:
     return dict(zip(BOX_SIDES, box, strict=True))
 
 
-def is_box(box: tuple[float, ...]) -> bool:
+def is_box(box: tuple[float, ...]) -> TypeGuard[tuple[float, float, float, float]]:
     """Whether (left, top, right, bottom) is a non-empty box inside the picture (NaN and infinities are not)."""
     if len(box) != 4:
         return False

@@ -126,7 +126,7 @@ class HashProvider(MatchProvider):
             found = decide(dataclasses.replace(candidate, target=target), fingerprint, limits)
             if found is not None:
                 matches.append(found)
-        vector = fingerprint.embedding if fingerprint.embedding is not None else (query and query.embedding)
+        vector = fingerprint.embedding if fingerprint.embedding is not None else (query.embedding if query else None)
         if (not matches or thorough) and limits.embedding_candidates and vector is not None:
             matches += self.verify_lookalikes(fingerprint, vector, exclude={match.image_id for match in matches})
         if not matches and fingerprint.sha256 and (fingerprint.fine or not fingerprint.valid.any()):

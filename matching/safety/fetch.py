@@ -117,7 +117,8 @@ def resolve(host: str, port: int) -> str:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
         raise ImageFetchError(f"The host {host} cannot be resolved.") from exc
-    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    # str(): a stream socket's address is a host string (only other families, such as CAN, give numbers).
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     if not addresses:
         raise ImageFetchError(f"The host {host} cannot be resolved.")
     if not settings.LIKENESS.get("ALLOW_PRIVATE_URLS") and not all(map(is_public, addresses)):
@@ -152,6 +153,7 @@ def _open(target: Target, deadline: float, seconds: float) -> urllib3.BaseHTTPRe
     if remaining <= 0:
         raise ImageFetchError(f"Fetching the image took longer than {seconds:g} s.")
     timeout = urllib3.Timeout(connect=min(CONNECT_TIMEOUT, remaining), read=remaining)
+    pool: urllib3.HTTPConnectionPool
     if target.scheme == "https":
         pool = urllib3.HTTPSConnectionPool(
             target.address, target.port, timeout=timeout, retries=False, server_hostname=target.host,

@@ -12,8 +12,9 @@ import hashlib
 import io
 import struct
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, Any
 
 import numpy as np
 import pillow_heif
@@ -36,12 +37,12 @@ PDF_MAGIC = b"%PDF-"
 PDF_RENDER_LONG_SIDE = 2000
 
 
-def limits() -> dict:
+def limits() -> Mapping[str, Any]:
     return settings.LIKENESS
 
 
 def load(
-    source: bytes | BinaryIO | Path | str, *, draft_size: int | None = None, max_pixels: int | None = None
+    source: bytes | IO[bytes] | Path | str, *, draft_size: int | None = None, max_pixels: int | None = None
 ) -> LoadedImage:
     """Decode an image from bytes, a binary file, a `Path`, or an http(s) URL given as `str`.
 
@@ -58,12 +59,12 @@ def load(
     return _load_raster(data, draft_size, limit)
 
 
-def load_image(source: bytes | BinaryIO | Path | str, *, max_pixels: int | None = None) -> LoadedImage:
+def load_image(source: bytes | IO[bytes] | Path | str, *, max_pixels: int | None = None) -> LoadedImage:
     """Decode an untrusted image (upload, bytes, Path or URL) at the size fingerprinting needs; raises ImageError."""
     return load(source, draft_size=DECODE_SIZE, max_pixels=max_pixels)
 
 
-def read_source(source: bytes | BinaryIO | Path | str) -> bytes:
+def read_source(source: bytes | IO[bytes] | Path | str) -> bytes:
     """Read all bytes of a source, refusing more than MAX_UPLOAD_BYTES."""
     max_bytes = limits()["MAX_UPLOAD_BYTES"]
     if isinstance(source, str):
@@ -92,8 +93,9 @@ def _load_raster(data: bytes, draft_size: int | None, max_pixels: int) -> Loaded
         with warnings.catch_warnings():
             # Our own pixel limit is checked from the header below, before any decoding.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=PILLOW_FORMATS)
+            image: Image.Image = Image.open(io.BytesIO(data), formats=PILLOW_FORMATS)
             _check_pixels(image.width, image.height, max_pixels)
+            assert image.format is not None  # Image.open names the format it recognised
             fmt = FORMAT_ALIASES.get(image.format, image.format)
             orientation = image.getexif().get(0x0112, 1)
             width, height = (image.height, image.width) if orientation in (5, 6, 7, 8) else image.size

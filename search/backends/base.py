@@ -29,7 +29,7 @@ class BaseSearchBackend(ABC):
     def search(self, query: SearchQuery, image_scores: dict[int, Match] | None = None) -> SearchResults:
         """Results for the query. With `image_scores`, only those items can be hits, ranked by them."""
 
-    def rebuild(self, items: Iterable[CatalogImage], total: int, progress: Callable[[int], None] | None = None,
+    def rebuild(self, items: Iterable[CatalogImage], total: int, progress: Callable[[int], object] | None = None,
                 chunk_size: int = 500) -> int:  # fmt: skip
         """Re-index everything from `items` (in pk order), chunk by chunk; returns how many were indexed."""
         self.clear()
@@ -44,7 +44,7 @@ class BaseSearchBackend(ABC):
         self.finish_rebuild()
         return done
 
-    def _index_chunk(self, chunk: list[CatalogImage], progress: Callable[[int], None] | None) -> int:
+    def _index_chunk(self, chunk: list[CatalogImage], progress: Callable[[int], object] | None) -> int:
         self.index(chunk)
         if progress:
             progress(len(chunk))

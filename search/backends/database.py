@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 from math import inf
 
-from django.db.models import Case, Count, F, Q, QuerySet, Sum, Value, When
+from django.db.models import Aggregate, Case, Count, F, Q, QuerySet, Sum, Value, When
 
 from catalog.models import CatalogImage, LicenseType, Status
 from matching.algorithms.fingerprint import COLOR_NAMES
@@ -178,7 +178,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
             When(year__lt=0, then=(F("year") - 99) / 100 * 100),  # SQL division truncates; centuries BC floor
             default=F("year") / 100 * 100,
         )
-        counts = {f"format:{f}": Count("pk", filter=Q(format=f)) for f in FORMATS}
+        counts: dict[str, Aggregate] = {f"format:{f}": Count("pk", filter=Q(format=f)) for f in FORMATS}
         counts |= {f"orientation:{o}": Count("pk", filter=Q(orientation=o)) for o in ORIENTATIONS}
         counts |= {f"license:{k}": Count("pk", filter=Q(license_type=k)) for k, _ in LicenseType.choices}
         counts |= {
@@ -189,7 +189,8 @@ class DatabaseSearchBackend(BaseSearchBackend):
         }
         counts |= {f"color:{name}": Sum(F("color_mask").bitand(1 << i)) for i, name in enumerate(COLOR_NAMES)}
         rows = matching.order_by().annotate(pixels=pixels, age=age).values("age").annotate(n=Count("pk"), **counts)
-        totals, ages = Counter(), Counter()
+        totals: Counter[str] = Counter()
+        ages: Counter[int | None] = Counter()
         for row in rows:
             ages[row["age"]] += row["n"]
             for key, value in row.items():
@@ -241,7 +242,9 @@ def age_bucket(year: int | None) -> int | None:
 
 def count_facets(rows: Iterable[tuple]) -> dict[str, list[FacetValue]]:
     """The facets of a few rows of FACET_COLUMNS, counted in Python: what `facets()` counts in SQL."""
-    totals, ages, masks = Counter(), Counter(), Counter()
+    totals: Counter[str] = Counter()
+    ages: Counter[int | None] = Counter()
+    masks: Counter[int] = Counter()
     for fmt, orientation, license_type, width, height, year, color_mask in rows:
         ages[age_bucket(year)] += 1
         totals[f"format:{fmt}"] += 1

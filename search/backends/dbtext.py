@@ -15,7 +15,7 @@ from django.contrib.postgres.search import SearchQuery as PgQuery
 from django.contrib.postgres.search import SearchRank, SearchVector
 from django.db import connection
 from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import CombinedExpression, RawSQL
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThan
 
@@ -71,7 +71,7 @@ def suggested_confidence(words: list[str]) -> Coalesce:
     return Coalesce(Subquery(rows, output_field=FloatField()), Value(0.0))
 
 
-def tiered_rank(curated, text: str) -> Case:
+def tiered_rank(curated, text: str) -> CombinedExpression:
     """`curated` (the curated text's rank, above 0 when a curated word matched) in a tier above every
     picture found by suggested words alone, plus the confidence of the suggested words that match."""
     tier = Case(When(GreaterThan(curated, 0), then=Value(CURATED_TIER) + curated), default=Value(0.0))
@@ -81,7 +81,7 @@ def tiered_rank(curated, text: str) -> Case:
 def document(item: CatalogImage) -> dict[str, str]:
     return {
         "title": item.title,
-        "creator": item.creator.name if item.creator_id else "",
+        "creator": item.creator.name if item.creator is not None else "",
         "tags": item.tags.replace(",", " "),
         "description": item.description,
         "suggested": suggested_text(item),
@@ -118,6 +118,10 @@ class TextSearch:
             for name, path in fields.items()
         ) + Case(When(suggested(words[0]), then=Value(WEIGHTS["suggested"])), default=Value(0.0))
         return queryset.annotate(text_rank=Coalesce(rank, Value(0.0), output_field=FloatField()))
+
+    def ranked(self, queryset: QuerySet, text: str) -> QuerySet:
+        """The items matching every word, with their `text_rank` (here the one `filter` gives)."""
+        return self.filter(queryset, text)
 
 
 class SQLiteFTS5(TextSearch):

@@ -13,6 +13,7 @@ import dataclasses
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
 from elasticsearch import TransportError as ClientTransportError
@@ -84,7 +85,7 @@ def to_document(item: CatalogImage, colors: list[str]) -> dict:
     suggested = suggestions.visible_terms(item)
     return {
         "title": item.title,
-        "creator": item.creator.name if item.creator_id else "",
+        "creator": item.creator.name if item.creator is not None else "",
         "tags": item.tag_list,
         "description": item.description,
         "suggested": [term for term, confidence in suggested if confidence >= FAINT_SUGGESTION],
@@ -109,7 +110,7 @@ def to_document(item: CatalogImage, colors: list[str]) -> dict:
 def filter_clauses(filters: Filters) -> list:
     clauses = [] if filters.include_drafts else [Q("term", status="published")]
     clauses += [Q("term", colors=color) for color in filters.colors]
-    ranges = {
+    ranges: dict[str, dict[str, object]] = {
         "width": {"gte": filters.min_width},
         "height": {"gte": filters.min_height},
         "megapixels": {"gte": filters.min_megapixels},
@@ -219,8 +220,7 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
             self._call(helpers.bulk, self.client, actions, refresh=False)
             return
         # require_alias: a write never creates an index with dynamic mappings when the alias is gone.
-        actions = list(actions)
-        self._with_alias(helpers.bulk, self.client, actions, refresh=self.refresh, require_alias=True)
+        self._with_alias(helpers.bulk, self.client, list(actions), refresh=self.refresh, require_alias=True)
 
     def remove(self, ids: Iterable[int]) -> None:
         actions = [{"_op_type": "delete", "_index": self.alias, "_id": str(pk)} for pk in ids]
@@ -294,14 +294,15 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
 
     @staticmethod
     def _order(search: Search, query: SearchQuery, scored: bool) -> Search:
-        orders = {
+        orders: dict[str, list[dict[str, Any]]] = {
             "newest": [{"year": {"order": "desc", "missing": "_last"}}, {"_score": "desc"}],
             "oldest": [{"year": {"order": "asc", "missing": "_last"}}, {"_score": "desc"}],
             "largest": [{"pixels": {"order": "desc"}}, {"_score": "desc"}],
         }
         if query.sort in orders:
             return search.sort(*orders[query.sort])
-        return search.sort({"_score": "desc"}) if scored else search.sort({"created_at": "desc"})
+        # The DSL's hint knows only {"field": {"order": ...}}; Elasticsearch takes {"field": "desc"} too.
+        return search.sort({"_score": "desc"}) if scored else search.sort({"created_at": "desc"})  # type: ignore[dict-item]
 
     def _hits(self, response, query: SearchQuery, image_scores, words: bool) -> list[Hit]:
         ranked = [(int(hit.meta.id), hit.meta.score) for hit in response]

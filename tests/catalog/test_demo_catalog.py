@@ -8,7 +8,7 @@ from PIL import Image
 from catalog import demo
 from catalog.models import CatalogImage, Status
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def test_the_same_number_always_gives_the_same_artwork():

@@ -7,13 +7,13 @@ from django.core.management import call_command
 from django.urls import reverse
 from PIL import Image, ImageOps
 
-from bench.corpus import sample_photo
 from catalog.duplicates import find_groups
 from catalog.models import CatalogImage, DismissedDuplicate, Status
 from tests.conftest import NO_SUGGESTED_TAG_FORMS, upload
+from tests.corpus import sample_photo
 from tests.images import encode, picture
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 @pytest.fixture

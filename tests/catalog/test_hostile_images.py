@@ -14,7 +14,7 @@ from tests.conftest import NO_SUGGESTED_TAG_FORMS, upload
 from tests.hostile import media_files, odd_but_valid, refused
 from tests.images import image_bytes
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 ALL = {**refused(), **odd_but_valid()}
 
 

@@ -22,7 +22,7 @@ from tests.matching.test_local_provider import query
 from tests.search.elastic import elasticsearch_server  # noqa: F401 - a fixture
 from tests.servers import free_port
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 STAFF = {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(b"staff:pw").decode()}  # the staff_user fixture's login
 
 

@@ -2,16 +2,12 @@
 pictures too plain or too fine for a hash: the local provider on a real database, real image files."""
 
 import dataclasses
-import io
 
 import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageOps
 
-from bench.corpus import EDITS
-from bench.corpus import artwork as corpus_artwork
-from catalog import demo
 from matching.algorithms import borders, verify
 from matching.algorithms import fingerprint as fingerprint_module
 from matching.algorithms.fingerprint import fine_detail, fingerprint, unpack_features
@@ -20,9 +16,11 @@ from matching.providers.local import LocalHashProvider
 from matching.providers.thresholds import Thresholds
 from matching.query import QueryImage
 from matching.safety import imaging
+from tests.corpus import EDITS
+from tests.corpus import artwork as corpus_artwork
 from tests.images import encode, picture
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def query(image: Image.Image, fmt: str = "JPEG") -> QueryImage:
@@ -187,7 +185,7 @@ def test_a_turned_detail_says_how_it_is_turned_as_a_turned_whole_copy_does(catal
 
 
 def artwork(number: int) -> Image.Image:
-    return Image.open(io.BytesIO(demo.artwork(number).data)).convert("RGB")
+    return corpus_artwork(number, max_side=None)
 
 
 @pytest.fixture
@@ -448,7 +446,7 @@ def test_slivers_and_plain_pictures_have_no_border(size):
 
 
 def keystoned(number: int) -> tuple[Image.Image, np.ndarray]:
-    """bench/corpus.py's photo of a print of painting `number` (top edge 8% narrower, on a grey wall), and
+    """tests/corpus.py's photo of a print of painting `number` (top edge 8% narrower, on a grey wall), and
     where the print's corners lie in it (top left, top right, bottom right, bottom left)."""
     original = artwork(number)
     width, height = original.size

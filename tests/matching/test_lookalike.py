@@ -7,7 +7,7 @@ from matching.index import store
 from matching.index.lookalike_memory import MemoryLookalikeIndex as LookalikeIndex
 from tests.matching.lookalike_behaviour import LookalikeBehaviour
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 class TestMemoryLookalikeIndex(LookalikeBehaviour):

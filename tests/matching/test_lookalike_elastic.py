@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
-from bench.corpus import sample_photo
 from catalog.models import CatalogImage
 from matching.embeddings.model import projection
 from matching.index import store
@@ -22,11 +21,12 @@ from matching.index.lookalike import get_lookalike_index, reset_lookalike_indexe
 from matching.index.lookalike_elastic import ElasticsearchLookalikeIndex, document, knn
 from matching.index.lookalike_memory import MemoryLookalikeIndex
 from tests.conftest import upload
+from tests.corpus import sample_photo
 from tests.images import encode
 from tests.matching.lookalike_behaviour import LookalikeBehaviour
 from tests.search.elastic import elasticsearch_server  # noqa: F401 - a fixture
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 REAL = bool(os.environ.get("ELASTICSEARCH_URL"))
 needs_knn = pytest.mark.skipif(
     not REAL,

@@ -18,6 +18,8 @@ from search import service
 from search.query import SearchQuery
 from tests.images import encode, picture
 
+pytestmark = pytest.mark.slow
+
 BEFORE = [("catalog", "0004_duplicates_and_imports"), ("search", "0004_remote_images"), ("matching", None)]
 MOVED = ("imagefingerprint", "imagecolor", "indexevent", "remoteimage")
 

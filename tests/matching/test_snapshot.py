@@ -16,7 +16,7 @@ from matching.providers.local import LocalHashProvider
 from tests.images import encode, picture
 from tests.matching.test_local_provider import query
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 @pytest.fixture

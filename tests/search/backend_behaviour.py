@@ -3,6 +3,8 @@ with a `backend` fixture; what a backend cannot do is an explicit skip with the 
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 from PIL import Image, ImageDraw
 
@@ -12,8 +14,9 @@ from search.query import Filters, SearchQuery
 from tests.images import encode, picture
 
 
+@functools.lru_cache(maxsize=64)
 def painted(width: int, height: int, seed: int, color: tuple[int, int, int]) -> bytes:
-    """A picture mostly (95%) of one colour, so its colour classes are known."""
+    """A picture mostly (95%) of one colour, so its colour classes are known (made once per test process)."""
     image = picture(width, height, seed)
     ImageDraw.Draw(image).rectangle((0, 0, width, round(height * 0.95)), fill=color)
     return encode(image, "PNG")

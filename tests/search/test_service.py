@@ -97,3 +97,17 @@ def test_invalid_parameters_are_errors_not_ignored(params, field):
     form = SearchForm(QueryDict(params))
     assert not form.is_valid()
     assert field in form.errors
+
+
+def test_a_query_picture_is_embedded_once_for_copies_and_look_alikes(items, monkeypatch):
+    from matching.embeddings.model import Embedder
+
+    embedded = []
+    real = Embedder.embed
+    monkeypatch.setattr(Embedder, "embed", lambda self, image: embedded.append(image.size) or real(self, image))
+    # Not in the catalog: no hash leads to a copy, so the copy search's embedding stage runs, then look-alikes.
+    service.search(SearchQuery(images=(query_image(picture(640, 480, 99)),)))
+    assert len(embedded) == 1
+    embedded.clear()
+    service.search(SearchQuery(images=(query_image(picture(640, 480, 1)),)))  # a copy: look-alikes only embed it
+    assert len(embedded) == 1

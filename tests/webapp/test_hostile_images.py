@@ -13,7 +13,7 @@ from tests.conftest import token_header, upload
 from tests.hostile import media_files, odd_but_valid, refused
 from tests.images import encode, picture
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 GOOD = encode(picture(320, 240, 77), "PNG")
 
 

@@ -18,7 +18,7 @@ from tests.hostile import media_files
 from tests.images import encode, picture
 from tests.servers import LoopbackServer
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 GOOD = encode(picture(320, 240, 77), "PNG")
 
 

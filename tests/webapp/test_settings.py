@@ -11,6 +11,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from webapp.env import envbool, envint, envlist
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
     "SECRET_KEY": "x" * 60 + "production-like-secret-for-this-test",

@@ -19,7 +19,8 @@ def parameter(name: str, field: forms.Field) -> OpenApiParameter:
     kind = next((kind for cls, kind in TYPES.items() if isinstance(field, cls)), OpenApiTypes.STR)
     enum = None
     if isinstance(field, forms.ChoiceField):
-        enum = [str(value) for value, _ in field.choices if value != ""]
+        # django-stubs type the getter as any accepted input; Django has normalised the choices to pairs.
+        enum = [str(value) for value, _ in field.choices if value != ""]  # type: ignore[misc, union-attr]
     return OpenApiParameter(
         name,
         kind,

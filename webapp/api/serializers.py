@@ -160,7 +160,8 @@ class SearchHitSerializer(ItemSerializer):
 class FacetValueSerializer(serializers.Serializer):
     value = serializers.CharField()
     count = serializers.IntegerField()
-    label = serializers.CharField()
+    # DRF's metaclass takes declared fields off the class: only the stubs see this clash with Field.label.
+    label = serializers.CharField()  # type: ignore[assignment]
 
 
 class FacetsSerializer(serializers.Serializer):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import QueryDict
@@ -49,13 +51,14 @@ class PartnerPermission(permissions.BasePermission):
         user = request.user
         if not (user and user.is_authenticated and user.is_active):
             return False
-        return user.is_staff or user.has_perm(self.perms.get(request.method, "-"))
+        return user.is_staff or user.has_perm(self.perms.get(request.method or "", "-"))
 
 
 def form_fields(request: Request) -> QueryDict:
     """The request's form fields without its files (copying uploads would copy, or fail to pickle, their data)."""
     result = QueryDict(mutable=True)
     data = request.data
+    assert not isinstance(data, list)  # the form parsers give a QueryDict (a dict when there is no body)
     for key in data:
         if key in request.FILES:
             continue
@@ -80,10 +83,17 @@ class NoFormatOverride:
 class FormatIsAFilter(DefaultContentNegotiation):
     """`format` is the search filter by file format here (as on the page), never DRF's output switch."""
 
-    settings = NoFormatOverride()
+    # DRF's stubs type URL_FORMAT_OVERRIDE as str; None turns the override off, as DRF documents.
+    settings = NoFormatOverride()  # type: ignore[assignment]
 
 
-class PartnerView:
+if TYPE_CHECKING:
+    _APIViewMixin = APIView  # PartnerView is mixed into API views: type-checked as one
+else:
+    _APIViewMixin = object
+
+
+class PartnerView(_APIViewMixin):
     """Shared: throttles, permissions, errors from search as JSON with the right status."""
 
     permission_classes = [PartnerPermission]
@@ -101,7 +111,8 @@ class PartnerView:
         staff = bool(request.user and request.user.is_staff)
         form = SearchForm(data, drafts=sees_drafts(request.user), staff=staff)
         if not form.is_valid():
-            raise exceptions.ValidationError({field: list(errors) for field, errors in form.errors.items()})
+            # django-stubs say an ErrorList holds ValidationErrors too; iterating it gives their messages.
+            raise exceptions.ValidationError({field: list(errors) for field, errors in form.errors.items()})  # type: ignore[arg-type]
         return service.search(form.to_query(images=images))
 
     def page_url(self, request: Request, page: int | None) -> str | None:

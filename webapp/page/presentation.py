@@ -95,9 +95,9 @@ def filter_groups(results: SearchResults | None, params: QueryDict) -> dict[str,
     for facet in results.facets.get("century", []) if results else []:
         if facet.value == "unknown":
             continue
-        low, high = facet.value.split("-")
-        on = params.get("year_from") == low and params.get("year_to") == high
-        link = url_for(params, year_from=low, year_to=high)
+        first, last = facet.value.split("-")
+        on = params.get("year_from") == first and params.get("year_to") == last
+        link = url_for(params, year_from=first, year_to=last)
         centuries.append(Option(facet.value, facet.label, facet.count, on, link))
     return {
         "color": checkbox_options(results, params, "color", "color", [(c, c.capitalize()) for c in COLOR_NAMES]),

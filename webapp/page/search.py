@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -85,7 +86,7 @@ def render_search(request: HttpRequest, params: QueryDict, *, image_error: str =
     size = query_images.facts(token) if token else None
     if token and size is None:
         image_error, token = image_error or IMAGE_EXPIRED, ""
-    context = {"form": form, "params": params, "token": token, "notice": "", "image_error": image_error,
+    context: dict[str, Any] = {"form": form, "params": params, "token": token, "notice": "", "image_error": image_error,
                "results": None, "cards": [], "similar_item": None}  # fmt: skip
     if form.is_valid():
         query = form.to_query()
@@ -152,6 +153,8 @@ def has_filters(query: SearchQuery) -> bool:
 
 def query_pixels(query: SearchQuery, size: tuple[int, int] | None, similar_item: CatalogImage | None) -> int | None:
     """How many pixels the query image has (its region only, when one is chosen)."""
+    width: float
+    height: float
     if size is not None:
         width, height = size
     elif similar_item is not None:

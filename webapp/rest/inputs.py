@@ -70,7 +70,7 @@ class Params:
 
     def indexed(self, prefix: str) -> dict[int, str]:
         """Fields named like images[0], filepaths[1]: {0: value, 1: value}."""
-        found = {}
+        found: dict[int, str] = {}
         for source in (self.data, self.query, self.files):
             for key in source:
                 if key.startswith(f"{prefix}[") and key.endswith("]") and key[len(prefix) + 1 : -1].isdigit():

@@ -64,7 +64,9 @@ class MatchEngineView(APIView):
     renderer_classes = [JSONRenderer]
 
     def params(self, request: Request) -> Params:
-        return Params(request.data, request.query_params, request.FILES)
+        data = request.data
+        assert not isinstance(data, list)  # the form parsers give a QueryDict (a dict when there is no body)
+        return Params(data, request.query_params, request.FILES)
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, LikenessError):

@@ -7,6 +7,7 @@ tiles cut from the large texture and astronomy samples (hard negatives: repeatin
 
 from __future__ import annotations
 
+import functools
 import io
 import warnings
 from collections.abc import Callable
@@ -22,6 +23,12 @@ TEXTURES = ("brick", "grass", "gravel")
 
 
 def sample_photo(name: str) -> Image.Image:
+    """A scikit-image sample photo in RGB (read once per process; each caller gets its own copy)."""
+    return _sample_photo(name).copy()
+
+
+@functools.lru_cache(maxsize=64)
+def _sample_photo(name: str) -> Image.Image:
     import skimage.data
 
     with warnings.catch_warnings():
@@ -33,9 +40,17 @@ def sample_photo(name: str) -> Image.Image:
     return image.convert("RGB")
 
 
-def artwork(number: int, max_side: int = 800) -> Image.Image:
+def artwork(number: int, max_side: int | None = 800) -> Image.Image:
+    """Demo painting `number`, at most `max_side` on its long side (None: as the demo paints it); painted once
+    per process, a copy for each caller."""
+    return _artwork(number, max_side).copy()
+
+
+@functools.lru_cache(maxsize=256)
+def _artwork(number: int, max_side: int | None) -> Image.Image:
     image = Image.open(io.BytesIO(demo.artwork(number).data)).convert("RGB")
-    image.thumbnail((max_side, max_side))
+    if max_side is not None:
+        image.thumbnail((max_side, max_side))
     return image
 
 
