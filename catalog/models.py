@@ -164,10 +164,6 @@ class CatalogImage(models.Model):
     def megapixels(self) -> float:
         return self.width * self.height / 1_000_000
 
-    @property
-    def is_published(self) -> bool:
-        return self.status == Status.PUBLISHED
-
 
 class SuggestedTag(models.Model):
     """A word the look-alike model suggests for an image, kept apart from the curated tags.

@@ -1,4 +1,4 @@
-"""The small error hierarchy of Likeness, and the one place that maps it to HTTP status.
+"""The small error hierarchy of Likeness; each error says the HTTP status it is answered with (`status_code`).
 
 It lives at the bottom layer so that every layer above raises and catches the same errors.
 """
@@ -65,8 +65,3 @@ class BackendError(LikenessError):
     """The search backend (e.g. Elasticsearch) failed."""
 
     status_code = 503
-
-
-def http_status(error: LikenessError) -> int:
-    """The HTTP status an error is answered with."""
-    return error.status_code

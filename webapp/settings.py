@@ -241,14 +241,12 @@ _match_name, _match_provider = _chosen("MATCH_PROVIDER", {
         "RETRIES": envint("MATCHENGINE_RETRIES", 2),  # after connection errors and 5xx only
     },
 }, "local")  # fmt: skip
-if _match_name == "elasticsearch" and not _match_provider["URLS"]:
-    raise ImproperlyConfigured("MATCH_PROVIDER=elasticsearch needs ELASTICSEARCH_URL (e.g. http://localhost:9200).")
 if _match_name == "remote" and not _match_provider["URL"]:
     raise ImproperlyConfigured("MATCH_PROVIDER=remote needs MATCHENGINE_URL (e.g. https://host/account/rest/).")
 LIKENESS_MATCH_PROVIDERS = {"default": _match_provider}
 
 # Keywords, filters and facets: SEARCH_BACKEND=database (embedded) or elasticsearch.
-_, _search_backend = _chosen("SEARCH_BACKEND", {
+_search_name, _search_backend = _chosen("SEARCH_BACKEND", {
     "database": {"BACKEND": "search.backends.database"},
     "elasticsearch": {"BACKEND": "search.backends.elasticsearch", **_elasticsearch()},
 }, "database")  # fmt: skip
@@ -260,8 +258,12 @@ _lookalike_name, _lookalike_index = _chosen("LOOKALIKE_INDEX", {
     "memory": {"BACKEND": "matching.index.lookalike_memory"},
     "elasticsearch": {"BACKEND": "matching.index.lookalike_elastic", **_elasticsearch("-looks")},
 }, "memory")  # fmt: skip
-if _lookalike_name == "elasticsearch" and not _lookalike_index["URLS"]:
-    raise ImproperlyConfigured("LOOKALIKE_INDEX=elasticsearch needs ELASTICSEARCH_URL (e.g. http://localhost:9200).")
+# One check for every part that may live in Elasticsearch, at start-up: never a 503 at request time.
+_on_elasticsearch = [f"{variable}=elasticsearch" for variable, name in (
+    ("SEARCH_BACKEND", _search_name), ("MATCH_PROVIDER", _match_name), ("LOOKALIKE_INDEX", _lookalike_name),
+) if name == "elasticsearch"]  # fmt: skip
+if _on_elasticsearch and not envlist("ELASTICSEARCH_URL", []):
+    raise ImproperlyConfigured(f"{', '.join(_on_elasticsearch)} needs ELASTICSEARCH_URL (e.g. http://localhost:9200).")
 
 LIKENESS_LOOKALIKE_INDEXES = {"default": _lookalike_index}
 

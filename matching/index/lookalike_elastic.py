@@ -22,10 +22,10 @@ ELASTICSEARCH_URL points at a real Elasticsearch (tests/matching/test_lookalike_
 from __future__ import annotations
 
 import numpy as np
+from django.core.exceptions import ImproperlyConfigured
 from elasticsearch import BadRequestError, NotFoundError
 
 from matching.embeddings.model import PROJECTED, projection
-from matching.errors import ProviderError
 from matching.index import elastic, store
 from matching.index.lookalike import BaseLookalikeIndex
 
@@ -50,7 +50,7 @@ class ElasticsearchLookalikeIndex(BaseLookalikeIndex):
 
     def __init__(self, URLS=(), INDEX="likeness-looks", OPTIONS=None, REFRESH=False) -> None:
         if not URLS:
-            raise ProviderError("LOOKALIKE_INDEX=elasticsearch needs ELASTICSEARCH_URL, e.g. http://localhost:9200.")
+            raise ImproperlyConfigured("The Elasticsearch look-alike index needs URLS (ELASTICSEARCH_URL).")
         self.client = elastic.client(URLS, OPTIONS)
         self.name, self.refresh = INDEX, REFRESH
 

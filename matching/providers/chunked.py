@@ -22,9 +22,7 @@ class ChunkTermProvider(HashProvider):
         self, URLS=(), INDEX: str = "likeness-keys", OPTIONS: dict | None = None, REFRESH: bool = False, **options: Any
     ) -> None:
         if not URLS:
-            raise ImproperlyConfigured(
-                "MATCH_PROVIDER=elasticsearch needs ELASTICSEARCH_URL, e.g. http://localhost:9200."
-            )
+            raise ImproperlyConfigured("The chunk-term provider needs URLS (ELASTICSEARCH_URL).")
         super().__init__(ElasticsearchHashCandidates(elastic.client(URLS, OPTIONS), INDEX, refresh=REFRESH), **options)
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
 from elasticsearch import TransportError as ClientTransportError
 from elasticsearch.dsl import Q, Search
@@ -137,7 +138,7 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
     def __init__(self, URLS=(), INDEX="likeness", OPTIONS=None, REFRESH=False, **params) -> None:
         super().__init__(**params)
         if not URLS:
-            raise BackendError("SEARCH_BACKEND=elasticsearch needs ELASTICSEARCH_URL, e.g. http://localhost:9200.")
+            raise ImproperlyConfigured("The Elasticsearch search backend needs URLS (ELASTICSEARCH_URL).")
         self.alias = INDEX
         self.refresh = REFRESH
         options = {"request_timeout": 10, "retry_on_timeout": True, "max_retries": 2, **(OPTIONS or {})}

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -111,3 +112,18 @@ def test_env_helpers(monkeypatch):
     monkeypatch.setenv("LK_NUMBER", "forty")
     with pytest.raises(ImproperlyConfigured, match="LK_NUMBER must be an integer"):
         envint("LK_NUMBER", 0)
+
+
+@pytest.mark.parametrize(
+    "chosen",
+    [{"SEARCH_BACKEND": "elasticsearch"}, {"MATCH_PROVIDER": "elasticsearch"},
+     {"LOOKALIKE_INDEX": "elasticsearch", "SEARCH_BACKEND": "elasticsearch"}],
+)  # fmt: skip
+def test_elasticsearch_without_its_url_stops_the_start_with_one_reason(chosen):
+    environment = {k: v for k, v in os.environ.items() if k != "ELASTICSEARCH_URL"}
+    with mock.patch.dict(os.environ, environment, clear=True):
+        result = run_python("import webapp.settings", DEBUG="1", **chosen)
+    assert result.returncode != 0 and "ImproperlyConfigured" in result.stderr
+    assert "needs ELASTICSEARCH_URL" in result.stderr
+    assert all(f"{variable}=elasticsearch" in result.stderr for variable in chosen)
+    assert settings_value("s.LIKENESS_SEARCH_BACKENDS", DEBUG="1", ELASTICSEARCH_URL="http://es.test:9200", **chosen)

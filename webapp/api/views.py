@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 from catalog import ingest
 from catalog.models import CatalogImage
 from catalog.visibility import sees_drafts, visible_items
-from matching.errors import LikenessError, http_status
+from matching.errors import LikenessError
 from matching.providers import box_json
 from matching.safety import imaging
 from matching.safety.budget import ImageBudget
@@ -68,7 +68,7 @@ def form_fields(request: Request) -> QueryDict:
 
 
 def search_error_response(exc: LikenessError) -> Response:
-    return Response({"detail": str(exc)}, status=http_status(exc))
+    return Response({"detail": str(exc)}, status=exc.status_code)
 
 
 class NoFormatOverride:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import CatalogImage
 from catalog.visibility import sees_drafts, visible_items
-from matching.errors import InvalidQuery, LikenessError, ProviderError, http_status
+from matching.errors import InvalidQuery, LikenessError, ProviderError
 from matching.safety.budget import ImageBudget
 from matching.safety.imaging import LoadedImage
 from search import service
@@ -50,8 +50,8 @@ def upload_query_image(request: HttpRequest) -> HttpResponse:
         loaded = read_upload(request)
     except LikenessError as exc:
         if wants_json:
-            return JsonResponse({"detail": str(exc)}, status=http_status(exc))
-        return render_search(request, params, image_error=str(exc), status=http_status(exc))
+            return JsonResponse({"detail": str(exc)}, status=exc.status_code)
+        return render_search(request, params, image_error=str(exc), status=exc.status_code)
     params["image"] = query_images.stash(loaded)
     search_url = f"{reverse('page:search')}?{params.urlencode()}"
     if wants_json:
@@ -93,7 +93,7 @@ def render_search(request: HttpRequest, params: QueryDict, *, image_error: str =
         try:
             context["results"], context["notice"] = run_search(query, token)
         except LikenessError as exc:
-            context["notice"], status = str(exc), http_status(exc)
+            context["notice"], status = str(exc), exc.status_code
         if query.similar_to is not None:
             context["similar_item"] = visible_items(request.user).filter(pk=query.similar_to).first()
         if context["results"] is not None:

@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 
 from catalog import ingest
 from catalog.models import CatalogImage, Status
-from matching.errors import InvalidQuery, LikenessError, http_status
+from matching.errors import InvalidQuery, LikenessError
 from matching.providers import Match, box_json, compare_images, get_provider, match_image
 from matching.query import QueryImage
 from matching.safety import imaging
@@ -70,7 +70,7 @@ class MatchEngineView(APIView):
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, LikenessError):
-            return envelope(self.method_name, [], [str(exc)], http_status(exc))
+            return envelope(self.method_name, [], [str(exc)], exc.status_code)
         if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
             response = envelope(self.method_name, [], [str(exc.detail)], 401)
             response["WWW-Authenticate"] = 'Basic realm="Likeness MatchEngine API"'
@@ -118,7 +118,7 @@ class AddView(MatchEngineView):
                 added.append(self._add(source, filepath, metadata))
             except LikenessError as exc:
                 errors.append(f"{filepath}: {exc}")
-                status = http_status(exc) if len(entries) == 1 else 400
+                status = exc.status_code if len(entries) == 1 else 400
         if errors and not added:
             return envelope("add", [], errors, status)
         return envelope("add", [], errors)  # some added: "warn" with the failures listed
