@@ -9,7 +9,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from drf_spectacular.authentication import BasicScheme
-from rest_framework.authentication import BasicAuthentication
+from rest_framework import exceptions
+from rest_framework.authentication import BasicAuthentication, TokenAuthentication
 
 REMEMBER_SECONDS = 300
 
@@ -24,6 +25,7 @@ class CachedBasicAuthentication(BasicAuthentication):
     """
 
     def authenticate_credentials(self, userid, password, request=None):
+        refuse_nul(userid, password)
         key = "basic-auth:" + hmac.new(settings.SECRET_KEY.encode(), f"{userid}\0{password}".encode(),
                                        hashlib.sha256).hexdigest()  # fmt: skip
         remembered = cache.get(key)
@@ -35,6 +37,21 @@ class CachedBasicAuthentication(BasicAuthentication):
         user, auth = super().authenticate_credentials(userid, password, request)
         cache.set(key, (user.pk, user.password), REMEMBER_SECONDS)
         return user, auth
+
+
+class CheckedTokenAuthentication(TokenAuthentication):
+    """DRF's token authentication, refusing a token no token can be before the database is asked."""
+
+    def authenticate_credentials(self, key):
+        refuse_nul(key)
+        return super().authenticate_credentials(key)
+
+
+def refuse_nul(*credentials: str) -> None:
+    """Credentials with a NUL character match no account, and PostgreSQL refuses to compare text holding one:
+    answer 401 here, as for any wrong login, rather than let the database fail the request."""
+    if any("\x00" in value for value in credentials):
+        raise exceptions.AuthenticationFailed("Invalid username/password.")
 
 
 class CachedBasicScheme(BasicScheme):

@@ -186,7 +186,7 @@ LOGGING: dict[str, Any] = {
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "webapp.auth.CheckedTokenAuthentication",
         "webapp.auth.CachedBasicAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],

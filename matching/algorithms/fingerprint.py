@@ -271,7 +271,7 @@ _orb: cv2.ORB | None = None
 MIN_FEATURE_SIDE = 16
 
 
-FEATURE_GAIN = 2.0  # grey levels are spread at most this much before corners are sought (docs/benchmarks.md)
+FEATURE_GAIN = 2.0  # grey levels are spread at most this much before corners are sought (CHANGELOG.md)
 SPREAD_TAIL = 0.01  # the share of pixels at each end left out of the spread range
 
 

@@ -35,19 +35,16 @@ faiss.omp_set_num_threads(1)  # as in matching.index.lookalike_memory: web and i
 RATIO = 0.8  # Lowe's ratio test
 MIN_INLIERS = 15
 WEAK_INLIERS = 6  # a first fit this weak (under MIN_INLIERS) is refined, and may be confirmed by its pixels
-# First fits with fewer inliers than this may get a perspective fit (for pixel comparisons and the re-hash).
-# 40 rather than 25: a keystoned photo fitting 25 features was missed (bench/robustness.py).
+# First fits with fewer inliers than this may get a perspective fit (for pixel comparisons and the re-hash):
+# a keystoned photo fits many features on an affine transform that only approximates it.
 PERSPECTIVE_BELOW = 40
 GUIDE_RADIUS = 8.0  # pixels: where a query feature must land, through the fit, to be paired
 GUIDE_DISTANCE = 64  # bits of 256: how alike two features paired by position must be
 GUIDED_REPROJECTION = 3.0  # pixels: the refined fit's tolerance (its pairs are already near)
 PERSPECTIVE_RADIUS = 16.0  # pixels: how far from the affine fit a perspective view moves a feature
 PERSPECTIVE_LIMIT = 1.5  # the most one side of the query may be foreshortened against the other
-# Rounds for the perspective fit (OpenCV's USAC: RANSAC with local optimisation, and a test that drops a
-# bad hypothesis after a few points). The pairs near a copy's affine fit are mostly right, so it stops well
-# before this on its own; the cap bounds what a wrong candidate's scattered pairs cost. USAC fits 40-70
-# pairs in 0.3 ms where plain RANSAC took 3.7 ms at 500 rounds (up to 25 ms at 2000), and finds more inliers:
-# on bench/robustness.py one more keystoned copy and one more detail, and nothing lost (docs/benchmarks.md).
+# Rounds for the perspective fit (OpenCV's USAC): a copy's pairs are mostly right and stop it well before;
+# the cap bounds what a wrong candidate's scattered pairs cost (CHANGELOG.md: USAC against plain RANSAC).
 PERSPECTIVE_ROUNDS = 500
 MIN_INLIER_RATIO = 0.3
 REPROJECTION_ERROR = 5.0  # pixels, on the ~512 px images features were found on
@@ -411,7 +408,7 @@ def aligned_distance(
 MIN_COMPARED = 0.08  # share of the thumbnail the query must cover for the comparison to count
 MIN_CONTRAST = 4.0  # grey levels (standard deviation) each side needs for a correlation to mean anything
 # Both sides under MIN_CONTRAST, the plainer at least this share of the other's: alike in being plain (a detail
-# of a sky or a colour field, whose texture the thumbnail averages away). Measured: docs/benchmarks.md.
+# of a sky or a colour field, whose texture the thumbnail averages away). How it was chosen: CHANGELOG.md.
 PLAIN_AGREEMENT = 0.7
 MAX_SHIFT = 3.0  # thumbnail pixels the alignment may be refined by
 STRONG_PIXELS = 0.98  # a strong likeness: grey values and ...

@@ -89,7 +89,7 @@ def preprocess(image: Image.Image) -> np.ndarray:
     outermost pixels, so nothing is cut off: an object drawn on a plain ground (clip-art, a
     cut-out, a product shot) keeps both ends, and the padding continues its ground. A centre crop
     (what ImageNet classifiers are trained on) lost the ends of long subjects; padding ranks 2-3
-    points more same-subject pictures in the top five (docs/benchmarks.md, look-alike quality).
+    points more same-subject pictures in the top five (CHANGELOG.md, look-alike quality).
     Scaling first keeps the work bounded whatever the shape (a 1 x 50,000 sliver included).
     """
     image = image.convert("RGB")

@@ -13,7 +13,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from rest_framework import exceptions
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
@@ -28,7 +27,7 @@ from matching.providers import Match, box_json, compare_images, get_provider, ma
 from matching.query import QueryImage
 from matching.safety import imaging
 from matching.safety.budget import ImageBudget
-from webapp.auth import CachedBasicAuthentication
+from webapp.auth import CachedBasicAuthentication, CheckedTokenAuthentication
 from webapp.rest.inputs import Params, query_image, query_source
 
 logger = logging.getLogger(__name__)
@@ -58,7 +57,7 @@ class MatchEngineView(APIView):
 
     method_name = ""
     schema = None  # a compatibility API with its own contract (README); not part of the OpenAPI schema
-    authentication_classes = [CachedBasicAuthentication, TokenAuthentication]
+    authentication_classes = [CachedBasicAuthentication, CheckedTokenAuthentication]
     permission_classes = [CanUseMatchAPI]
     parser_classes = [MultiPartParser, FormParser]
     renderer_classes = [JSONRenderer]
