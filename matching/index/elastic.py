@@ -50,3 +50,10 @@ def refill(
             progress(len(ids), total)
     client.indices.refresh(index=name)
     return done
+
+
+def count_documents(client: Elasticsearch, name: str) -> int:
+    """How many documents index `name` holds; 0 before it exists (nothing indexed yet)."""
+    if not client.indices.exists(index=name):
+        return 0
+    return int(client.count(index=name)["count"])

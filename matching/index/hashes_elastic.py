@@ -107,9 +107,7 @@ class ElasticsearchHashCandidates(HashCandidates):
 
     @unavailable
     def count(self) -> int:
-        if not self.client.indices.exists(index=self.name):
-            return 0
-        return int(self.client.count(index=self.name)["count"])
+        return elastic.count_documents(self.client, self.name)
 
     @unavailable
     def get(self, image_id: int) -> tuple[np.ndarray, np.ndarray] | None:

@@ -85,9 +85,7 @@ class ElasticsearchLookalikeIndex(BaseLookalikeIndex):
 
     @unavailable
     def count(self) -> int:
-        if not self.client.indices.exists(index=self.name):
-            return 0
-        return int(self.client.count(index=self.name)["count"])
+        return elastic.count_documents(self.client, self.name)
 
     @unavailable
     def _candidates(self, vectors: np.ndarray, k: int) -> list[list[int]]:
