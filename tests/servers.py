@@ -80,17 +80,20 @@ class LoopbackServer:
         self.routes[path] = route
         return self.url(path)
 
-    def drip(self, path: str, interval: float = 0.2, limit: float = 30.0) -> str:
-        """A 200 whose body arrives one byte every `interval` seconds (for at most `limit` seconds)."""
+    def drip(self, path: str, interval: float = 0.2, limit: float = 30.0, headers: bool = False) -> str:
+        """A 200 whose body (or, `headers`, whose header lines) arrives one byte every `interval` seconds, for at
+        most `limit` seconds: each byte restarts a read timeout, so only a deadline on the whole exchange ends it."""
 
         def route(handler: BaseHTTPRequestHandler) -> None:
             handler.send_response(200)
             handler.send_header("Content-Type", "image/png")
-            handler.end_headers()
+            if not headers:
+                handler.end_headers()
+            handler.wfile.flush()
             stop = time.monotonic() + limit
             while time.monotonic() < stop:
                 try:
-                    handler.wfile.write(b"\x89")
+                    handler.wfile.write(b"x" if headers else b"\x89")  # headers: an endless header name
                     handler.wfile.flush()
                 except OSError:  # the client gave up: what the test wants
                     return

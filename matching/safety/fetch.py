@@ -10,16 +10,21 @@ Three rules close server-side request forgery:
 3. The connection goes to the address that was checked (the host name only goes into the `Host`
    header and TLS), so DNS cannot answer differently between the check and the connection.
 
-Every redirect is checked the same way, and the whole download, redirects included, has one
-deadline (`LIKENESS["FETCH_SECONDS"]`), so a server that drips bytes cannot hold a worker.
+Every redirect is checked the same way, and the whole exchange (connecting, the status line and
+headers, redirects and the body) has one deadline (`LIKENESS["FETCH_SECONDS"]`): a read timeout
+restarts with every byte, so at the deadline the fetch's connections are shut down (`Cutoff`), and a
+server that drips its headers or its body cannot hold a worker.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
+import threading
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 import certifi
@@ -29,6 +34,9 @@ from requests.utils import requote_uri
 from urllib3.exceptions import HTTPError, LocationParseError
 
 from matching.errors import ImageFetchError, ImageTooLarge
+
+if TYPE_CHECKING:
+    from urllib3._base_connection import BaseHTTPConnection
 
 CONNECT_TIMEOUT = 3.05
 MAX_REDIRECTS = 5
@@ -58,9 +66,69 @@ def fetch_url(url: str, max_bytes: int) -> bytes:
     """Download an image over http(s), checking every hop; raises ImageFetchError or ImageTooLarge."""
     seconds = settings.LIKENESS.get("FETCH_SECONDS", 8)
     deadline = time.monotonic() + seconds
+    late = ImageFetchError(f"Fetching the image took longer than {seconds:g} s.")
+    with Cutoff(deadline) as cutoff:
+        try:
+            data = _fetch(url, max_bytes, deadline, seconds, cutoff)
+        except ImageFetchError as exc:
+            if cutoff.fired:  # whatever the shut-down connection made of it, the reason is the deadline
+                raise late from exc
+            raise
+    if cutoff.fired:  # a body cut off at the deadline reads as a short one: it is not the image
+        raise late
+    return data
+
+
+class Cutoff:
+    """Shuts down every connection of one fetch at its deadline, whatever it is waiting for then."""
+
+    def __init__(self, deadline: float) -> None:
+        self.fired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._cut)
+        self._timer.daemon = True
+
+    def __enter__(self) -> Cutoff:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            if self.fired:
+                _shut(sock)
+
+    def connection_class(self, base: type[BaseHTTPConnection]) -> type[BaseHTTPConnection]:
+        """`base` (urllib3's connection class of a pool) with each new socket watched by this cut-off."""
+        cutoff = self
+
+        class Watched(base):  # type: ignore[valid-type, misc]  # a class made from a variable
+            def connect(self) -> None:
+                super().connect()
+                cutoff.watch(self.sock)
+
+        return Watched
+
+    def _cut(self) -> None:
+        with self._lock:
+            self.fired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # closed already
+        sock.shutdown(socket.SHUT_RDWR)  # a blocked read returns at once; the pool closes the socket
+
+
+def _fetch(url: str, max_bytes: int, deadline: float, seconds: float, cutoff: Cutoff) -> bytes:
     for _ in range(MAX_REDIRECTS + 1):
         target = check_url(url)
-        response = _open(target, deadline, seconds)
+        response = _open(target, deadline, seconds, cutoff)
         try:
             if response.status in (301, 302, 303, 307, 308):
                 url = urljoin(url, response.headers.get("Location", ""))
@@ -148,7 +216,7 @@ def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | Non
     return None
 
 
-def _open(target: Target, deadline: float, seconds: float) -> urllib3.BaseHTTPResponse:
+def _open(target: Target, deadline: float, seconds: float, cutoff: Cutoff) -> urllib3.BaseHTTPResponse:
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise ImageFetchError(f"Fetching the image took longer than {seconds:g} s.")
@@ -161,6 +229,7 @@ def _open(target: Target, deadline: float, seconds: float) -> urllib3.BaseHTTPRe
         )  # fmt: skip
     else:
         pool = urllib3.HTTPConnectionPool(target.address, target.port, timeout=timeout, retries=False)
+    pool.ConnectionCls = cutoff.connection_class(pool.ConnectionCls)
     headers = {"Host": target.host_header, "Accept": "image/*", "User-Agent": "Likeness"}
     try:
         return pool.urlopen("GET", target.path, headers=headers, redirect=False, retries=False, preload_content=False)
