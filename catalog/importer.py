@@ -19,14 +19,16 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
+from django.template.defaultfilters import filesizeformat
 
 from catalog import ingest
 from catalog.metadata import item_fields
 from catalog.models import CatalogImage, Status
 from matching.algorithms.fingerprint import Fingerprint
-from matching.errors import LikenessError
+from matching.errors import ImageTooLarge, LikenessError
 from matching.safety import imaging
 
 IMPORTED, DUPLICATE, PRESENT, FAILED, WOULD_IMPORT = "imported", "duplicate", "present", "failed", "would import"
@@ -61,13 +63,43 @@ def list_sources(path: Path) -> tuple[list[str], Callable[[str], bytes]]:
 
 
 def zip_sources(archive_file) -> tuple[list[str], Callable[[str], bytes]]:
-    """The image files in a zip (a path or a seekable binary file)."""
+    """The image files in a zip (a path or a seekable binary file), and a reader that inflates one at a time.
+
+    An archive over the entry or size limits (LIKENESS["MAX_ARCHIVE_ENTRIES"], ["MAX_ARCHIVE_BYTES"], as its
+    directory declares them) is refused before anything is inflated; a file is read up to MAX_UPLOAD_BYTES and
+    refused past it, whatever its entry declares, so memory stays flat whatever the archive claims. Names are
+    labels only (files are stored under their base name): `..` or an absolute path leads nowhere.
+    """
     try:
         archive = zipfile.ZipFile(archive_file)
-    except zipfile.BadZipFile:
-        raise ImportSourceError("The archive is not a zip file, or it is damaged.") from None
-    names = sorted(info.filename for info in archive.infolist() if not info.is_dir())
-    return [n for n in names if not skipped(n)], archive.read
+        entries = [info for info in archive.infolist() if not info.is_dir() and not skipped(info.filename)]
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ImportSourceError(f"The archive is not a zip file, or it is damaged ({exc}).") from None
+    limits = settings.LIKENESS
+    if len(entries) > limits["MAX_ARCHIVE_ENTRIES"]:
+        raise ImportSourceError(
+            f"The archive holds {len(entries):,} files; at most {limits['MAX_ARCHIVE_ENTRIES']:,} are imported at "
+            "once. Split it into smaller archives."
+        )
+    declared = sum(info.file_size for info in entries)
+    if declared > limits["MAX_ARCHIVE_BYTES"]:
+        raise ImportSourceError(
+            f"The archive inflates to {filesizeformat(declared)}; at most {filesizeformat(limits['MAX_ARCHIVE_BYTES'])}"
+            " are imported at once. Split it into smaller archives."
+        )
+    max_bytes = limits["MAX_UPLOAD_BYTES"]
+
+    def read(name: str) -> bytes:
+        info = archive.getinfo(name)
+        if info.file_size > max_bytes:
+            raise ImageTooLarge.over(max_bytes)
+        with archive.open(info) as handle:
+            data = handle.read(max_bytes + 1)  # never more than the limit and a byte, whatever was declared
+        if len(data) > max_bytes:
+            raise ImageTooLarge.over(max_bytes)
+        return data
+
+    return sorted(info.filename for info in entries), read
 
 
 def skipped(name: str) -> bool:
@@ -193,7 +225,7 @@ class Importer:
         for name in names:
             try:
                 data = read(name)
-            except (OSError, zipfile.BadZipFile, RuntimeError) as exc:
+            except (OSError, zipfile.BadZipFile, RuntimeError, NotImplementedError, LikenessError) as exc:
                 settle(Outcome(name, FAILED, reason=f"cannot be read: {exc}"))
                 continue
             digest = hashlib.sha256(data).hexdigest()

@@ -273,6 +273,8 @@ class LikenessSettings(TypedDict):
 
     MAX_UPLOAD_BYTES: int
     MAX_PIXELS: int
+    MAX_ARCHIVE_ENTRIES: int
+    MAX_ARCHIVE_BYTES: int
     MAX_QUERY_IMAGES: int
     MAX_REQUEST_PIXELS: int
     MAX_BATCH_IMAGES: int
@@ -288,6 +290,10 @@ LIKENESS: LikenessSettings = {
     # Untrusted images: refused above these limits, before any full decode.
     "MAX_UPLOAD_BYTES": DATA_UPLOAD_MAX_MEMORY_SIZE,
     "MAX_PIXELS": envint("LIKENESS_MAX_PIXELS", 100_000_000),
+    # A zip import: at most this many files, and this many bytes once inflated (as its directory declares),
+    # refused before anything is inflated; each file is read up to MAX_UPLOAD_BYTES, one at a time.
+    "MAX_ARCHIVE_ENTRIES": envint("LIKENESS_MAX_ARCHIVE_ENTRIES", 100_000),
+    "MAX_ARCHIVE_BYTES": envint("LIKENESS_MAX_ARCHIVE_BYTES", 20 * 1024**3),
     # One request may bring at most this many query images (files and URLs together), and at most
     # this many pixels in all of them: a few large images cannot tie up a worker.
     "MAX_QUERY_IMAGES": envint("LIKENESS_MAX_QUERY_IMAGES", 5),
