@@ -46,10 +46,10 @@ static-checks: install-dev
 	$(VENV)/bin/mypy
 
 test: static-checks
-	$(VENV)/bin/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n 2 --dist worksteal $(PYTEST_ARGS)
 
 check: static-checks
-	$(VENV)/bin/pytest -n 2 --dist loadgroup -q -m "not slow and not browser and not elasticsearch" $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n 2 --dist worksteal -q -m "not slow and not browser and not elasticsearch" $(PYTEST_ARGS)
 
 format: install-dev
 	$(VENV)/bin/ruff check --fix .

@@ -155,13 +155,13 @@ class LikenessInstance:
     def rest_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/rest/"
 
-    def manage(self, *args: str, env: dict | None = None) -> None:
-        subprocess.run([sys.executable, "manage.py", *args], env=env or self.env, cwd=PROJECT, check=True,
+    def manage(self, *args: str) -> None:
+        subprocess.run([sys.executable, "manage.py", *args], env=self.env, cwd=PROJECT, check=True,
                        capture_output=True)  # fmt: skip
 
     def start(self) -> LikenessInstance:
         if not (self.root / "db.sqlite3").exists():
-            shutil.copyfile(self.migrated_database(), self.root / "db.sqlite3")
+            shutil.copyfile(migrated_database(), self.root / "db.sqlite3")
         log = (self.root / "server.log").open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "webapp/gunicorn.conf.py", "webapp.wsgi",
@@ -178,24 +178,6 @@ class LikenessInstance:
             except OSError:
                 time.sleep(0.1)
         raise RuntimeError("The second Likeness did not start listening within 60 s.")
-
-    def migrated_database(self) -> Path:
-        """A migrated database with the staff login, made once per machine for the migrations as they are (every
-        test process and run copies it: migrating takes seconds, a copy milliseconds)."""
-        migrations = sorted(PROJECT.glob("*/migrations/0*.py"))
-        digest = hashlib.sha256(b"".join(path.read_bytes() for path in migrations)).hexdigest()[:16]
-        template = Path(tempfile.gettempdir()) / f"likeness-second-db-{digest}.sqlite3"
-        with (template.parent / f"{template.name}.lock").open("w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # one process makes it; the others wait and copy it
-            if not template.exists():
-                building = template.with_suffix(".building")
-                building.unlink(missing_ok=True)
-                env = {**self.env, "DATABASE_URL": f"sqlite:///{building}"}
-                self.manage("migrate", "--no-input", env=env)
-                self.manage("createsuperuser", "--no-input", "--username", self.USER, "--email", "m@likeness.test",
-                            env=env)  # fmt: skip
-                os.replace(building, template)
-        return template
 
     def stop(self) -> None:
         if self.process is not None:
@@ -223,6 +205,27 @@ class SilentPort:
 
     def __exit__(self, *exc) -> None:
         self.socket.close()
+
+
+def migrated_database() -> Path:
+    """A migrated SQLite database with LikenessInstance's staff login (hashed as production settings hash it),
+    made once per machine for the migrations as they are; every test process copies it (migrating takes
+    seconds, a copy milliseconds)."""
+    migrations = sorted(PROJECT.glob("*/migrations/0*.py"))
+    digest = hashlib.sha256(b"".join(path.read_bytes() for path in migrations)).hexdigest()[:16]
+    template = Path(tempfile.gettempdir()) / f"likeness-migrated-{digest}.sqlite3"
+    with (template.parent / f"{template.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one process makes it; the others wait and copy it
+        if not template.exists():
+            building = template.with_suffix(".building")
+            building.unlink(missing_ok=True)
+            made = {**LikenessInstance(template.parent).env, "DATABASE_URL": f"sqlite:///{building}"}
+            staff = ["--username", LikenessInstance.USER, "--email", "m@likeness.test"]
+            for command in (["migrate", "--no-input"], ["createsuperuser", "--no-input", *staff]):
+                subprocess.run([sys.executable, "manage.py", *command], env=made, cwd=PROJECT, check=True,
+                               capture_output=True)  # fmt: skip
+            os.replace(building, template)
+    return template
 
 
 def free_port() -> int:

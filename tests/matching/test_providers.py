@@ -22,7 +22,6 @@ class TestChunkTermProvider(ProviderBehaviour):
         return chunked
 
 
-@pytest.mark.xdist_group("remote-likeness")
 class TestRemoteProvider(ProviderBehaviour):
     @pytest.fixture(autouse=True)
     def provider(self, remote):

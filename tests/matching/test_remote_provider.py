@@ -29,7 +29,7 @@ from tests.images import as_query, encode, picture
 from tests.matching.remote import rest, use_remote
 from tests.servers import SilentPort
 
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("remote-likeness"), pytest.mark.slow]
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def png(seed: int, width: int = 640, height: int = 480) -> bytes:

@@ -5,11 +5,14 @@ the item, and `update_index` must reach every running process, not only its own.
 """
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.servers import migrated_database
 
 pytestmark = pytest.mark.slow
 
@@ -20,8 +23,7 @@ PROJECT = Path(__file__).resolve().parents[2]
 def catalog_env(tmp_path):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings",
            "DATABASE_URL": f"sqlite:///{tmp_path / 'drift.sqlite3'}", "LOG_LEVEL": "WARNING"}  # fmt: skip
-    subprocess.run([sys.executable, "manage.py", "migrate", "--no-input"], env=env, cwd=PROJECT, check=True,
-                   capture_output=True)  # fmt: skip
+    shutil.copyfile(migrated_database(), tmp_path / "drift.sqlite3")
     return env
 
 

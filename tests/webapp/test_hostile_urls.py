@@ -107,7 +107,7 @@ def test_a_redirect_into_the_private_network_is_refused_everywhere(
 
 @pytest.mark.parametrize("surface", list(SURFACES))
 def test_slow_and_endless_bodies_end_with_a_4xx_in_bounded_time(client, staff_user, kept, server, settings, surface):
-    settings.LIKENESS = {**settings.LIKENESS, "FETCH_SECONDS": 1, "MAX_UPLOAD_BYTES": 1_000_000}
+    settings.LIKENESS = {**settings.LIKENESS, "FETCH_SECONDS": 0.5, "MAX_UPLOAD_BYTES": 1_000_000}
     rows, files = set(CatalogImage.objects.values_list("pk", "sha256")), media_files()
     for url in (server.drip("/drip", 0.1), server.drip("/drip-headers", 0.1, headers=True), server.endless("/endless")):
         started = time.monotonic()

@@ -11,7 +11,7 @@ from PIL import Image
 from tests.images import encode, picture
 from tests.servers import LoopbackServer
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("chromium")]
+pytestmark = pytest.mark.browser
 
 DROP = """async ({data, name, type, target}) => {
   const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
