@@ -17,7 +17,6 @@ from catalog import ingest
 from catalog.models import CatalogImage
 from matching.algorithms.fingerprint import Fingerprint
 from matching.errors import LikenessError
-from matching.index import store
 from matching.index.lookalike import get_lookalike_index
 from matching.providers import Entry, get_provider
 from search.backends import backend_names, get_search_backend
@@ -49,9 +48,7 @@ def index_item(item: CatalogImage, fingerprint: Fingerprint | None = None) -> No
     """
     fingerprint = fingerprint or ingest.ensure_fingerprint(item)
     get_provider().add(dataclasses.replace(entry(item), fingerprint=lambda: fingerprint))
-    vector = fingerprint.embedding if fingerprint.embedding is not None else store.load_embedding(item.pk)
-    if vector is not None:
-        get_lookalike_index().add(item.pk, vector)
+    get_lookalike_index().add(item.pk, fingerprint.embedding)
 
 
 def index_items(items: list[CatalogImage]) -> None:

@@ -29,8 +29,9 @@ class BaseLookalikeIndex(ABC):
     loaded_from = ""  # where this process's copy came from ("database", "snapshot"); empty: none is held here
 
     @abstractmethod
-    def add(self, image_id: int, vector: np.ndarray) -> None:
-        """Index (or re-index) a catalog picture's unit embedding (the indexing tasks call this)."""
+    def add(self, image_id: int, vector: np.ndarray | None = None) -> None:
+        """Index (or re-index) a catalog picture (the indexing tasks call this). `vector`: its unit embedding when
+        the caller has it at hand; an index that needs it and is not given it reads the stored one."""
 
     @abstractmethod
     def remove(self, image_id: int) -> None:

@@ -67,7 +67,9 @@ class ElasticsearchLookalikeIndex(BaseLookalikeIndex):
                 raise
 
     @unavailable
-    def add(self, image_id: int, vector: np.ndarray) -> None:
+    def add(self, image_id: int, vector: np.ndarray | None = None) -> None:
+        if vector is None and (vector := store.load_embedding(image_id)) is None:
+            return  # no embedding stored (yet): nothing to find it by
         self.ensure()
         self.client.index(index=self.name, id=str(image_id), document=document(vector), refresh=self.refresh)
 

@@ -126,21 +126,15 @@ class MemoryLookalikeIndex(EventFollower, BaseLookalikeIndex):
 
     # --- following the change log -----------------------------------------------------------------
 
-    # The change itself is logged as an IndexEvent in the transaction that made it (matching.index.store):
-    # add and remove only bring this process's copy up to date at once, if it holds one yet.
+    # The change itself is logged as an IndexEvent in the transaction that made it (matching.index.store),
+    # and every process replays it before its next answer (sync): add and remove have nothing left to do,
+    # and read nothing (the indexing tasks call them for every picture they index).
 
-    def add(self, image_id: int, vector: np.ndarray) -> None:
-        with self._lock:
-            if self._last_event is None:
-                return  # nothing loaded yet: the first answer loads everything, this picture included
-            self.drop_id(image_id)
-            target = self.index if self._mapped_ids is None else self._delta
-            target.add_with_ids(codes(np.asarray(vector)[None]), np.array([image_id], np.int64))
+    def add(self, image_id: int, vector: np.ndarray | None = None) -> None:
+        pass
 
     def remove(self, image_id: int) -> None:
-        with self._lock:
-            if self._last_event is not None:
-                self.drop_id(image_id)
+        pass
 
     def load_all(self) -> None:
         # Chunk by chunk: the floats are never all in memory.

@@ -19,10 +19,10 @@ class TestMemoryLookalikeIndex(LookalikeBehaviour):
         return LookalikeIndex()
 
 
-def test_a_process_that_has_loaded_nothing_leaves_adds_to_its_first_load(embedded_catalog):
+def test_adds_load_nothing_the_first_answer_loads_everything(embedded_catalog):
     ids, vectors = embedded_catalog
     index = LookalikeIndex()
-    index.add(int(ids[0]), vectors[0])  # not loaded: nothing to bring up to date
+    index.add(int(ids[0]), vectors[0])  # what the indexing tasks call: the change log does the work
     assert index.memory_bytes() == 0
     assert index.count() == len(ids)  # the first answer loads everything
 
