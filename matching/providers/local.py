@@ -116,7 +116,7 @@ class HashProvider(MatchProvider):
         limits = self.thresholds
         candidates = self.hash_candidates(fingerprint)
         doubtful = sorted(
-            (c for c in candidates if (c.distance or 0) > limits.accept_distance or fingerprint.fine or c.fine),
+            (c for c in candidates if not c.hashed(limits) or fingerprint.fine or c.fine),
             key=lambda c: c.distance or 0,
         )
         targets = self.targets([c.image_id for c in doubtful[: limits.verify_limit]])

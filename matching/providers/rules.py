@@ -72,6 +72,10 @@ class Candidate:
     def found_by_embedding(self) -> bool:
         return self.distance is None
 
+    def hashed(self, thresholds: Thresholds) -> bool:
+        """Whether its window hashes lie near enough for the hashes alone to decide (fine detail aside)."""
+        return self.distance is not None and self.distance <= thresholds.accept_distance
+
     @property
     def orientation(self) -> int:
         return VARIANTS[self.variant][0]
@@ -250,8 +254,7 @@ REFUSALS: tuple[Callable[[Evidence], bool], ...] = (
 
 def accepted_on_hashes(candidate: Candidate, query: Fingerprint, thresholds: Thresholds) -> bool:
     """Near enough on the window hashes, and neither picture has detail finer than the hash sees."""
-    hashed = candidate.distance is not None and candidate.distance <= thresholds.accept_distance
-    return hashed and not (query.fine or candidate.fine)
+    return candidate.hashed(thresholds) and not (query.fine or candidate.fine)
 
 
 def decide(
@@ -275,7 +278,7 @@ def decide(
     if any(refuses(evidence) for refuses in REFUSALS):
         return None
     details.update(verified_details(evidence))
-    if candidate.distance is not None and candidate.distance <= thresholds.accept_distance:
+    if candidate.hashed(thresholds):
         return hash_match(candidate, details)  # fine detail: the hashes agreed and the features confirm it
     return feature_match(evidence, details)
 
