@@ -6,6 +6,7 @@ that takes an image; `ODD_BUT_VALID` are real images in awkward shapes that must
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
 import zlib
@@ -46,6 +47,44 @@ def bmp_declaring(width: int, height: int) -> bytes:
     data = bytearray(encode(Image.new("RGB", (4, 4)), "BMP"))
     data[18:26] = struct.pack("<ii", width, height)
     return bytes(data)
+
+
+def gif_screen(width: int, height: int) -> bytes:
+    """A GIF whose logical screen is width x height around a single 4x4 frame."""
+    data = bytearray(encode(Image.new("P", (4, 4), 3), "GIF"))
+    data[6:10] = struct.pack("<HH", width, height)
+    return bytes(data)
+
+
+def png_canvas(width: int, height: int, mode: str = "RGB") -> bytes:
+    """A real PNG of width x height black pixels: a few hundred kilobytes that decode to the whole canvas."""
+    depth, channels = (1, 1) if mode == "1" else (8, {"L": 1, "RGB": 3}[mode])
+    colour_type = {1: 0, 3: 2}[channels]
+    row = b"\0" * (1 + (width * channels * depth + 7) // 8)  # filter byte, then the row's samples
+    body = zlib.compress(row * height, 9)
+
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+    header = struct.pack(">IIBBBBB", width, height, depth, colour_type, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+
+
+def tiff_canvas(width: int, height: int) -> bytes:
+    """A real deflated 1-bit TIFF of width x height: a few kilobytes that decode to the whole canvas."""
+    return encode(Image.new("1", (width, height)), "TIFF", compression="tiff_adobe_deflate")
+
+
+@functools.cache
+def costly_canvases(width: int = 10_000, height: int = 9_999) -> dict[str, bytes]:
+    """Small files whose decode would cost what their declared canvas costs, not what their bytes hold."""
+    return {
+        "gif screen": gif_screen(width, height),
+        "png grey": png_canvas(width, height, "L"),
+        "png 1-bit": png_canvas(width, height, "1"),
+        "png rgb": png_canvas(width, height, "RGB"),
+        "tiff 1-bit": tiff_canvas(width, height),
+    }
 
 
 def many_frames(count: int = 2000) -> bytes:

@@ -277,6 +277,7 @@ class LikenessSettings(TypedDict):
     MAX_ARCHIVE_BYTES: int
     MAX_QUERY_IMAGES: int
     MAX_REQUEST_PIXELS: int
+    MAX_QUERY_PIXELS: int
     MAX_BATCH_IMAGES: int
     FETCH_SECONDS: int
     MODEL_DIR: str
@@ -298,6 +299,9 @@ LIKENESS: LikenessSettings = {
     # this many pixels in all of them: a few large images cannot tie up a worker.
     "MAX_QUERY_IMAGES": envint("LIKENESS_MAX_QUERY_IMAGES", 5),
     "MAX_REQUEST_PIXELS": envint("LIKENESS_MAX_REQUEST_PIXELS", 150_000_000),
+    # A query image that must be decoded whole (all but baseline JPEG, which decodes at reduced
+    # scale) may have this many pixels: its cost follows the pixels it declares, not its bytes.
+    "MAX_QUERY_PIXELS": envint("LIKENESS_MAX_QUERY_PIXELS", 16_000_000),
     # A /rest/add/ batch (staff and partners with the API permission) may carry this many images.
     "MAX_BATCH_IMAGES": envint("LIKENESS_MAX_BATCH_IMAGES", 100),
     # Fetching an image URL: the whole download, redirects included, must end within this many seconds.

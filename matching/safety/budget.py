@@ -32,7 +32,7 @@ class ImageBudget:
         if self.pixels <= 0:
             raise ImageTooLarge(self.spent())
         try:
-            loaded = load_image(source, max_pixels=self.pixels)
+            loaded = load_image(source, max_pixels=self.pixels, max_whole_pixels=settings.LIKENESS["MAX_QUERY_PIXELS"])
         except ImageTooLarge as exc:
             raise ImageTooLarge(self.spent()) if self.loaded else exc from None
         self.loaded += 1

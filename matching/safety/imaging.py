@@ -42,7 +42,11 @@ def limits() -> Mapping[str, Any]:
 
 
 def load(
-    source: bytes | IO[bytes] | Path | str, *, draft_size: int | None = None, max_pixels: int | None = None
+    source: bytes | IO[bytes] | Path | str,
+    *,
+    draft_size: int | None = None,
+    max_pixels: int | None = None,
+    max_whole_pixels: int | None = None,
 ) -> LoadedImage:
     """Decode an image from bytes, a binary file, a `Path`, or an http(s) URL given as `str`.
 
@@ -50,18 +54,22 @@ def load(
     With `draft_size`, the decoded picture is kept only as large as needed for a short side of at
     least `draft_size` pixels: JPEGs are decoded at that scale (several times cheaper than a full
     decode), other formats are reduced right after decoding, so a large decode is not kept.
-    `max_pixels` lowers the pixel limit (what is left of a request's budget).
+    `max_pixels` lowers the pixel limit (what is left of a request's budget). `max_whole_pixels`
+    lowers it further for pictures that must be decoded whole before they can be reduced (every
+    format but baseline JPEG), whose cost follows the pixels they declare, not their bytes.
     """
     data = read_source(source)
     limit = min(limits()["MAX_PIXELS"], max_pixels) if max_pixels is not None else limits()["MAX_PIXELS"]
     if data.startswith(PDF_MAGIC):
         return _load_pdf(data, limit)
-    return _load_raster(data, draft_size, limit)
+    return _load_raster(data, draft_size, limit, max_whole_pixels)
 
 
-def load_image(source: bytes | IO[bytes] | Path | str, *, max_pixels: int | None = None) -> LoadedImage:
+def load_image(
+    source: bytes | IO[bytes] | Path | str, *, max_pixels: int | None = None, max_whole_pixels: int | None = None
+) -> LoadedImage:
     """Decode an untrusted image (upload, bytes, Path or URL) at the size fingerprinting needs; raises ImageError."""
-    return load(source, draft_size=DECODE_SIZE, max_pixels=max_pixels)
+    return load(source, draft_size=DECODE_SIZE, max_pixels=max_pixels, max_whole_pixels=max_whole_pixels)
 
 
 def read_source(source: bytes | IO[bytes] | Path | str) -> bytes:
@@ -88,22 +96,32 @@ def read_source(source: bytes | IO[bytes] | Path | str) -> bytes:
     return data
 
 
-def _load_raster(data: bytes, draft_size: int | None, max_pixels: int) -> LoadedImage:
+def _load_raster(data: bytes, draft_size: int | None, max_pixels: int, max_whole_pixels: int | None) -> LoadedImage:
     try:
         with warnings.catch_warnings():
             # Our own pixel limit is checked from the header below, before any decoding.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image: Image.Image = Image.open(io.BytesIO(data), formats=PILLOW_FORMATS)
-            _check_pixels(image.width, image.height, max_pixels)
             assert image.format is not None  # Image.open names the format it recognised
             fmt = FORMAT_ALIASES.get(image.format, image.format)
+            if fmt == "GIF":
+                _first_frame_only(image)
+            whole = fmt != "JPEG" or bool(image.info.get("progressive"))
+            if whole and max_whole_pixels is not None and image.width * image.height > max_whole_pixels:
+                raise ImageTooLarge(
+                    f"The image is {image.width}x{image.height} pixels; a query picture in {fmt} may have at most "
+                    f"{max_whole_pixels / 1e6:g} megapixels (a baseline JPEG up to {max_pixels / 1e6:g} megapixels). "
+                    "Send a smaller copy: matching looks at a few hundred pixels."
+                )
+            _check_pixels(image.width, image.height, max_pixels)
             orientation = image.getexif().get(0x0112, 1)
             width, height = (image.height, image.width) if orientation in (5, 6, 7, 8) else image.size
             if draft_size and fmt == "JPEG":
                 image.draft("RGB", (draft_size, draft_size))
             image.seek(0)  # first frame of a GIF, first page of a TIFF
             image.load()
-            image = _reduce(to_rgb(ImageOps.exif_transpose(image)), draft_size)
+            ImageOps.exif_transpose(image, in_place=True)  # in place: an upright picture is not copied
+            image = to_rgb(_reduce(image, draft_size))
     except Image.DecompressionBombError as exc:
         raise ImageTooLarge("The image has too many pixels to be decoded safely.") from exc
     except Image.UnidentifiedImageError as exc:
@@ -123,6 +141,21 @@ def _load_raster(data: bytes, draft_size: int | None, max_pixels: int) -> Loaded
     )
 
 
+def _first_frame_only(image: Image.Image) -> None:
+    """Decode a GIF's first frame alone when it covers only part of the screen the file declares.
+
+    A 43-byte GIF may declare a 10000x9999 screen around a 4x4 frame: the picture is that frame,
+    and decoding it should cost what the frame costs, not the canvas.
+    """
+    tile = image.tile[0] if len(image.tile) == 1 else None
+    if tile is None:
+        return
+    x0, y0, x1, y1 = tile.extents
+    if (x1 - x0, y1 - y0) != image.size and x1 > x0 and y1 > y0:
+        image._size = (x1 - x0, y1 - y0)  # Pillow's plugins set the size this way too
+        image.tile = [tile._replace(extents=(0, 0, x1 - x0, y1 - y0))]
+
+
 def _check_pixels(width: int, height: int, max_pixels: int) -> None:
     if width * height > max_pixels:
         raise ImageTooLarge(f"The image is {width}x{height} pixels; the limit is {max_pixels / 1e6:g} megapixels.")
@@ -131,9 +164,19 @@ def _check_pixels(width: int, height: int, max_pixels: int) -> None:
 
 
 def _reduce(image: Image.Image, draft_size: int | None) -> Image.Image:
-    """The picture reduced by a whole factor while its short side stays at least `draft_size`."""
+    """The picture reduced by a whole factor while its short side stays at least `draft_size`.
+
+    Reduced before it is made RGB where its mode allows, so a large grey or 1-bit canvas is not
+    first tripled in size; palette indices cannot be averaged, so palette pictures become RGB first.
+    """
     factor = min(image.size) // draft_size if draft_size else 1
-    return image.reduce(factor) if factor >= 2 else image
+    if factor < 2:
+        return image
+    if image.mode == "1":
+        image = image.convert("L")
+    elif image.mode in ("P", "PA") or image.mode.startswith("I;16"):
+        image = to_rgb(image)
+    return image.reduce(factor)
 
 
 def _load_pdf(data: bytes, max_pixels: int) -> LoadedImage:

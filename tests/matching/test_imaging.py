@@ -8,6 +8,8 @@ from PIL import Image
 
 from matching.errors import CorruptImage, ImageFetchError, ImageTooLarge, UnsupportedImage
 from matching.safety import imaging
+from matching.safety.budget import ImageBudget
+from tests.hostile import gif_screen, png_canvas, tiff_canvas
 from tests.images import encode, image_bytes, picture
 
 
@@ -108,6 +110,46 @@ def test_a_decompression_bomb_is_refused_from_its_header():
     png[29:33] = struct.pack(">I", zlib.crc32(bytes(ihdr)))
     with pytest.raises(ImageTooLarge):
         imaging.load(bytes(png))
+
+
+def test_a_gif_frame_on_a_huge_screen_is_decoded_alone():
+    # 42 bytes declaring a 10000x9999 screen around a 4x4 frame: the picture is the frame.
+    loaded = imaging.load_image(gif_screen(10_000, 9_999))
+    assert loaded.image.size == (4, 4)
+    assert (loaded.width, loaded.height) == (4, 4)
+
+
+def test_a_gif_whose_frame_fills_its_screen_is_unchanged():
+    loaded = imaging.load_image(encode(picture(64, 48, 2).convert("P"), "GIF"))
+    assert loaded.image.size == (64, 48)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [png_canvas(10_000, 9_999, "1"), tiff_canvas(10_000, 9_999), encode(Image.new("RGB", (5000, 4000)), "WEBP")],
+    ids=["png", "tiff", "webp"],
+)
+def test_a_query_picture_decoded_whole_may_not_declare_more_than_the_query_ceiling(data):
+    # Small files under the general pixel limit whose decode costs what they declare.
+    with pytest.raises(ImageTooLarge, match="query picture") as caught:
+        ImageBudget().load(data)
+    assert caught.value.status_code == 413
+    assert imaging.load_image(data).image.size[0] >= 500  # a staff import still takes it
+
+
+def test_a_baseline_jpeg_query_is_decoded_at_reduced_scale_up_to_the_general_limit(settings):
+    settings.LIKENESS = {**settings.LIKENESS, "MAX_QUERY_PIXELS": 100_000}
+    loaded = ImageBudget().load(image_bytes("JPEG", 800, 600))
+    assert (loaded.width, loaded.height) == (800, 600)
+    with pytest.raises(ImageTooLarge, match="query picture"):
+        ImageBudget().load(encode(picture(800, 600), "JPEG", progressive=True))
+
+
+def test_a_one_bit_canvas_is_reduced_and_made_rgb():
+    loaded = imaging.load_image(png_canvas(4000, 3000, "1"))
+    assert loaded.image.mode == "RGB" and loaded.image.size == (800, 600)
+    assert (loaded.width, loaded.height) == (4000, 3000)
+    assert loaded.image.getpixel((10, 10)) == (0, 0, 0)
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
 from catalog.models import CatalogImage
 from tests.conftest import token_header, upload
-from tests.hostile import media_files, odd_but_valid, refused
+from tests.hostile import costly_canvases, gif_screen, media_files, odd_but_valid, refused
 from tests.images import encode, picture
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -79,6 +79,33 @@ def test_hostile_files_are_refused_with_a_reason_and_leave_nothing(client, staff
 def test_odd_but_real_images_work(client, staff_user, kept, surface, name):
     response = surface(client, staff_user, odd_but_valid()[name])
     assert 200 <= response.status_code < 300, (response.status_code, response.content[:300])
+
+
+QUERY_SURFACES = [rest_search, rest_compare, api_search, page_upload]
+
+
+@pytest.mark.parametrize("surface", QUERY_SURFACES, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("name", ["png grey", "png 1-bit", "png rgb", "tiff 1-bit"])
+def test_query_canvases_that_must_be_decoded_whole_are_refused_over_the_query_ceiling(
+    client, staff_user, kept, settings, surface, name
+):
+    # A lowered ceiling keeps the files small; tests/matching/test_imaging.py checks the default.
+    settings.LIKENESS = {**settings.LIKENESS, "MAX_QUERY_PIXELS": 2_000_000}
+    response = surface(client, staff_user, costly_canvases(2000, 1500)[name])
+    assert response.status_code == 413, (response.status_code, response.content[:300])
+    assert "query picture" in reason(response) and "megapixels" in reason(response)
+
+
+def test_a_staff_import_still_takes_a_canvas_over_the_query_ceiling(client, staff_user, kept, settings):
+    settings.LIKENESS = {**settings.LIKENESS, "MAX_QUERY_PIXELS": 2_000_000}
+    response = api_create(client, staff_user, costly_canvases(2000, 1500)["png rgb"])
+    assert response.status_code == 201, response.content[:300]
+
+
+@pytest.mark.parametrize("surface", QUERY_SURFACES, ids=lambda f: f.__name__)
+def test_a_gif_frame_on_a_huge_screen_is_searched_as_the_frame(client, staff_user, kept, surface):
+    response = surface(client, staff_user, gif_screen(10_000, 9_999))
+    assert response.status_code == 200, (response.status_code, response.content[:300])
 
 
 def test_too_many_images_in_one_request_are_refused_before_any_is_read(client, settings):
