@@ -20,7 +20,7 @@ import numpy as np
 import pillow_heif
 import pypdfium2
 from django.conf import settings
-from PIL import Image, ImageOps
+from PIL import GifImagePlugin, Image, ImageOps
 
 from matching.algorithms.fingerprint import DECODE_SIZE
 from matching.algorithms.picture import LoadedImage
@@ -104,7 +104,7 @@ def _load_raster(data: bytes, draft_size: int | None, max_pixels: int, max_whole
             image: Image.Image = Image.open(io.BytesIO(data), formats=PILLOW_FORMATS)
             assert image.format is not None  # Image.open names the format it recognised
             fmt = FORMAT_ALIASES.get(image.format, image.format)
-            if fmt == "GIF":
+            if isinstance(image, GifImagePlugin.GifImageFile):
                 _first_frame_only(image)
             whole = fmt != "JPEG" or bool(image.info.get("progressive"))
             if whole and max_whole_pixels is not None and image.width * image.height > max_whole_pixels:
@@ -141,10 +141,10 @@ def _load_raster(data: bytes, draft_size: int | None, max_pixels: int, max_whole
     )
 
 
-def _first_frame_only(image: Image.Image) -> None:
+def _first_frame_only(image: GifImagePlugin.GifImageFile) -> None:
     """Decode a GIF's first frame alone when it covers only part of the screen the file declares.
 
-    A 43-byte GIF may declare a 10000x9999 screen around a 4x4 frame: the picture is that frame,
+    A 42-byte GIF may declare a 10000x9999 screen around a 4x4 frame: the picture is that frame,
     and decoding it should cost what the frame costs, not the canvas.
     """
     tile = image.tile[0] if len(image.tile) == 1 else None
