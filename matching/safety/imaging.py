@@ -148,7 +148,7 @@ def _first_frame_only(image: GifImagePlugin.GifImageFile) -> None:
     and decoding it should cost what the frame costs, not the canvas.
     """
     tile = image.tile[0] if len(image.tile) == 1 else None
-    if tile is None:
+    if tile is None or tile.extents is None:
         return
     x0, y0, x1, y1 = tile.extents
     if (x1 - x0, y1 - y0) != image.size and x1 > x0 and y1 > y0:
