@@ -280,6 +280,8 @@ class LikenessSettings(TypedDict):
     MAX_QUERY_PIXELS: int
     MAX_BATCH_IMAGES: int
     FETCH_SECONDS: int
+    ELASTICSEARCH_SECONDS: float
+    ELASTICSEARCH_RETRY_SECONDS: float
     MODEL_DIR: str
     INDEX_DIR: str
     QUERY_IMAGE_SECONDS: int
@@ -306,6 +308,10 @@ LIKENESS: LikenessSettings = {
     "MAX_BATCH_IMAGES": envint("LIKENESS_MAX_BATCH_IMAGES", 100),
     # Fetching an image URL: the whole download, redirects included, must end within this many seconds.
     "FETCH_SECONDS": envint("LIKENESS_FETCH_SECONDS", 8),
+    # Each request to Elasticsearch may take this long; once a node has not answered, requests to it
+    # fail at once (503) for ELASTICSEARCH_RETRY_SECONDS, then one is let through to try it again.
+    "ELASTICSEARCH_SECONDS": envint("ELASTICSEARCH_TIMEOUT", 3),
+    "ELASTICSEARCH_RETRY_SECONDS": envint("ELASTICSEARCH_RETRY_SECONDS", 15),
     # Where the look-alike model's ONNX graph is kept once built from the packaged weights.
     "MODEL_DIR": os.environ.get("LIKENESS_MODEL_DIR") or str(BASE_DIR / "var" / "models"),
     # Index snapshots every process of this host maps instead of building its own index from the

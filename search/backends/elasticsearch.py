@@ -16,13 +16,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
+from elasticsearch import ApiError, NotFoundError, helpers
 from elasticsearch import TransportError as ClientTransportError
 from elasticsearch.dsl import Q, Search
 
 from catalog import suggestions
 from catalog.models import CatalogImage
 from matching.errors import BackendError
+from matching.index import elastic
 from matching.models import ImageColor
 from matching.providers import COPY, Match
 from search.backends.base import BaseSearchBackend
@@ -141,8 +142,7 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
             raise ImproperlyConfigured("The Elasticsearch search backend needs URLS (ELASTICSEARCH_URL).")
         self.alias = INDEX
         self.refresh = REFRESH
-        options = {"request_timeout": 10, "retry_on_timeout": True, "max_retries": 2, **(OPTIONS or {})}
-        self.client = Elasticsearch(list(URLS), **options)
+        self.client = elastic.client(URLS, OPTIONS)
         self._building: str | None = None
         self._alias_ready = False
 
@@ -218,7 +218,7 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
             for item in items
         )
         if self._building is not None:
-            self._call(helpers.bulk, self.client, actions, refresh=False)
+            self._call(helpers.bulk, self.client.options(request_timeout=elastic.BULK_SECONDS), actions, refresh=False)
             return
         # require_alias: a write never creates an index with dynamic mappings when the alias is gone.
         self._with_alias(helpers.bulk, self.client, list(actions), refresh=self.refresh, require_alias=True)

@@ -55,6 +55,9 @@ def restartable(settings, tmp_path):
         "BACKEND": "search.backends.elasticsearch", "URLS": [f"http://127.0.0.1:{port}"], "INDEX": "likeness",
         "OPTIONS": {"node_class": JsonNode, "max_retries": 0, "request_timeout": 2}, "REFRESH": True,
     }}  # fmt: skip
+    # The breaker (tests/search/test_frozen_elasticsearch.py) would hold the restarted node back: here it
+    # opens for no time, so the first request after the restart reaches it.
+    settings.LIKENESS = {**settings.LIKENESS, "ELASTICSEARCH_RETRY_SECONDS": 0}
     yield stop, start
     state["server"].close()
 
