@@ -11,11 +11,10 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import ngettext
 
-from catalog import admin_imports, ingest, suggestions  # noqa: F401  (admin_imports registers the import jobs)
+from catalog import admin_imports, ingest, originals, suggestions  # noqa: F401  (admin_imports registers the import jobs)
 from catalog.admin_duplicates import duplicates_view, warn_about_copies, warn_about_structure
 from catalog.forms import CatalogImageForm
 from catalog.models import CatalogImage, Collection, Creator, Status, SuggestedTag
-from catalog.thumbnails import thumbnail_url
 
 
 @admin.register(Creator)
@@ -152,7 +151,7 @@ class CatalogImageAdmin(admin.ModelAdmin):
             return ""
         return format_html(
             '<img src="{}" alt="{}" style="max-width:96px;max-height:96px" loading="lazy">',
-            thumbnail_url(item, "small"),
+            reverse("page:thumbnail", args=[item.pk, "small"]),
             item.title,
         )
 
@@ -161,10 +160,14 @@ class CatalogImageAdmin(admin.ModelAdmin):
         if not item.pk or not item.sha256:
             return "Saved images show a preview here."
         return format_html(
-            '<a href="{}"><img src="{}" alt="{}" style="max-width:100%;max-height:600px"></a>',
-            item.image.url,
-            thumbnail_url(item, "large"),
+            '<img src="{}" alt="{}" style="max-width:100%;max-height:600px"><br>'
+            '<a href="{}">Download the original</a> ({}×{} {}, a link that works for a few minutes)',
+            reverse("page:thumbnail", args=[item.pk, "preview"]),
             item.title,
+            originals.signed_url(item),
+            item.width,
+            item.height,
+            item.format,
         )
 
     @admin.display(description="fainter suggested tags")

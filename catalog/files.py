@@ -14,10 +14,10 @@ from django.core.files.storage import Storage, default_storage
 from django.utils import timezone
 
 from catalog.models import CatalogImage
-from catalog.thumbnails import SIZES
+from catalog.renditions import FOLDER, KINDS
+from catalog.storage import originals
 
 ORIGINALS = "catalog"
-THUMBNAILS = "thumbnails"
 
 
 def walk(storage: Storage, folder: str) -> Iterator[str]:
@@ -32,12 +32,15 @@ def walk(storage: Storage, folder: str) -> Iterator[str]:
         yield from walk(storage, f"{folder}/{sub}")
 
 
-def orphans(older_than: timedelta, storage: Storage = default_storage) -> list[str]:
-    """Originals no item names, and thumbnails of content no item has, older than `older_than`."""
+def orphans(older_than: timedelta) -> list[tuple[Storage, str]]:
+    """Originals no item names, and renditions of content no item has, older than `older_than`,
+    each with the storage it is in (originals and renditions are kept apart)."""
     names = set(CatalogImage.objects.values_list("image", flat=True))
     hashes = set(CatalogImage.objects.values_list("sha256", flat=True))
     cutoff = timezone.now() - older_than
-    found = [name for name in walk(storage, ORIGINALS) if name not in names]
-    for size in SIZES:
-        found += [name for name in walk(storage, f"{THUMBNAILS}/{size}") if name.rsplit("/", 1)[-1][:-4] not in hashes]
-    return sorted(name for name in found if storage.get_modified_time(name) < cutoff)
+    found = [(originals(), name) for name in walk(originals(), ORIGINALS) if name not in names]
+    for kind in KINDS:
+        found += [(default_storage, name) for name in walk(default_storage, f"{FOLDER}/{kind}")
+                  if name.rsplit("/", 1)[-1][:64] not in hashes]  # fmt: skip
+    return sorted(((storage, name) for storage, name in found if storage.get_modified_time(name) < cutoff),
+                  key=lambda found: found[1])  # fmt: skip

@@ -21,6 +21,8 @@ class CatalogImageForm(forms.ModelForm):
             "image", "title", "creator", "year", "year_approximate", "status", "description", "tags",
             "collection", "identifier", "license_type", "price", "currency", "usage_terms",
         ]  # fmt: skip
+        # A plain file input: the stored original has no URL to show as "Currently".
+        widgets = {"image": forms.FileInput}
 
     def clean_image(self):
         upload = self.cleaned_data.get("image")

@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
+from catalog.storage import originals
 from catalog.years import MAX_YEAR, MIN_YEAR, format_year
 
 
@@ -120,7 +121,7 @@ class CatalogImage(models.Model):
     created_at = models.DateTimeField("date added", auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    image = models.FileField(upload_to=upload_path, max_length=255)
+    image = models.FileField(upload_to=upload_path, storage=originals, max_length=255)
     # Technical facts, always read from the file (see catalog.ingest), never typed by staff.
     width = models.PositiveIntegerField(editable=False, default=0)
     height = models.PositiveIntegerField(editable=False, default=0)
@@ -137,7 +138,10 @@ class CatalogImage(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = "catalog image"
-        permissions = [("use_matchengine_api", "Can use the MatchEngine-compatible /rest/ API")]
+        permissions = [
+            ("use_matchengine_api", "Can use the MatchEngine-compatible /rest/ API"),
+            ("download_original", "Can download original files"),
+        ]
         indexes = [
             # Covers the facet and filter columns, so facet counts read the index, not the rows.
             models.Index(

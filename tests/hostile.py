@@ -127,10 +127,10 @@ def odd_but_valid() -> dict[str, bytes]:
 
 
 def media_files() -> set[str]:
-    """Every catalog original in storage (thumbnails and query images aside)."""
+    """Every catalog original in storage (renditions and query images aside)."""
     from pathlib import Path
 
     from django.conf import settings
 
-    root = Path(settings.MEDIA_ROOT) / "catalog"
+    root = Path(settings.ORIGINALS_ROOT) / "catalog"
     return {str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()} if root.exists() else set()

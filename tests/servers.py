@@ -146,7 +146,8 @@ class LikenessInstance:
             **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "MATCH"))},
             "DJANGO_SETTINGS_MODULE": "webapp.settings", "SECRET_KEY": "second-instance-not-a-secret",
             "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1", "DATABASE_URL": f"sqlite:///{root / 'db.sqlite3'}",
-            "MEDIA_ROOT": str(root / "media"), "QUERY_IMAGE_DIR": str(root / "queries"), "MATCH_PROVIDER": "local",
+            "MEDIA_ROOT": str(root / "media"), "ORIGINALS_ROOT": str(root / "originals"),
+            "QUERY_IMAGE_DIR": str(root / "queries"), "MATCH_PROVIDER": "local",
             "SEARCH_BACKEND": "database", "TASKS_BACKEND": "immediate", "LOG_LEVEL": "WARNING",
             "DJANGO_SUPERUSER_PASSWORD": self.PASSWORD, "LIKENESS_INDEX_DIR": str(root / "index"),
         }  # fmt: skip

@@ -7,6 +7,7 @@ from pathlib import Path
 os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret")
 # A media folder per process (each xdist worker too), so tests can see exactly what they stored.
 os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="likeness-test-media-")
+os.environ["ORIGINALS_ROOT"] = tempfile.mkdtemp(prefix="likeness-test-originals-")
 os.environ.setdefault("QUERY_IMAGE_DIR", tempfile.mkdtemp(prefix="likeness-test-queries-"))
 
 from webapp.settings import *  # noqa: F403

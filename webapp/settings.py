@@ -118,7 +118,7 @@ MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
 AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME")
 if AWS_STORAGE_BUCKET_NAME:
-    _media_storage = {
+    _media_storage: dict[str, Any] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": AWS_STORAGE_BUCKET_NAME,
@@ -137,16 +137,44 @@ else:
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": MEDIA_ROOT, "base_url": MEDIA_URL},
     }
+# Originals: the business. Kept apart from the media, in a place no URL maps to (a folder outside
+# MEDIA_ROOT, or a private bucket whose URLs are signed and short-lived); served only through
+# catalog.originals, to staff, partners allowed to download them and customers granted a licence.
+ORIGINALS_ROOT = Path(os.environ.get("ORIGINALS_ROOT") or BASE_DIR / "var" / "originals")
+# How long a signed link to an original works, and how it is handed over on the local file system:
+# "django" (streamed by Django), "nginx" (X-Accel-Redirect to ORIGINALS_INTERNAL_URL) or "apache" (X-Sendfile).
+ORIGINAL_URL_SECONDS = envint("LIKENESS_ORIGINAL_URL_SECONDS", 300)
+ORIGINALS_SENDFILE = os.environ.get("ORIGINALS_SENDFILE", "django")
+if ORIGINALS_SENDFILE not in ("django", "nginx", "apache"):
+    raise ImproperlyConfigured(f"ORIGINALS_SENDFILE must be django, nginx or apache; got {ORIGINALS_SENDFILE!r}")
+ORIGINALS_INTERNAL_URL = os.environ.get("ORIGINALS_INTERNAL_URL", "/protected-originals/")
+if AWS_STORAGE_BUCKET_NAME:
+    _originals_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_media_storage["OPTIONS"],
+            "bucket_name": os.environ.get("AWS_ORIGINALS_BUCKET_NAME") or AWS_STORAGE_BUCKET_NAME,
+            "location": os.environ.get("AWS_ORIGINALS_LOCATION", "originals"),
+            "custom_domain": None,  # a CDN domain would serve them unsigned
+            "default_acl": "private",
+            "querystring_auth": True,  # every URL presigned, expiring after ORIGINAL_URL_SECONDS
+            "querystring_expire": ORIGINAL_URL_SECONDS,
+        },
+    }
+else:
+    _originals_storage = {
+        "BACKEND": "catalog.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": ORIGINALS_ROOT},
+    }
 STORAGES = {
     "default": _media_storage,
+    "originals": _originals_storage,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-# Serve uploaded media from Django only on the local file system (S3 serves its own).
-SERVE_MEDIA = envbool("SERVE_MEDIA", default=not AWS_STORAGE_BUCKET_NAME)
 
 # Uploads: files above this many bytes go to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -281,6 +309,8 @@ class LikenessSettings(TypedDict):
     MAX_QUERY_PIXELS: int
     MAX_BATCH_IMAGES: int
     FETCH_SECONDS: int
+    PREVIEW_SIZE: int
+    WATERMARK: str
     ELASTICSEARCH_SECONDS: float
     ELASTICSEARCH_RETRY_SECONDS: float
     MODEL_DIR: str
@@ -313,6 +343,10 @@ LIKENESS: LikenessSettings = {
     # fail at once (503) for ELASTICSEARCH_RETRY_SECONDS, then one is let through to try it again.
     "ELASTICSEARCH_SECONDS": envint("ELASTICSEARCH_TIMEOUT", 3),
     "ELASTICSEARCH_RETRY_SECONDS": envint("ELASTICSEARCH_RETRY_SECONDS", 15),
+    # The public preview of a catalog picture: at most this many pixels on its long side, watermarked
+    # with the collection's rights holder (or name), else with this text.
+    "PREVIEW_SIZE": envint("LIKENESS_PREVIEW_SIZE", 1024),
+    "WATERMARK": os.environ.get("LIKENESS_WATERMARK", "Likeness"),
     # Where the look-alike model's ONNX graph is kept once built from the packaged weights.
     "MODEL_DIR": os.environ.get("LIKENESS_MODEL_DIR") or str(BASE_DIR / "var" / "models"),
     # Index snapshots every process of this host maps instead of building its own index from the

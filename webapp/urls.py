@@ -1,10 +1,7 @@
 """URL map of the whole site."""
 
-from django.conf import settings
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, include, path, re_path
-
-from webapp.media import serve_media
+from django.urls import URLPattern, URLResolver, include, path
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
@@ -12,8 +9,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/", include("webapp.api.urls")),
     path("", include("webapp.page.urls")),
 ]
-
-if settings.SERVE_MEDIA:
-    # Uploaded catalog files on the local file system; S3 deployments serve media themselves.
-    media_prefix = settings.MEDIA_URL.lstrip("/")
-    urlpatterns.append(re_path(rf"^{media_prefix}(?P<path>.*)$", serve_media))
+# No URL maps to a folder of stored files: renditions and originals are served by views that check
+# who asks (webapp/media.py), so a draft's files or an original cannot be fetched by guessing a path.

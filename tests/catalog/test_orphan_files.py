@@ -11,8 +11,9 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 
-from catalog import ingest, thumbnails
+from catalog import ingest, renditions
 from catalog.models import CatalogImage
+from catalog.storage import originals
 from matching.safety import imaging
 from tests.hostile import media_files
 from tests.images import image_bytes
@@ -21,7 +22,8 @@ pytestmark = pytest.mark.django_db
 
 
 def stray(name: str, age_minutes: float) -> Path:
-    path = Path(settings.MEDIA_ROOT) / name
+    root = settings.ORIGINALS_ROOT if name.startswith("catalog/") else settings.MEDIA_ROOT
+    path = Path(root) / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"left behind")
     old = time.time() - age_minutes * 60
@@ -37,38 +39,37 @@ def run(*args) -> str:
 
 def test_orphans_are_listed_then_removed_and_everything_referenced_stays(make_item):
     item = make_item(seed=1)
-    thumbnails.thumbnail_url(item, "small")
+    renditions.ensure_all(item)
     orphan = stray("catalog/zz/crashed-ingest.jpg", 120)
-    orphan_thumb = stray(f"thumbnails/small/00/{'0' * 64}.jpg", 120)
+    orphan_thumb = stray(f"renditions/preview/00/{'0' * 64}-12345678.jpg", 120)
     fresh = stray("catalog/zz/in-flight.jpg", 1)  # its transaction may still commit
     listed = run("--dry-run")
     assert "crashed-ingest.jpg" in listed and "0" * 64 in listed and "in-flight" not in listed
     assert orphan.exists() and orphan_thumb.exists()
     assert "Removed 2 files" in run()
     assert not orphan.exists() and not orphan_thumb.exists() and fresh.exists()
-    assert default_storage.exists(item.image.name)
-    assert default_storage.exists(thumbnails.thumbnail_name(item, "small"))
+    assert originals().exists(item.image.name)
+    assert all(default_storage.exists(renditions.rendition_name(item, kind)) for kind in renditions.KINDS)
 
 
 def test_racing_first_requests_for_a_thumbnail_keep_one_file(make_item, monkeypatch):
     item = make_item(seed=2)
-    render, barrier = thumbnails.render_thumbnail, threading.Barrier(3)
+    render, barrier = renditions.render, threading.Barrier(3)
 
     def render_together(*args):
         barrier.wait(timeout=10)  # every request has seen "no thumbnail yet" before any writes one
         return render(*args)
 
-    monkeypatch.setattr(thumbnails, "render_thumbnail", render_together)
-    monkeypatch.setattr(thumbnails.cache, "get", lambda key: None)
+    monkeypatch.setattr(renditions, "render", render_together)
     urls, copies = [], [CatalogImage.objects.get(pk=item.pk) for _ in range(3)]  # one instance per request
-    threads = [threading.Thread(target=lambda copy: urls.append(thumbnails.thumbnail_url(copy, "medium")), args=(c,))
+    threads = [threading.Thread(target=lambda copy: urls.append(renditions.ensure(copy, "medium")), args=(c,))
                for c in copies]  # fmt: skip
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert len(urls) == 3 and len(set(urls)) == 1  # every request answered, with the one thumbnail
-    folder = (Path(settings.MEDIA_ROOT) / thumbnails.thumbnail_name(item, "medium")).parent
+    folder = (Path(settings.MEDIA_ROOT) / renditions.rendition_name(item, "medium")).parent
     assert [path.name for path in folder.iterdir()] == [f"{item.sha256}.jpg"]
 
 

@@ -5,11 +5,10 @@ import io
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 from PIL import Image
 
-from catalog import ingest
+from catalog import ingest, originals
 from catalog.models import CatalogImage
 from matching.safety import imaging
 from tests.conftest import NO_SUGGESTED_TAG_FORMS, upload
@@ -50,22 +49,24 @@ def test_every_ingest_path_names_files_by_format(name):
     assert Path(item.image.name).suffix == ".png"
 
 
-def test_media_is_served_so_that_no_file_can_run_as_a_page(client, make_item):
+def test_stored_files_are_served_so_that_none_can_run_as_a_page(client, staff_client, make_item):
     item = make_item(data=jpeg_with_script())
-    response = client.get(item.image.url)
-    assert response.status_code == 200
-    assert response["Content-Type"] == "image/jpeg"
-    assert "sandbox" in response["Content-Security-Policy"] and response["X-Content-Type-Options"] == "nosniff"
+    rendition = client.get(reverse("page:thumbnail", args=[item.pk, "small"]))
+    original = staff_client.get(originals.signed_url(item))
+    for response in (rendition, original):
+        assert response.status_code == 200
+        assert response["Content-Type"] == "image/jpeg"
+        assert "sandbox" in response["Content-Security-Policy"] and response["X-Content-Type-Options"] == "nosniff"
 
 
 def test_replacing_the_image_in_the_admin_removes_the_old_original(staff_client, make_item, committed):
     item = make_item(seed=3, identifier="harbour-3")
-    old = Path(settings.MEDIA_ROOT) / item.image.name
+    old = Path(item.image.path)
     assert old.exists()
     data = admin_form(image=upload("new.png", image_bytes("PNG", 200, 100, 9), "image/png"), identifier="harbour-3")
     with committed():
         response = staff_client.post(reverse("admin:catalog_catalogimage_change", args=[item.pk]), data)
     assert response.status_code == 302, response.content.decode()[:1500]
     item.refresh_from_db()
-    assert (item.width, item.format) == (200, "PNG") and (Path(settings.MEDIA_ROOT) / item.image.name).exists()
+    assert (item.width, item.format) == (200, "PNG") and (Path(item.image.path)).exists()
     assert not old.exists()

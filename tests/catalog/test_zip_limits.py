@@ -67,7 +67,7 @@ def test_a_damaged_archive_says_so():
 
 
 def test_names_that_climb_or_are_absolute_are_labels_only():
-    media = Path(django_settings.MEDIA_ROOT).resolve()
+    media = Path(django_settings.ORIGINALS_ROOT).resolve()
     entries = {"../../escape.png": image_bytes("PNG", 64, 48, 4), "/etc/absolute.png": image_bytes("PNG", 64, 48, 5)}
     outcomes = Importer().run(*zip_sources(archive(entries)))
     assert [o.outcome for o in outcomes] == [IMPORTED]  # the climbing name is passed over, as hidden names are

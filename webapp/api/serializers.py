@@ -6,6 +6,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from catalog import originals
 from catalog.models import CatalogImage, Collection, Creator, LicenseType, Status
 from catalog.years import parse_year
 
@@ -33,16 +34,20 @@ class ItemSerializer(serializers.ModelSerializer):
     tags = serializers.ListField(child=serializers.CharField(), source="tag_list", read_only=True)
     license = serializers.SerializerMethodField()
     colors = serializers.SerializerMethodField()
-    image_url = serializers.SerializerMethodField()
+    preview_url = serializers.SerializerMethodField(help_text="The watermarked preview (JPEG, long side 1,024 px).")
     thumbnail_url = serializers.SerializerMethodField()
+    original_url = serializers.SerializerMethodField(
+        help_text="A signed link to the original file that expires within minutes; only for staff and accounts "
+        "with the download_original permission (null otherwise)."
+    )
     detail_url = serializers.SerializerMethodField()
 
     class Meta:
         model = CatalogImage
         fields = [
             "id", "identifier", "title", "creator", "year", "year_display", "description", "tags", "license",
-            "collection", "status", "width", "height", "format", "colors", "image_url", "thumbnail_url", "detail_url",
-            "created_at",
+            "collection", "status", "width", "height", "format", "colors", "preview_url", "thumbnail_url",
+            "original_url", "detail_url", "created_at",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -60,8 +65,15 @@ class ItemSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
 
-    def get_image_url(self, item: CatalogImage) -> str:
-        return self._absolute(item.image.url)
+    def get_preview_url(self, item: CatalogImage) -> str:
+        return self._absolute(reverse("page:thumbnail", args=[item.pk, "preview"]))
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_original_url(self, item: CatalogImage) -> str | None:
+        request = self.context.get("request")
+        if request is None or not originals.may_download(request.user):
+            return None
+        return self._absolute(originals.signed_url(item))
 
     def get_thumbnail_url(self, item: CatalogImage) -> str:
         return self._absolute(reverse("page:thumbnail", args=[item.pk, "medium"]))

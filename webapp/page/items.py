@@ -1,22 +1,25 @@
-"""The item page (licence, palette, other versions) and thumbnails, for whoever may see the item."""
+"""The item page (licence, palette, other versions) and its renditions, for whoever may see the item;
+originals through signed links."""
 
 from __future__ import annotations
 
 import logging
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.core.files.storage import default_storage
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from catalog import originals, renditions
 from catalog.duplicates import copies_of
-from catalog.models import CatalogImage
-from catalog.thumbnails import SIZES, thumbnail_url
+from catalog.models import CatalogImage, Status
 from catalog.visibility import sees_drafts, visible_items
 from matching.errors import LikenessError
 from matching.providers import SIMILAR
 from search import service
 from search.query import Filters, SearchQuery
+from webapp.media import original_response, rendition_response
 from webapp.page.presentation import Outline
 
 log = logging.getLogger(__name__)
@@ -56,14 +59,30 @@ def similar_pictures(request: HttpRequest, item: CatalogImage, versions: set[int
     return [hit.item for hit in hits if hit.item.pk not in versions][:SIMILAR_SHOWN]
 
 
+# Links made before the preview replaced the unwatermarked large thumbnail keep working.
+RENDITION_ALIASES = {"large": renditions.PREVIEW}
+
+
 @require_GET
-@cache_control(max_age=86400)
-def thumbnail(request: HttpRequest, pk: int, size: str) -> HttpResponse:
-    if size not in SIZES:
-        raise Http404("No such thumbnail size.")
-    item = get_object_or_404(visible_items(request.user), pk=pk)
+def thumbnail(request: HttpRequest, pk: int, size: str) -> HttpResponseBase:
+    """A rendition (small, medium or the watermarked preview) of an item this visitor may see."""
+    kind = RENDITION_ALIASES.get(size, size)
+    if kind not in renditions.KINDS:
+        raise Http404("No such rendition.")
+    item = get_object_or_404(visible_items(request.user).select_related("collection", "creator"), pk=pk)
     try:
-        return HttpResponseRedirect(thumbnail_url(item, size))
+        name = renditions.ensure(item, kind)
     except OSError as exc:  # the stored original is gone or unreadable: a gap in the grid, not a 500
-        log.error("no thumbnail for item %s: %s", item.pk, exc)
+        log.error("no %s for item %s: %s", kind, item.pk, exc)
         raise Http404("The image file of this item is missing.") from exc
+    return rendition_response(default_storage, name, public=item.status == Status.PUBLISHED)
+
+
+@require_GET
+def original(request: HttpRequest, token: str) -> HttpResponseBase:
+    """The original file behind a signed link (catalog.originals), or a page that says why not."""
+    try:
+        item = originals.item_for(token)
+    except originals.LinkRefused as exc:
+        return render(request, "page/link_refused.html", {"reason": str(exc)}, status=exc.status)
+    return original_response(item)

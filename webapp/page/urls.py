@@ -1,4 +1,4 @@
-"""The public pages: the search page, its query-image endpoints, an item and its thumbnails."""
+"""The public pages: the search page, its query-image endpoints, an item, its renditions and signed original links."""
 
 from django.urls import path, register_converter
 
@@ -23,4 +23,5 @@ urlpatterns = [
     path("search/image/<str:token>/", search.query_image, name="query-image"),
     path("items/<item:pk>/", items.item_detail, name="item"),
     path("items/<item:pk>/thumbnail/<str:size>/", items.thumbnail, name="thumbnail"),
+    path("originals/<str:token>/", items.original, name="original"),
 ]

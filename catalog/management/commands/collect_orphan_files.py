@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
@@ -13,7 +12,7 @@ from catalog.files import orphans
 
 class Command(BaseCommand):
     help = (
-        "Find stored originals that no catalog item references, and thumbnails of pictures no item has "
+        "Find stored originals that no catalog item references, and renditions of pictures no item has "
         "(what a crashed process can leave behind), and remove them. Files younger than --older-than "
         "minutes are left alone: their transaction may still commit. --dry-run only lists them."
     )
@@ -29,11 +28,11 @@ class Command(BaseCommand):
         if older_than < 0:
             raise CommandError("--older-than must be 0 or more minutes.")
         found = orphans(timedelta(minutes=older_than))
-        for name in found:
+        for _, name in found:
             self.stdout.write(name)
         if dry_run:
             self.stderr.write(f"{len(found)} files no item references; nothing removed (--dry-run).")
             return
-        for name in tqdm(found, desc="removing", unit="file", disable=verbosity < 1 or not found):
-            default_storage.delete(name)
+        for storage, name in tqdm(found, desc="removing", unit="file", disable=verbosity < 1 or not found):
+            storage.delete(name)
         self.stderr.write(self.style.SUCCESS(f"Removed {len(found)} files no item references."))

@@ -50,7 +50,8 @@ def test_search_answers_with_results_facets_and_licence_details(client, items):
     assert hit["id"] == items["harbour"].pk and hit["title"] == "Evening Harbour" and hit["creator"] == "Ada Holm"
     assert hit["license"] == {"type": "royalty-free", "price": None, "currency": "EUR", "terms": ""}
     assert hit["tags"] == ["harbour", "boats"] and hit["year"] == 1890
-    assert hit["image_url"].startswith("http://testserver/media/") and "/thumbnail/medium/" in hit["thumbnail_url"]
+    assert "/thumbnail/preview/" in hit["preview_url"] and "/thumbnail/medium/" in hit["thumbnail_url"]
+    assert hit["original_url"] is None  # an anonymous visitor
     assert hit["detail_url"] == f"http://testserver/api/v1/items/{items['harbour'].pk}/"
     assert hit["similarity"] is None and hit["match"] is None
     assert {c["name"] for c in hit["colors"]} and all(c["hex"].startswith("#") for c in hit["colors"])

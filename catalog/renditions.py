@@ -1,0 +1,99 @@
+"""The public renditions of a catalog picture, made from its original: two thumbnails and a watermarked preview.
+
+Renditions are what everyone who may see an item gets; the original never leaves without a signed
+link (catalog.originals). They are made once (by the index task after ingest, by `update_index` for
+older items, or by the first request that needs one) and kept in the media storage, named by the
+original's content hash, so a replaced original gets new ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from PIL import Image, ImageDraw, ImageFont
+
+from catalog.models import CatalogImage
+from matching.safety import imaging
+
+FOLDER = "renditions"
+# The only renditions made: a closed set, so nobody can fill storage with variants.
+THUMBNAILS = {"small": 240, "medium": 480}
+PREVIEW = "preview"
+KINDS = (*THUMBNAILS, PREVIEW)
+EXIF_ARTIST, EXIF_COPYRIGHT = 0x013B, 0x8298
+
+
+def long_side(kind: str) -> int:
+    return settings.LIKENESS["PREVIEW_SIZE"] if kind == PREVIEW else THUMBNAILS[kind]
+
+
+def mark_text(item: CatalogImage) -> str:
+    """The watermark: the collection's rights holder or name, else the site's."""
+    collection = item.collection
+    owner = (collection.rights_holder or collection.name) if collection else ""
+    return owner or settings.LIKENESS["WATERMARK"]
+
+
+def rendition_name(item: CatalogImage, kind: str) -> str:
+    if kind != PREVIEW:
+        return f"{FOLDER}/{kind}/{item.sha256[:2]}/{item.sha256}.jpg"
+    # A preview also depends on its mark and size: a renamed collection or a new size gets a new one.
+    variant = hashlib.sha256(f"{mark_text(item)}|{long_side(kind)}".encode()).hexdigest()[:8]
+    return f"{FOLDER}/{kind}/{item.sha256[:2]}/{item.sha256}-{variant}.jpg"
+
+
+def ensure(item: CatalogImage, kind: str) -> str:
+    """The stored name of the item's rendition, making it first when it does not exist yet."""
+    name = rendition_name(item, kind)
+    if not default_storage.exists(name):
+        saved = default_storage.save(name, ContentFile(render(item, kind)))
+        if saved != name:  # another process made the same rendition meanwhile: keep one copy
+            default_storage.delete(saved)
+    return name
+
+
+def ensure_all(item: CatalogImage) -> None:
+    for kind in KINDS:
+        ensure(item, kind)
+
+
+def render(item: CatalogImage, kind: str) -> bytes:
+    """The rendition's JPEG bytes; a preview is watermarked and carries only credit and copyright."""
+    side = long_side(kind)
+    with item.image.open("rb") as handle:
+        picture = imaging.load(handle, draft_size=side).image
+    picture.thumbnail((side, side), Image.Resampling.LANCZOS)
+    options: dict = {"quality": 84, "optimize": True, "progressive": True}
+    if kind == PREVIEW:
+        picture = watermark(picture, mark_text(item))
+        exif = Image.Exif()
+        if item.creator_id:
+            exif[EXIF_ARTIST] = str(item.creator)
+        exif[EXIF_COPYRIGHT] = mark_text(item)
+        options["exif"] = exif.tobytes()
+    out = io.BytesIO()
+    picture.save(out, "JPEG", **options)
+    return out.getvalue()
+
+
+def watermark(picture: Image.Image, text: str) -> Image.Image:
+    """`text` tiled over the whole picture, slanted and half transparent, light with a dark edge, so that
+    it shows on light and dark parts alike and any crop larger than a tile still carries it."""
+    size = max(12, min(picture.size) // 12)
+    font = ImageFont.load_default(size=size)
+    left, top, right, bottom = (int(edge) for edge in font.getbbox(text))
+    pad = size // 2
+    tile = Image.new("RGBA", (right - left + 2 * pad, bottom - top + 2 * pad), (0, 0, 0, 0))
+    ImageDraw.Draw(tile).text((pad - left, pad - top), text, font=font, fill=(255, 255, 255, 120),
+                              stroke_width=max(1, size // 14), stroke_fill=(0, 0, 0, 90))  # fmt: skip
+    tile = tile.rotate(30, expand=True, resample=Image.Resampling.BICUBIC)
+    layer = Image.new("RGBA", picture.size, (0, 0, 0, 0))
+    step_x, step_y = tile.width + size, tile.height // 2 + size
+    for row, y in enumerate(range(-tile.height // 2, picture.height, step_y)):
+        for x in range(-tile.width // 2 + (row % 2) * step_x // 2, picture.width, step_x):
+            layer.alpha_composite(tile, (max(x, 0), max(y, 0)), (max(-x, 0), max(-y, 0)))
+    return Image.alpha_composite(picture.convert("RGBA"), layer).convert("RGB")
