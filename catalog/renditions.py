@@ -8,8 +8,10 @@ original's content hash, so a replaced original gets new ones.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
+import math
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -46,26 +48,35 @@ def rendition_name(item: CatalogImage, kind: str) -> str:
     return f"{FOLDER}/{kind}/{item.sha256[:2]}/{item.sha256}-{variant}.jpg"
 
 
-def ensure(item: CatalogImage, kind: str) -> str:
+def ensure(item: CatalogImage, kind: str, decoded: Image.Image | None = None) -> str:
     """The stored name of the item's rendition, making it first when it does not exist yet."""
     name = rendition_name(item, kind)
     if not default_storage.exists(name):
-        saved = default_storage.save(name, ContentFile(render(item, kind)))
+        saved = default_storage.save(name, ContentFile(render(item, kind, decoded)))
         if saved != name:  # another process made the same rendition meanwhile: keep one copy
             default_storage.delete(saved)
     return name
 
 
 def ensure_all(item: CatalogImage) -> None:
-    for kind in KINDS:
-        ensure(item, kind)
+    """Every rendition of the item, from one decode of its original (none when all exist)."""
+    missing = [kind for kind in KINDS if not default_storage.exists(rendition_name(item, kind))]
+    if not missing:
+        return
+    decoded = decode(item, max(long_side(kind) for kind in missing))
+    for kind in missing:
+        ensure(item, kind, decoded)
 
 
-def render(item: CatalogImage, kind: str) -> bytes:
+def decode(item: CatalogImage, side: int) -> Image.Image:
+    with item.image.open("rb") as handle:
+        return imaging.load(handle, draft_size=side).image
+
+
+def render(item: CatalogImage, kind: str, decoded: Image.Image | None = None) -> bytes:
     """The rendition's JPEG bytes; a preview is watermarked and carries only credit and copyright."""
     side = long_side(kind)
-    with item.image.open("rb") as handle:
-        picture = imaging.load(handle, draft_size=side).image
+    picture = (decoded or decode(item, side)).copy()
     picture.thumbnail((side, side), Image.Resampling.LANCZOS)
     options: dict = {"quality": 84, "optimize": True, "progressive": True}
     if kind == PREVIEW:
@@ -81,19 +92,28 @@ def render(item: CatalogImage, kind: str) -> bytes:
 
 
 def watermark(picture: Image.Image, text: str) -> Image.Image:
-    """`text` tiled over the whole picture, slanted and half transparent, light with a dark edge, so that
-    it shows on light and dark parts alike and any crop larger than a tile still carries it."""
-    size = max(12, min(picture.size) // 12)
+    """`text` in staggered rows over the whole picture, slanted and half transparent, light with a dark
+    edge, so that it shows on light and dark parts alike and any crop of a few rows still carries it."""
+    width, height = picture.size
+    layer = _mark_layer(text, max(width, height))
+    x0, y0 = (layer.width - width) // 2, (layer.height - height) // 2
+    return Image.alpha_composite(picture.convert("RGBA"), layer.crop((x0, y0, x0 + width, y0 + height))).convert("RGB")
+
+
+@functools.lru_cache(maxsize=16)
+def _mark_layer(text: str, long_side: int) -> Image.Image:
+    """The slanted rows of marks for any picture up to `long_side` square (made once per text and size)."""
+    size = max(12, long_side // 24)
     font = ImageFont.load_default(size=size)
     left, top, right, bottom = (int(edge) for edge in font.getbbox(text))
-    pad = size // 2
-    tile = Image.new("RGBA", (right - left + 2 * pad, bottom - top + 2 * pad), (0, 0, 0, 0))
-    ImageDraw.Draw(tile).text((pad - left, pad - top), text, font=font, fill=(255, 255, 255, 120),
-                              stroke_width=max(1, size // 14), stroke_fill=(0, 0, 0, 90))  # fmt: skip
-    tile = tile.rotate(30, expand=True, resample=Image.Resampling.BICUBIC)
-    layer = Image.new("RGBA", picture.size, (0, 0, 0, 0))
-    step_x, step_y = tile.width + size, tile.height // 2 + size
-    for row, y in enumerate(range(-tile.height // 2, picture.height, step_y)):
-        for x in range(-tile.width // 2 + (row % 2) * step_x // 2, picture.width, step_x):
-            layer.alpha_composite(tile, (max(x, 0), max(y, 0)), (max(-x, 0), max(-y, 0)))
-    return Image.alpha_composite(picture.convert("RGBA"), layer).convert("RGB")
+    stroke = max(1, size // 14)
+    stamp = Image.new("RGBA", (right - left + 2 * stroke, bottom - top + 2 * stroke), (0, 0, 0, 0))
+    ImageDraw.Draw(stamp).text((stroke - left, stroke - top), text, font=font, fill=(255, 255, 255, 120),
+                               stroke_width=stroke, stroke_fill=(0, 0, 0, 90))  # fmt: skip
+    step_x, step_y = stamp.width + 2 * size, stamp.height + 2 * size
+    side = int(math.hypot(long_side, long_side)) + step_x  # the rows, rotated, must still cover every corner
+    layer = Image.new("RGBA", (side, side), (0, 0, 0, 0))
+    for row, y in enumerate(range(0, side - stamp.height, step_y)):
+        for x in range((row % 2) * step_x // 2, side - stamp.width, step_x):
+            layer.paste(stamp, (x, y))
+    return layer.rotate(30, resample=Image.Resampling.BILINEAR)

@@ -13,7 +13,7 @@ from datetime import timedelta
 from django.utils import timezone
 from django_tasks import task
 
-from catalog import ingest
+from catalog import ingest, renditions
 from catalog.models import CatalogImage
 from matching.algorithms.fingerprint import Fingerprint
 from matching.errors import LikenessError
@@ -56,6 +56,18 @@ def index_items(items: list[CatalogImage]) -> None:
     current = ingest.current_fingerprints(items)
     for item in items:
         index_item(item, current.get(item.pk))
+
+
+def make_renditions(items: list[CatalogImage]) -> None:
+    """The public renditions of new or changed items, made now rather than by a visitor's first request.
+
+    A failure is logged and left to that request (which makes a missing rendition) or to `update_index`.
+    """
+    for item in items:
+        try:
+            renditions.ensure_all(item)
+        except (LikenessError, OSError) as exc:
+            logger.warning("No renditions for item %s yet: %s", item.pk, exc)
 
 
 def remove_item(image_id: int) -> None:
@@ -106,6 +118,7 @@ def index_image(image_id: int, attempt: int = 0) -> None:
     steps = _steps(lambda: index_item(item), lambda backend: backend.index([item]))
     if not attempt_all("index", f"item {image_id}", steps) and not retry_later(index_image, image_id, attempt):
         logger.error("Item %s stays out of step until `manage.py update_index` runs.", image_id)
+    make_renditions([item])
 
 
 @task()
@@ -122,6 +135,8 @@ def index_images(image_ids: list[int]) -> None:
     if not attempt_all("index", f"items {min(image_ids)}-{max(image_ids)}", steps):
         for item in items:
             index_image.enqueue(item.pk)
+        return
+    make_renditions(items)
 
 
 @task()

@@ -7,6 +7,7 @@ import logging
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from catalog import renditions
 from catalog.ingest import ensure_fingerprint
 from catalog.models import CatalogImage
 from matching.errors import LikenessError
@@ -30,13 +31,17 @@ class Command(BaseCommand):
         parser.add_argument("--chunk-size", type=int, default=500, help="Items per batch (default 500).")
         parser.add_argument("--skip-matching", action="store_true", help="Leave the match provider's index alone.")
         parser.add_argument(
+            "--skip-renditions", action="store_true",
+            help="Do not make missing thumbnails and watermarked previews (items made before they existed).",
+        )  # fmt: skip
+        parser.add_argument(
             "--reconcile", action="store_true",
             help="Remote provider: send only what the remote lacks or holds an old version of (by its list), "
                  "instead of sending every image again; what the catalog no longer has is deleted either way.",
         )  # fmt: skip
 
-    def handle(self, *args, backend: str | None, chunk_size: int, skip_matching: bool, reconcile: bool,
-               verbosity: int, **options):  # fmt: skip
+    def handle(self, *args, backend: str | None, chunk_size: int, skip_matching: bool, skip_renditions: bool,
+               reconcile: bool, verbosity: int, **options):  # fmt: skip
         if chunk_size < 1:
             raise CommandError("--chunk-size must be 1 or more.")
         names = backend_names()
@@ -47,13 +52,15 @@ class Command(BaseCommand):
         items = CatalogImage.objects.select_related("creator").order_by("pk")
         total = items.count()
         failed = self.fingerprints(items, total, chunk_size, quiet=verbosity < 1)
+        if not skip_renditions:
+            failed += self.renditions(items.select_related("collection"), total, chunk_size, quiet=verbosity < 1)
         for name in names:
             with tqdm(total=total, desc=f"search backend {name}", unit="item", disable=verbosity < 1) as bar:
                 get_search_backend(name).rebuild(items.iterator(chunk_size=chunk_size), total, bar.update, chunk_size)
         indexed = None if skip_matching else self.match_index(reconcile, quiet=verbosity < 1)
         summary = f"Indexed {total} items in {', '.join(names)}"
         summary += "" if indexed is None else f"; match index holds {indexed}"
-        summary += f"; {len(failed)} fingerprint failures." if failed else "."
+        summary += f"; {len(failed)} fingerprint or rendition failures." if failed else "."
         self.stdout.write(self.style.SUCCESS(summary) if not failed else self.style.WARNING(summary))
         for pk, reason in failed[:50]:
             self.stdout.write(f"  item {pk}: {reason}")
@@ -91,4 +98,16 @@ class Command(BaseCommand):
             except (LikenessError, OSError) as exc:
                 logger.warning("No fingerprint for item %s: %s", item.pk, exc)
                 failed.append((item.pk, str(exc)))
+        return failed
+
+    def renditions(self, items, total: int, chunk_size: int, quiet: bool) -> list[tuple[int, str]]:
+        """Make the thumbnails and watermarked preview an item lacks (those made before renditions existed)."""
+        failed = []
+        for item in tqdm(items.iterator(chunk_size=chunk_size), total=total, desc="renditions", unit="item",
+                         disable=quiet):  # fmt: skip
+            try:
+                renditions.ensure_all(item)
+            except (LikenessError, OSError) as exc:
+                logger.warning("No renditions for item %s: %s", item.pk, exc)
+                failed.append((item.pk, f"renditions: {exc}"))
         return failed
