@@ -14,11 +14,12 @@ COPY . .
 # collectstatic needs settings, not secrets: a throwaway key used only during the build.
 RUN SECRET_KEY=build-only-not-a-secret python manage.py collectstatic --no-input \
     && useradd --system --uid 10001 --home /app likeness \
-    && mkdir -p /data/media /data/query-images /data/index /data/models \
-    && chown likeness /data/media /data/query-images /data/index /data/models
+    && mkdir -p /data/media /data/originals /data/query-images /data/index /data/models \
+    && chown likeness /data/media /data/originals /data/query-images /data/index /data/models
 
 USER likeness
 ENV MEDIA_ROOT=/data/media \
+    ORIGINALS_ROOT=/data/originals \
     LIKENESS_INDEX_DIR=/data/index \
     LIKENESS_MODEL_DIR=/data/models
 EXPOSE 8000
