@@ -79,3 +79,17 @@ def test_nul_characters_are_refused_with_a_reason(client, staff_user, items):
     assert created.status_code == 400 and "title" in created.json()
     assert client.get("/api/v1/search/", {"q": "a\x00b"}).status_code == 400
     assert CatalogImage.objects.count() == 2
+
+
+def test_filters_in_a_post_s_query_string_are_applied(client, items):
+    query = upload("q.png", encode(picture(320, 240, 1), "PNG"), "image/png")  # item 0's picture, as a PNG
+    response = client.post("/api/v1/search/?format=png", {"image": query})
+    assert response.status_code == 200
+    assert {row["format"] for row in response.json()["results"]} == {"PNG"}
+
+
+def test_a_parameter_given_differently_in_a_post_s_address_and_form_is_a_400(client, items):
+    response = client.post("/api/v1/search/?format=png", {"format": "jpeg", "q": "x"})
+    assert response.status_code == 400 and "format" in response.json()["detail"]
+    same = client.post("/api/v1/search/?format=png", {"format": "png", "q": "image"})
+    assert same.status_code == 200

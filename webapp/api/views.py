@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 from catalog import ingest
 from catalog.models import CatalogImage
 from catalog.visibility import sees_drafts, visible_items
-from matching.errors import LikenessError
+from matching.errors import InvalidQuery, LikenessError
 from matching.providers import box_json
 from matching.safety import imaging
 from matching.safety.budget import ImageBudget
@@ -65,6 +65,16 @@ def form_fields(request: Request) -> QueryDict:
         values = data.getlist(key) if hasattr(data, "getlist") else data[key]
         result.setlist(key, values if isinstance(values, list) else [values])
     return result
+
+
+def with_query_string(data: QueryDict, query: QueryDict) -> QueryDict:
+    """A POST's form fields and its query string's parameters together: a filter in the address is applied,
+    never ignored; the same parameter given differently in both is a 400 naming it."""
+    for key in query:
+        if key in data and data.getlist(key) != query.getlist(key):
+            raise InvalidQuery(f"{key} is given both in the address and in the form, with different values.")
+        data.setlist(key, query.getlist(key))
+    return data
 
 
 def search_error_response(exc: LikenessError) -> Response:
@@ -174,7 +184,7 @@ class SearchView(PartnerView, APIView):
         responses=SearchResponseSerializer, operation_id="search_by_image",
     )  # fmt: skip
     def post(self, request: Request) -> Response:
-        data = form_fields(request)
+        data = with_query_string(form_fields(request), request.query_params)
         sources = [*request.FILES.getlist("image"), *(url for url in data.pop("url", []) if url)]
         images = ImageBudget().load_all(sources)  # a few images, and a bounded number of pixels in all
         return self.results_response(request, self.run_search(request, data, images))
