@@ -236,7 +236,8 @@ def groups(cards: list[Card]) -> list[Group]:
 
 
 def larger(hit: Hit, query_pixels: int | None) -> bool:
-    """Whether an image match has clearly more pixels than the query image."""
-    if not query_pixels or hit.similarity is None:
+    """Whether a copy of the query has clearly more pixels than the query image (a look-alike is another
+    picture: it has no "higher resolution" of the visitor's)."""
+    if not query_pixels or hit.match is None or hit.match.kind != COPY:
         return False
     return hit.item.width * hit.item.height > HIGHER_RESOLUTION * query_pixels

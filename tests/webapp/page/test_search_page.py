@@ -7,6 +7,8 @@ from django.core.cache import caches
 from django.urls import reverse
 
 from catalog.models import CatalogImage
+from matching.providers import COPY, SIMILAR, Match
+from search.query import Hit
 from tests.conftest import upload
 from tests.images import encode, image_bytes, picture
 
@@ -227,3 +229,13 @@ def test_the_item_page_ignores_a_region_that_is_not_a_part_of_the_picture(client
     item = make_item(seed=10)
     response = client.get(item.get_absolute_url(), {"region": region})
     assert response.status_code == 200 and '<svg class="outline"' not in response.content.decode()
+
+
+@pytest.mark.parametrize(("kind", "expected"), [(COPY, True), (SIMILAR, False)])
+def test_higher_resolution_is_said_of_copies_only(make_item, kind, expected):
+    from webapp.page.presentation import larger
+
+    item = make_item(seed=9, width=1600, height=1200)
+    hit = Hit(item=item, score=50.0, similarity=50.0, match=Match(image_id=item.pk, score=50.0, kind=kind))
+    assert larger(hit, query_pixels=400 * 300) is expected
+    assert larger(hit, query_pixels=1600 * 1200) is False  # not larger than the query
