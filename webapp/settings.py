@@ -316,6 +316,9 @@ class LikenessSettings(TypedDict):
     MODEL_DIR: str
     INDEX_DIR: str
     QUERY_IMAGE_SECONDS: int
+    LICENCE_DOWNLOAD_DAYS: int
+    LICENCE_DOWNLOADS: int
+    LICENCE_REQUESTS_PER_HOUR: int
     ALLOW_PRIVATE_URLS: NotRequired[bool]  # only the test settings set it (image URLs on loopback addresses)
 
 
@@ -356,7 +359,24 @@ LIKENESS: LikenessSettings = {
     else os.environ.get("LIKENESS_INDEX_DIR") or str(BASE_DIR / "var" / "index"),
     # Query images dropped on the search page are kept this long, so a region re-search needs no re-upload.
     "QUERY_IMAGE_SECONDS": envint("LIKENESS_QUERY_IMAGE_SECONDS", 3600),
+    # A granted licence's download link works this many days, this many times; the public licence form
+    # takes this many requests an hour from one client address.
+    "LICENCE_DOWNLOAD_DAYS": envint("LIKENESS_LICENCE_DOWNLOAD_DAYS", 7),
+    "LICENCE_DOWNLOADS": envint("LIKENESS_LICENCE_DOWNLOADS", 5),
+    "LICENCE_REQUESTS_PER_HOUR": envint("LIKENESS_LICENCE_REQUESTS_PER_HOUR", 10),
 }
+
+# E-mail (a granted licence's download link): printed to the console unless EMAIL_HOST names an SMTP server.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = envint("EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = envsecret("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", default=True)
+EMAIL_TIMEOUT = 10  # seconds: a mail server that does not answer fails the grant instead of hanging the admin
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "likeness@localhost")
 
 # Caches: per-process memory for throttles and thumbnail URLs; query images go to files on this host
 # so that every web worker process sees them.
