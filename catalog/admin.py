@@ -11,7 +11,8 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import ngettext
 
-from catalog import admin_imports, ingest, originals, suggestions  # noqa: F401  (admin_imports registers the import jobs)
+# admin_imports and admin_licensing register the import jobs and the licence requests.
+from catalog import admin_imports, admin_licensing, ingest, originals, suggestions  # noqa: F401
 from catalog.admin_duplicates import duplicates_view, warn_about_copies, warn_about_structure
 from catalog.forms import CatalogImageForm
 from catalog.models import CatalogImage, Collection, Creator, Status, SuggestedTag
@@ -31,6 +32,10 @@ class CreatorAdmin(admin.ModelAdmin):
 class CollectionAdmin(admin.ModelAdmin):
     search_fields = ["name", "rights_holder"]
     list_display = ["name", "rights_holder"]
+    fieldsets = [
+        (None, {"fields": ["name", "rights_holder"]}),
+        ("What a licence request may ask for", {"fields": ["usage_options", "size_options"]}),
+    ]
 
 
 class SuggestedTagForm(forms.ModelForm):

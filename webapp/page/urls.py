@@ -1,8 +1,9 @@
-"""The public pages: the search page, its query-image endpoints, an item, its renditions and signed original links."""
+"""The public pages: the search page, its query-image endpoints, an item, its renditions and signed original links,
+the licence request form and the download links of granted licences."""
 
 from django.urls import path, register_converter
 
-from webapp.page import items, search
+from webapp.page import items, licensing, search
 
 
 class ItemId:
@@ -24,4 +25,7 @@ urlpatterns = [
     path("items/<item:pk>/", items.item_detail, name="item"),
     path("items/<item:pk>/thumbnail/<str:size>/", items.thumbnail, name="thumbnail"),
     path("originals/<str:token>/", items.original, name="original"),
+    path("items/<item:pk>/license/", licensing.request_licence, name="licence-request"),
+    path("items/<item:pk>/license/thanks/", licensing.thanks, name="licence-thanks"),
+    path("licences/<str:token>/download/", licensing.download, name="licence-download"),
 ]
