@@ -1,4 +1,4 @@
-"""What the partner API shows of catalog items and search results, and what it accepts for catalog sync."""
+"""What the partner API shows of catalog items, search results and licence requests, and what it accepts."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog import originals
-from catalog.models import CatalogImage, Collection, Creator, LicenseType, Status
+from catalog.models import CatalogImage, Collection, Creator, LicenceRequest, LicenseType, Status
 from catalog.years import parse_year
 
 
@@ -192,3 +192,32 @@ class SearchResponseSerializer(serializers.Serializer):
     unknown_year_excluded = serializers.IntegerField()
     results = SearchHitSerializer(many=True)
     facets = FacetsSerializer()
+
+
+class LicenceRequestSerializer(serializers.ModelSerializer):
+    """A licence request as the partner who sent it sees it; what staff decide is read-only."""
+
+    item = serializers.IntegerField(
+        source="item_id", min_value=1, max_value=10**18 - 1, help_text="The id of a published catalog item."
+    )
+    item_title = serializers.CharField(source="item.title", default=None, read_only=True, allow_null=True)
+    usage = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text="One of the usages the item's collection offers."
+    )
+    size = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text="One of the sizes the item's collection offers."
+    )
+    intended_use = serializers.CharField(max_length=5000)
+    requested_by = serializers.CharField(source="requested_by.username", default=None, read_only=True, allow_null=True)
+
+    class Meta:
+        model = LicenceRequest
+        fields = [
+            "id", "item", "item_title", "licence_type", "usage", "size", "customer_name", "customer_email",
+            "organisation", "intended_use", "status", "quoted_price", "currency", "downloads_used",
+            "downloads_allowed", "download_expires_at", "requested_by", "created_at", "updated_at", "acted_at",
+        ]  # fmt: skip
+        read_only_fields = [
+            "licence_type", "status", "quoted_price", "currency", "downloads_used", "downloads_allowed",
+            "download_expires_at", "created_at", "updated_at", "acted_at",
+        ]  # fmt: skip
