@@ -111,6 +111,18 @@ def test_staff_filter_and_search_the_requests(staff_client, item, make_item):
     assert "Ada Holm" not in html and "Bo Berg" not in html
 
 
+def test_staff_read_a_request_and_set_its_quoted_price(staff_client, item):
+    licence = ask(item, organisation="Holm Press")
+    change = reverse("admin:catalog_licencerequest_change", args=[licence.pk])
+    html = staff_client.get(change).content.decode()
+    assert "Holm Press" in html and "A book cover." in html
+    assert reverse("admin:catalog_catalogimage_change", args=[item.pk]) in html
+    response = staff_client.post(change, {"quoted_price": "95.00", "currency": "EUR", "status": "granted"})
+    assert response.status_code == 302
+    licence.refresh_from_db()
+    assert (str(licence.quoted_price), licence.status) == ("95.00", "new")  # the status changes by actions only
+
+
 def test_granting_in_the_admin_emails_one_link_that_downloads_the_original(staff_client, staff_user, item,
                                                                             mailoutbox, settings):  # fmt: skip
     settings.LIKENESS = {**settings.LIKENESS, "LICENCE_DOWNLOADS": 3, "LICENCE_DOWNLOAD_DAYS": 7}
