@@ -14,9 +14,13 @@ from django.db import transaction
 
 from catalog.models import CatalogImage, SuggestedTag
 
-# A suggestion under this share of the model's belief is faint: searched after every likelier one, and
-# listed apart from the item's likelier suggestions in the admin (a picture may have dozens of them).
+# A suggestion under this share of the model's belief is faint: listed apart from the item's likelier
+# suggestions in the admin (a picture may have dozens of them).
 FAINT = 0.02
+# Public search uses a suggested word only from this share of the model's belief: chosen on
+# bench/suggested_tags.py so that public machine-word hits are right at least 95% of the time
+# (docs/benchmarks.md). Fainter words stay with staff, in the admin, who may accept them.
+PUBLIC = 0.15
 
 
 def _wanted(item: CatalogImage, terms: Iterable[tuple[str, float]]) -> dict[str, float]:
@@ -54,6 +58,11 @@ def visible_terms(item: CatalogImage) -> list[tuple[str, float]]:
     """The item's suggestions staff have not hidden, most confident first (uses a prefetch when there is one)."""
     rows = sorted(item.suggested_tags.all(), key=lambda row: (-row.confidence, row.term))
     return [(row.term, row.confidence) for row in rows if not row.hidden]
+
+
+def public_terms(item: CatalogImage) -> list[tuple[str, float]]:
+    """The suggestions public search may use: visible ones the model is sure enough of (PUBLIC)."""
+    return [(term, confidence) for term, confidence in visible_terms(item) if confidence >= PUBLIC]
 
 
 def accept(suggestions: Iterable[SuggestedTag]) -> tuple[int, int]:

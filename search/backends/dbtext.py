@@ -45,8 +45,8 @@ def terms(text: str) -> list[str]:
 
 
 def suggested_text(item: CatalogImage) -> str:
-    """The item's visible suggested tags as indexed text."""
-    return " ".join(term for term, _ in suggestions.visible_terms(item))
+    """The item's suggested tags public search may use, as indexed text."""
+    return " ".join(term for term, _ in suggestions.public_terms(item))
 
 
 def word_forms(word: str) -> list[str]:
@@ -60,10 +60,10 @@ def word_forms(word: str) -> list[str]:
 
 
 def suggested_confidence(words: list[str]) -> Coalesce:
-    """The summed confidence of an item's visible suggested tags that are any of `words` (or their singular)."""
+    """The summed confidence of an item's public suggested tags that are any of `words` (or their singular)."""
     match = Q(term__in=[form for word in words for form in word_forms(word)])
     rows = (
-        SuggestedTag.objects.filter(match, image=OuterRef("pk"), hidden=False)
+        SuggestedTag.objects.filter(match, image=OuterRef("pk"), hidden=False, confidence__gte=suggestions.PUBLIC)
         .values("image")
         .annotate(total=Sum("confidence"))
         .values("total")
@@ -107,7 +107,8 @@ class TextSearch:
         fields = {"title": "title", "creator": "creator__name", "tags": "tags", "description": "description"}
 
         def suggested(word: str) -> Exists:  # whole words, as in the other strategies
-            return Exists(SuggestedTag.objects.filter(image=OuterRef("pk"), hidden=False, term__in=word_forms(word)))
+            public = SuggestedTag.objects.filter(confidence__gte=suggestions.PUBLIC, hidden=False)
+            return Exists(public.filter(image=OuterRef("pk"), term__in=word_forms(word)))
 
         for word in words:
             queryset = queryset.filter(

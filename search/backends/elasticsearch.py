@@ -42,7 +42,6 @@ MAPPINGS = {
         "description": {"type": "text", "analyzer": "folded_english"},
         "suggested": {"type": "text", "analyzer": "folded_english"},
         "suggested_strong": {"type": "text", "analyzer": "folded_english"},
-        "suggested_faint": {"type": "text", "analyzer": "folded_english"},
         "status": {"type": "keyword"},
         "format": {"type": "keyword"},
         "orientation": {"type": "keyword"},
@@ -70,29 +69,27 @@ SETTINGS = {
         },
     }
 }
-# Suggested tags count least, in three tiers by confidence, as BM25 cannot read a confidence: the confident
-# ones (STRONG_SUGGESTION or more) are also in a field of their own that counts more, and the faint ones
-# (under FAINT_SUGGESTION) are in a field that counts least, so they only fill places nothing surer takes.
+# Suggested tags count least, in two tiers by confidence, as BM25 cannot read a confidence: the confident
+# ones (STRONG_SUGGESTION or more) are also in a field of their own that counts more. Only those public
+# search may use are indexed (catalog.suggestions.PUBLIC).
 # (Repeating a word by its confidence, as the database backend does, is undone by BM25's length normalisation.)
 FIELDS = ["title^4", "creator^3", "tags^2", "description"]
-SUGGESTED_FIELDS = ["suggested_strong^0.3", "suggested^0.1", "suggested_faint^0.01"]  # whole words only
+SUGGESTED_FIELDS = ["suggested_strong^0.3", "suggested^0.1"]  # whole words only
 STRONG_SUGGESTION = 0.5
-FAINT_SUGGESTION = suggestions.FAINT
 TEXT_BONUS = 1000.0  # an image match that also matches the words ranks above every one that does not
 COPY_BONUS = 10 * TEXT_BONUS  # copies rank above every look-alike, words or not
 
 
 def to_document(item: CatalogImage, colors: list[str]) -> dict:
     megapixels = item.width * item.height / 1_000_000
-    suggested = suggestions.visible_terms(item)
+    suggested = suggestions.public_terms(item)
     return {
         "title": item.title,
         "creator": item.creator.name if item.creator is not None else "",
         "tags": item.tag_list,
         "description": item.description,
-        "suggested": [term for term, confidence in suggested if confidence >= FAINT_SUGGESTION],
+        "suggested": [term for term, _ in suggested],
         "suggested_strong": [term for term, confidence in suggested if confidence >= STRONG_SUGGESTION],
-        "suggested_faint": [term for term, confidence in suggested if confidence < FAINT_SUGGESTION],
         "status": item.status,
         "format": item.format,
         "orientation": item.orientation,

@@ -8,6 +8,7 @@ import functools
 import pytest
 from PIL import Image, ImageDraw
 
+from catalog import suggestions
 from catalog.models import CatalogImage, Status, SuggestedTag
 from matching.providers import Match
 from search.query import Filters, SearchQuery
@@ -103,16 +104,16 @@ class BackendBehaviour:
         backend.index(fresh("quay"))
         assert ids(backend.search(SearchQuery(text="narwhal"))) == [catalog[k].pk for k in ("holm", "degas")]
 
-    def test_a_faint_suggestion_is_found_after_likelier_ones(self, backend, catalog):
+    def test_public_search_uses_a_suggestion_only_when_the_model_is_sure_enough(self, backend, catalog):
         SuggestedTag.objects.bulk_create(
             [
-                SuggestedTag(image=catalog["quay"], term="walrus", confidence=0.004),  # faint
-                SuggestedTag(image=catalog["degas"], term="walrus", confidence=0.05),
-                SuggestedTag(image=catalog["holm"], term="walrus", confidence=0.6),
+                SuggestedTag(image=catalog["quay"], term="walrus", confidence=suggestions.PUBLIC / 10),  # faint
+                SuggestedTag(image=catalog["degas"], term="walrus", confidence=suggestions.PUBLIC),
+                SuggestedTag(image=catalog["holm"], term="walrus", confidence=0.9),
             ]
         )
         backend.index(list(CatalogImage.objects.filter(pk__in=[catalog[k].pk for k in ("quay", "degas", "holm")])))
-        assert ids(backend.search(SearchQuery(text="walrus"))) == [catalog[k].pk for k in ("holm", "degas", "quay")]
+        assert ids(backend.search(SearchQuery(text="walrus"))) == [catalog[k].pk for k in ("holm", "degas")]
 
     def test_drafts_are_hidden_unless_asked_for(self, backend, catalog):
         assert catalog["draft"].pk not in ids(backend.search(SearchQuery(text="draft")))
