@@ -198,7 +198,11 @@ class LicenceRequestSerializer(serializers.ModelSerializer):
     """A licence request as the partner who sent it sees it; what staff decide is read-only."""
 
     item = serializers.IntegerField(
-        source="item_id", min_value=1, max_value=10**18 - 1, help_text="The id of a published catalog item."
+        source="item_id",
+        min_value=1,
+        max_value=10**18 - 1,
+        allow_null=True,  # in answers: the item has since been deleted; asking for null is a 400
+        help_text="The id of a published catalog item (null once the item has been deleted).",
     )
     item_title = serializers.CharField(source="item.title", default=None, read_only=True, allow_null=True)
     usage = serializers.CharField(

@@ -55,6 +55,14 @@ def test_partners_list_and_read_only_their_own_requests_and_staff_see_all(partne
     assert {row["id"] for row in client_for(staff_user).get(URL).json()["results"]} == {mine, theirs}
 
 
+def test_a_request_outlives_its_deleted_item(partners, item):
+    client = client_for(partners[0])
+    created = client.post(URL, body(item), format="json").json()
+    item.delete()
+    kept = client.get(f"{URL}{created['id']}/").json()
+    assert (kept["item"], kept["item_title"], kept["customer_name"]) == (None, None, "Ada Holm")
+
+
 def test_requests_from_the_public_form_are_listed_to_no_partner(partners, item, client):
     client.post(f"/items/{item.pk}/license/", body(item))
     assert LicenceRequest.objects.count() == 1
@@ -81,8 +89,15 @@ def test_choices_outside_the_collections_options_are_a_400(partners, make_item):
 
 @pytest.mark.parametrize(
     "changes",
-    [{"customer_email": "nope"}, {"item": "x"}, {"item": 10**19}, {"intended_use": ""}, {"customer_name": "a\x00b"}],
-    ids=["email", "item-text", "item-huge", "no-use", "nul"],
+    [
+        {"customer_email": "nope"},
+        {"item": "x"},
+        {"item": 10**19},
+        {"item": None},
+        {"intended_use": ""},
+        {"customer_name": "a\x00b"},
+    ],
+    ids=["email", "item-text", "item-huge", "item-null", "no-use", "nul"],
 )
 def test_invalid_fields_are_400_per_field(partners, item, changes):
     response = client_for(partners[0]).post(URL, {**body(item), **changes}, format="json")
