@@ -158,3 +158,16 @@ def test_the_migration_stops_on_a_copy_that_does_not_match_and_keeps_the_file(ma
     with pytest.raises(RuntimeError, match="does not match"):
         migration.to_private(apps, None)
     assert (media / item.image.name).exists() and not (private / item.image.name).exists()
+
+
+@pytest.mark.parametrize(
+    ("sendfile", "header"), [("nginx", "X-Accel-Redirect"), ("apache", "X-Sendfile")]
+)  # fmt: skip
+def test_the_web_server_in_front_can_send_the_original(client, painting, settings, sendfile, header):
+    settings.ORIGINALS_SENDFILE = sendfile
+    response = client.get(originals.signed_url(painting))
+    assert response.status_code == 200 and response.content == b""  # the web server sends the file
+    expected = (f"{settings.ORIGINALS_INTERNAL_URL.rstrip('/')}/{painting.image.name}" if sendfile == "nginx"
+                else painting.image.path)  # fmt: skip
+    assert response[header] == expected
+    assert response["Content-Disposition"].startswith("attachment") and response["Cache-Control"] == "private, no-store"
