@@ -52,15 +52,18 @@ class Command(BaseCommand):
         items = CatalogImage.objects.select_related("creator").order_by("pk")
         total = items.count()
         failed = self.fingerprints(items, total, chunk_size, quiet=verbosity < 1)
-        if not skip_renditions:
-            failed += self.renditions(items.select_related("collection"), total, chunk_size, quiet=verbosity < 1)
+        unrendered = [] if skip_renditions else self.renditions(items.select_related("collection"), total,
+                                                                 chunk_size, quiet=verbosity < 1)  # fmt: skip
         for name in names:
             with tqdm(total=total, desc=f"search backend {name}", unit="item", disable=verbosity < 1) as bar:
                 get_search_backend(name).rebuild(items.iterator(chunk_size=chunk_size), total, bar.update, chunk_size)
         indexed = None if skip_matching else self.match_index(reconcile, quiet=verbosity < 1)
         summary = f"Indexed {total} items in {', '.join(names)}"
         summary += "" if indexed is None else f"; match index holds {indexed}"
-        summary += f"; {len(failed)} fingerprint or rendition failures." if failed else "."
+        summary += f"; {len(failed)} fingerprint failures" if failed else ""
+        summary += f"; {len(unrendered)} rendition failures" if unrendered else ""
+        summary += "."
+        failed += unrendered
         self.stdout.write(self.style.SUCCESS(summary) if not failed else self.style.WARNING(summary))
         for pk, reason in failed[:50]:
             self.stdout.write(f"  item {pk}: {reason}")
