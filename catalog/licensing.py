@@ -27,6 +27,7 @@ from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 
+from catalog import originals
 from catalog.models import CatalogImage, LicenceRequest, LicenceStatus, Status
 from catalog.originals import LinkRefused
 from catalog.visibility import visible_items
@@ -192,16 +193,13 @@ def request_for_download(token: str) -> LicenceRequest:
     403: the link is forged or edited, or the request is not (or no longer) granted. 410: the link
     expired, was used up, or its file was replaced or removed.
     """
-    try:
-        payload = signing.loads(token, salt=SALT)
-    except signing.BadSignature as exc:
-        raise LinkRefused("This download link is not valid.", 403) from exc
+    payload = originals.unsign(token, SALT)  # how long it works is the request's, in the database
     licence = LicenceRequest.objects.select_related("item").filter(pk=payload.get("request")).first()
     if licence is None or licence.status != LicenceStatus.GRANTED:
         raise LinkRefused("This licence has not been granted, or has been withdrawn.", 403)
     item = licence.item
     if item is None or item.pk != payload.get("item") or item.sha256 != payload.get("sha256"):
-        raise LinkRefused("This download link is for a file that has since been replaced or removed.", 410)
+        raise LinkRefused(originals.REPLACED, 410)
     now = timezone.now()
     if licence.download_expires_at is None or licence.download_expires_at <= now:
         raise LinkRefused("This download link has expired. Ask us for a new one.", 410)

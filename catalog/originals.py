@@ -8,6 +8,8 @@ item's file makes old links void.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
@@ -36,15 +38,23 @@ def signed_url(item: CatalogImage) -> str:
     return reverse("page:original", args=[token])
 
 
-def item_for(token: str) -> CatalogImage:
-    """The item a link names, if the link is genuine, unexpired and its file unchanged; else LinkRefused."""
+REPLACED = "This download link is for a file that has since been replaced or removed."
+
+
+def unsign(token: str, salt: str, max_age: int | None = None) -> Any:
+    """What a signed download link says, if it is genuine (and younger than `max_age` seconds); else LinkRefused."""
     try:
-        payload = signing.loads(token, salt=SALT, max_age=settings.ORIGINAL_URL_SECONDS)
+        return signing.loads(token, salt=salt, max_age=max_age)
     except signing.SignatureExpired as exc:
         raise LinkRefused("This download link has expired. Ask for a new one.", 410) from exc
     except signing.BadSignature as exc:
         raise LinkRefused("This download link is not valid.", 403) from exc
+
+
+def item_for(token: str) -> CatalogImage:
+    """The item a link names, if the link is genuine, unexpired and its file unchanged; else LinkRefused."""
+    payload = unsign(token, SALT, settings.ORIGINAL_URL_SECONDS)
     item = CatalogImage.objects.filter(pk=payload.get("item"), sha256=payload.get("sha256")).first()
     if item is None:
-        raise LinkRefused("This download link is for a file that has since been replaced or removed.", 410)
+        raise LinkRefused(REPLACED, 410)
     return item
