@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from catalog.models import CatalogImage, SuggestedTag
 
@@ -58,6 +59,11 @@ def visible_terms(item: CatalogImage) -> list[tuple[str, float]]:
     """The item's suggestions staff have not hidden, most confident first (uses a prefetch when there is one)."""
     rows = sorted(item.suggested_tags.all(), key=lambda row: (-row.confidence, row.term))
     return [(row.term, row.confidence) for row in rows if not row.hidden]
+
+
+def public_rows() -> QuerySet[SuggestedTag]:
+    """Every suggestion public search may use (the rule of `public_terms`, as a query)."""
+    return SuggestedTag.objects.filter(hidden=False, confidence__gte=PUBLIC)
 
 
 def public_terms(item: CatalogImage) -> list[tuple[str, float]]:

@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThan
 
 from catalog import suggestions
-from catalog.models import CatalogImage, SuggestedTag
+from catalog.models import CatalogImage
 from search.models import TextDocument
 
 MAX_TERMS = 12
@@ -63,7 +63,8 @@ def suggested_confidence(words: list[str]) -> Coalesce:
     """The summed confidence of an item's public suggested tags that are any of `words` (or their singular)."""
     match = Q(term__in=[form for word in words for form in word_forms(word)])
     rows = (
-        SuggestedTag.objects.filter(match, image=OuterRef("pk"), hidden=False, confidence__gte=suggestions.PUBLIC)
+        suggestions.public_rows()
+        .filter(match, image=OuterRef("pk"))
         .values("image")
         .annotate(total=Sum("confidence"))
         .values("total")
@@ -107,8 +108,7 @@ class TextSearch:
         fields = {"title": "title", "creator": "creator__name", "tags": "tags", "description": "description"}
 
         def suggested(word: str) -> Exists:  # whole words, as in the other strategies
-            public = SuggestedTag.objects.filter(confidence__gte=suggestions.PUBLIC, hidden=False)
-            return Exists(public.filter(image=OuterRef("pk"), term__in=word_forms(word)))
+            return Exists(suggestions.public_rows().filter(image=OuterRef("pk"), term__in=word_forms(word)))
 
         for word in words:
             queryset = queryset.filter(
