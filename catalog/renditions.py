@@ -48,13 +48,11 @@ def rendition_name(item: CatalogImage, kind: str) -> str:
     return f"{FOLDER}/{kind}/{item.sha256[:2]}/{item.sha256}-{variant}.jpg"
 
 
-def ensure(item: CatalogImage, kind: str, decoded: Image.Image | None = None) -> str:
+def ensure(item: CatalogImage, kind: str) -> str:
     """The stored name of the item's rendition, making it first when it does not exist yet."""
     name = rendition_name(item, kind)
     if not default_storage.exists(name):
-        saved = default_storage.save(name, ContentFile(render(item, kind, decoded)))
-        if saved != name:  # another process made the same rendition meanwhile: keep one copy
-            default_storage.delete(saved)
+        _store(name, render(item, kind))
     return name
 
 
@@ -65,7 +63,13 @@ def ensure_all(item: CatalogImage) -> None:
         return
     decoded = decode(item, max(long_side(kind) for kind in missing))
     for kind in missing:
-        ensure(item, kind, decoded)
+        _store(rendition_name(item, kind), render(item, kind, decoded))
+
+
+def _store(name: str, data: bytes) -> None:
+    saved = default_storage.save(name, ContentFile(data))
+    if saved != name:  # another process made the same rendition meanwhile: keep one copy
+        default_storage.delete(saved)
 
 
 def decode(item: CatalogImage, side: int) -> Image.Image:
