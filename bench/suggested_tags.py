@@ -10,11 +10,13 @@ instruments, sport) is imported through the real ingest path with a title that s
 Unicode subcategory is the word's. Beside it: ranking by the probability mass of the classes
 whose WordNet terms hold the word (the classifier's full output, no search engine), and chance.
 
-Public threshold (catalog.suggestions.PUBLIC): the search is repeated with each candidate threshold,
+Calibration (catalog.suggestions.PUBLIC, a share of the model's belief, and LIFT, how many times the
+word's mean over the catalog the picture must hold): the search is repeated with each candidate pair,
 giving the mean P@5, and the share of all machine-word hits (every hit: titles say nothing) that are
 right, over the six words. Then the pictures of subjects a catalog of art and nature may lack
 (clothing, tools, instruments, sport, vehicles) are deleted and words naming those subjects are
-searched: each threshold's hits there are wrong by construction.
+searched: each pair's hits there are wrong by construction. LIFT 0 is the fixed threshold alone, as
+public search used it before calibration.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ WORDS = {"bird": {"animal-bird"}, "fish": {"animal-marine"}, "fruit": {"food-fru
          "building": {"place-building"}, "vehicle": {"transport-ground", "transport-air", "transport-water"}}  # fmt: skip
 SUBJECTS = (*sorted(set().union(*WORDS.values())), "animal-mammal", "animal-bug", "food-vegetable", "tool",
             "clothing", "musical-instrument", "sport")  # fmt: skip
-THRESHOLDS = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3)
+SETTINGS = [(public, lift) for lift in (0.0, 5.0, 10.0, 20.0) for public in (0.0, 0.05, 0.08, 0.1, 0.15, 0.2)]
 ABSENT_SUBJECTS = {"tool", "clothing", "musical-instrument", "sport", "transport-ground", "transport-air",
                    "transport-water"}  # fmt: skip
 ABSENT_WORDS = ("clothing", "garment", "brassiere", "shoe", "weapon", "rifle", "device", "instrument", "vehicle",
@@ -96,7 +98,7 @@ def main() -> None:
     sweep = threshold_sweep(label_of)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({"pictures": len(pictures), "words": rows, "mean": mean, "public": sweep,
-                                     "chosen": suggestions.PUBLIC}, indent=2))  # fmt: skip
+                                     "chosen": [suggestions.PUBLIC, suggestions.LIFT]}, indent=2))  # fmt: skip
 
 
 def reindex() -> None:
@@ -104,11 +106,11 @@ def reindex() -> None:
 
 
 def threshold_sweep(label_of: dict[int, str]) -> dict:
-    """For each public threshold: mean P@5 and P@10, the share of machine-word hits that are right, and the
-    hits of words whose subject the catalog lacks (on the catalog without those subjects)."""
-    chosen, sweep = suggestions.PUBLIC, {}
-    for threshold in THRESHOLDS:
-        suggestions.PUBLIC = threshold
+    """For each (PUBLIC, LIFT): mean P@5 and P@10, the share of machine-word hits that are right, and the hits of
+    words whose subject the catalog lacks (on the catalog without those subjects)."""
+    chosen, sweep = (suggestions.PUBLIC, suggestions.LIFT), {}
+    for public, lift in SETTINGS:
+        suggestions.PUBLIC, suggestions.LIFT = public, lift
         reindex()
         right = total = 0
         p5, p10 = [], []
@@ -118,23 +120,27 @@ def threshold_sweep(label_of: dict[int, str]) -> dict:
             total += len(found)
             p5.append(precision(found, relevant, 5))
             p10.append(precision(found, relevant, 10))
-        sweep[threshold] = {"P@5": float(np.mean(p5)), "P@10": float(np.mean(p10)), "hits": total,
-                            "hits right": right / total if total else 1.0}  # fmt: skip
+        sweep[f"{public} x{lift:g}"] = {"public": public, "lift": lift, "P@5": float(np.mean(p5)),
+                                        "P@10": float(np.mean(p10)), "hits": total,
+                                        "hits right": right / total if total else 1.0}  # fmt: skip
     CatalogImage.objects.filter(pk__in=[pk for pk, label in label_of.items() if label in ABSENT_SUBJECTS]).delete()
-    for threshold in THRESHOLDS:
-        suggestions.PUBLIC = threshold
+    for public, lift in SETTINGS:
+        suggestions.PUBLIC, suggestions.LIFT = public, lift
         reindex()
         absent = {word: service.search(SearchQuery(text=word, page_size=500)).total for word in ABSENT_WORDS}
-        sweep[threshold]["absent hits"] = sum(absent.values())
-        sweep[threshold]["absent by word"] = absent
-    suggestions.PUBLIC = chosen
+        sweep[f"{public} x{lift:g}"]["absent hits"] = sum(absent.values())
+        sweep[f"{public} x{lift:g}"]["absent by word"] = absent
+    suggestions.PUBLIC, suggestions.LIFT = chosen
+    print(f"\ncalibration sweep (chosen: PUBLIC {chosen[0]}, LIFT {chosen[1]:g}); absent = hits of "
+          f"{', '.join(ABSENT_WORDS)} without those subjects")  # fmt: skip
     print(
-        f"\npublic threshold sweep (chosen: {chosen}); absent = hits of {', '.join(ABSENT_WORDS)} without those subjects"
+        f"{'public':>6s} {'lift':>5s} {'P@5':>5s} {'P@10':>5s} {'hits':>5s} {'right':>6s} {'absent':>6s}  absent words"
     )
-    print(f"{'threshold':>9s} {'P@5':>5s} {'P@10':>5s} {'hits':>5s} {'right':>6s} {'absent':>6s}")
-    for threshold, row in sweep.items():
-        print(f"{threshold:9.2f} {row['P@5']:5.2f} {row['P@10']:5.2f} {row['hits']:5d} {row['hits right']:6.3f} "
-              f"{row['absent hits']:6d}")  # fmt: skip
+    for row in sweep.values():
+        mark = "  <- chosen" if (row["public"], row["lift"]) == chosen else ""
+        words = ", ".join(f"{word} {n}" for word, n in row["absent by word"].items() if n)
+        print(f"{row['public']:6.2f} {row['lift']:5g} {row['P@5']:5.2f} {row['P@10']:5.2f} {row['hits']:5d} "
+              f"{row['hits right']:6.3f} {row['absent hits']:6d}  {words}{mark}")  # fmt: skip
     return sweep
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -46,27 +47,39 @@ class SuggestedTagForm(forms.ModelForm):
         fields = ["hidden"]
 
 
+class AboveTheFold(BaseInlineFormSet):
+    """The item's likeliest words and its hidden ones (to show again); the rest are a link away (`more_suggestions`)."""
+
+    def get_queryset(self) -> QuerySet[SuggestedTag]:
+        if not hasattr(self, "_queryset"):
+            shown = [row.pk for row in suggestions.above_the_fold(self.instance)] if self.instance.pk else []
+            self._queryset = super().get_queryset().filter(pk__in=shown)
+        return self._queryset
+
+
 class SuggestedTagInline(admin.TabularInline):
     """The model's words for the image: accept one into the tags, or hide it from search."""
 
     model = SuggestedTag
     form = SuggestedTagForm
-    fields = ["term", "confidence_percent", "hidden", "accept"]
-    readonly_fields = ["term", "confidence_percent"]
+    formset = AboveTheFold
+    fields = ["term", "confidence_percent", "public", "hidden", "accept"]
+    readonly_fields = ["term", "confidence_percent", "public"]
     extra = 0
     can_delete = False
-    verbose_name_plural = "Suggested tags (from the look-alike model; searched with less weight than tags)"
+    verbose_name_plural = "Suggested tags (from the look-alike model; public search uses only those marked)"
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[SuggestedTag]:
-        """The likelier words, and hidden ones (to show again); the faint ones are a link away (`faint_suggestions`)."""
-        return super().get_queryset(request).filter(Q(confidence__gte=suggestions.FAINT) | Q(hidden=True))
-
     @admin.display(description="confidence")
     def confidence_percent(self, suggestion: SuggestedTag) -> str:
         return f"{100 * suggestion.confidence:.0f}%"
+
+    @admin.display(description="in public search", boolean=True)
+    def public(self, suggestion: SuggestedTag) -> bool:
+        mean = suggestions.expected([suggestion.term])[suggestion.term]
+        return not suggestion.hidden and suggestions.is_public(suggestion.confidence, mean)
 
 
 IMAGE_LOOKUP = "image__id__exact"  # the suggestions list of one image (linked from its page; the admin allows it)
@@ -130,7 +143,7 @@ class CatalogImageAdmin(admin.ModelAdmin):
     actions = ["publish", "unpublish"]
     readonly_fields = [
         "preview",
-        "faint_suggestions",
+        "more_suggestions",
         "width",
         "height",
         "format",
@@ -142,7 +155,7 @@ class CatalogImageAdmin(admin.ModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["preview", "image", "title", "creator", "year", "year_approximate", "status"]}),
-        ("Description", {"fields": ["description", "tags", "faint_suggestions", "collection", "identifier"]}),
+        ("Description", {"fields": ["description", "tags", "more_suggestions", "collection", "identifier"]}),
         ("Licence", {"fields": ["license_type", "price", "currency", "usage_terms"]}),
         (
             "Technical facts (read from the file)",
@@ -175,19 +188,19 @@ class CatalogImageAdmin(admin.ModelAdmin):
             item.format,
         )
 
-    @admin.display(description="fainter suggested tags")
-    def faint_suggestions(self, item: CatalogImage) -> str:
-        """How many suggestions under FAINT the item has (not in the list below), linked to them."""
-        count = item.suggested_tags.filter(confidence__lt=suggestions.FAINT, hidden=False).count() if item.pk else 0
+    @admin.display(description="more suggested tags")
+    def more_suggestions(self, item: CatalogImage) -> str:
+        """How many suggestions the list below leaves out (the less likely ones), linked to all of them."""
+        shown = len(suggestions.above_the_fold(item)) if item.pk else 0
+        count = item.suggested_tags.count() - shown if item.pk else 0
         if not count:
             return "None."
         url = reverse("admin:catalog_suggestedtag_changelist") + "?" + urlencode({IMAGE_LOOKUP: item.pk})
         return format_html(
-            '<a href="{}">{} word{} under {}% of the model\'s belief</a> (searched after every likelier one)',
+            '<a href="{}">{} less likely word{}</a> (staff only: public search never uses them)',
             url,
             count,
             "s" if count != 1 else "",
-            round(100 * suggestions.FAINT),
         )
 
     @admin.display(description="year", ordering="year")

@@ -212,6 +212,25 @@ class SuggestedTag(models.Model):
         return self.term
 
 
+class SuggestedTermStats(models.Model):
+    """How much of the model's belief a suggested word holds across the catalog: what calibrates it.
+
+    `total` is the word's confidence summed over every item (kept in step by ingest, remade exactly by
+    `update_index`); `prior` is the share of the classifier's classes the word names, its expected
+    confidence before the catalog has said anything (catalog.suggestions.calibrated).
+    """
+
+    term = models.CharField(max_length=64, primary_key=True)
+    total = models.FloatField(default=0.0)
+    prior = models.FloatField(default=0.0)
+
+    class Meta:
+        verbose_name_plural = "suggested term stats"
+
+    def __str__(self) -> str:
+        return self.term
+
+
 class DismissedDuplicate(models.Model):
     """Two images the Duplicates page stops pairing: marked "not duplicates", or resolved by keeping one."""
 

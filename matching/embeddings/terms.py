@@ -33,6 +33,21 @@ def class_terms() -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(row[2].split()) for row in rows)
 
 
+@functools.cache
+def class_counts() -> dict[str, int]:
+    """How many of the 1000 classes each word names ("device" a hundred and thirty, "walrus" one)."""
+    counts: dict[str, int] = defaultdict(int)
+    for words in class_terms():
+        for word in words:
+            counts[word] += 1
+    return dict(counts)
+
+
+def prior(word: str) -> float:
+    """A word's share of the classes: its expected confidence on a picture the model knows nothing about."""
+    return max(1, class_counts().get(word, 0)) / len(class_terms())
+
+
 def suggest(class_probabilities: Iterable[tuple[int, float]]) -> tuple[tuple[str, float], ...]:
     """(word, confidence) for the words whose classes hold at least MIN_CONFIDENCE of the probability."""
     table = class_terms()

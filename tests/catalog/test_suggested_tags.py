@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from catalog import suggestions
-from catalog.models import CatalogImage, SuggestedTag
+from catalog.models import CatalogImage, SuggestedTag, SuggestedTermStats
 from matching.models import ImageEmbedding
 from search import service
 from search.query import SearchQuery
@@ -41,7 +41,7 @@ def test_a_word_nobody_typed_finds_the_picture_but_ranks_below_curated_text(cat,
 
 def test_staff_hide_a_suggestion_in_the_admin_and_search_forgets_it(cat, staff_client, committed):
     row = cat.suggested_tags.get(term="feline")
-    forms = list(cat.suggested_tags.filter(confidence__gte=suggestions.FAINT))  # what the inline lists
+    forms = suggestions.above_the_fold(cat)  # what the inline lists
     data = {"title": cat.title, "status": cat.status, "license_type": cat.license_type, "currency": cat.currency,
             "identifier": cat.identifier, "tags": cat.tags, "suggested_tags-TOTAL_FORMS": str(len(forms)),
             "suggested_tags-INITIAL_FORMS": str(len(forms))}  # fmt: skip
@@ -61,17 +61,49 @@ def test_staff_hide_a_suggestion_in_the_admin_and_search_forgets_it(cat, staff_c
     assert found("cat") == [cat.pk]  # the others stay
 
 
-def test_faint_suggestions_are_a_link_away_from_the_item_page(cat, staff_client):
+def test_staff_see_the_top_few_words_and_the_rest_are_a_link_away(cat, staff_client):
     faint = SuggestedTag.objects.create(image=cat, term="teapot", confidence=0.005)
+    shown = suggestions.above_the_fold(cat)
     page = staff_client.get(reverse("admin:catalog_catalogimage_change", args=[cat.pk])).content.decode()
-    assert "feline" in page and "teapot" not in page  # the inline lists the likelier words only
-    count = cat.suggested_tags.filter(confidence__lt=suggestions.FAINT, hidden=False).count()
-    link = re.search(r'<a href="([^"]+)">(\d+) words? under 2% of the model', page)
+    assert "feline" in page and "teapot" not in page  # the inline lists the likeliest words only
+    assert faint not in shown and len(shown) >= suggestions.ABOVE_THE_FOLD
+    assert len(re.findall(r'name="suggested_tags-\d+-id"', page)) == len(shown)
+    count = cat.suggested_tags.count() - len(shown)
+    link = re.search(r'<a href="([^"]+)">(\d+) less likely words?</a>', page)
     assert link is not None and int(link.group(2)) == count >= 1
     listed = staff_client.get(link.group(1).replace("&amp;", "&"))  # the suggestions list, of this image only
     assert listed.status_code == 200
     rows = listed.context["cl"].result_list
     assert faint in rows and {row.image_id for row in rows} == {cat.pk}
+
+
+def test_a_word_the_whole_catalog_gets_stays_with_staff_however_sure_the_model_is(make_item, committed):
+    items = [make_item(seed=seed, title=f"Landscape {seed}") for seed in range(12)]
+    for item in items:  # the classifier's usual guess on these pictures: "device", most of the time
+        suggestions.replace(item, [("device", 0.55)])
+    suggestions.replace(items[0], [("device", 0.6), ("walrus", 0.4)])
+    with committed():
+        call_command("update_index", "--skip-matching", "--skip-renditions", verbosity=0)
+    assert [term for term, _ in suggestions.public_terms(items[0])] == ["walrus"]
+    assert found("device") == []
+    assert found("walrus") == [items[0].pk]
+    assert {row.term for row in suggestions.public_rows()} == {"walrus"}  # the rule as a query agrees
+    ranked = [row.term for row in suggestions.above_the_fold(items[0])]
+    assert ranked == ["walrus", "device"]  # for staff too, the distinctive word comes first
+
+
+def test_the_totals_that_calibrate_words_follow_every_change(make_item, committed):
+    first, second = make_item(seed=1), make_item(seed=2)
+    suggestions.replace(first, [("walrus", 0.4), ("device", 0.3)])
+    suggestions.replace(second, [("device", 0.2)])
+    suggestions.replace(first, [("walrus", 0.1), ("seal", 0.5)])  # one word changes, one goes, one comes
+    suggestions.accept([second.suggested_tags.get(term="device")])
+    with committed():
+        CatalogImage.objects.filter(pk=first.pk).delete()
+    kept = {row.term: row.total for row in SuggestedTermStats.objects.all() if abs(row.total) > 1e-9}
+    suggestions.recount()
+    exact = {row.term: row.total for row in SuggestedTermStats.objects.all()}
+    assert kept.keys() == exact.keys() and all(abs(kept[term] - exact[term]) < 1e-9 for term in exact)
 
 
 def test_accepting_moves_the_word_into_the_curated_tags(cat, committed):

@@ -7,7 +7,7 @@ import logging
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from catalog import renditions
+from catalog import renditions, suggestions
 from catalog.ingest import ensure_fingerprint
 from catalog.models import CatalogImage
 from matching.errors import LikenessError
@@ -52,6 +52,7 @@ class Command(BaseCommand):
         items = CatalogImage.objects.select_related("creator").order_by("pk")
         total = items.count()
         failed = self.fingerprints(items, total, chunk_size, quiet=verbosity < 1)
+        suggestions.recount()  # the totals that calibrate suggested words, exact again before they are indexed
         unrendered = [] if skip_renditions else self.renditions(items.select_related("collection"), total,
                                                                  chunk_size, quiet=verbosity < 1)  # fmt: skip
         for name in names:
