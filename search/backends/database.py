@@ -134,13 +134,14 @@ class DatabaseSearchBackend(BaseSearchBackend):
         ranks = dict(self.text.ranked(candidates, query.text).values_list("pk", "text_rank")) if query.text else {}
         read = list(candidates.values_list("pk", *FACET_COLUMNS, "status", "created_at"))
         no_age = row_filter(dataclasses.replace(filters, year_from=None, year_to=None))
-        rows = [row for row in read if no_age(*row[1:])]
-        words = (lambda pk: pk in ranks) if query.text else (lambda pk: True)
-        unknown = sum(1 for row in rows if row[6] is None and words(row[0])) if filters.filters_age else 0
+        # Words narrow the look-alikes as filters do; a copy of the query image stays whatever the words.
+        rows = [row for row in read if no_age(*row[1:]) and (not query.text or row[0] in ranks
+                                                             or image_scores[row[0]].kind == COPY)]  # fmt: skip
+        unknown = sum(1 for row in rows if row[6] is None) if filters.filters_age else 0
         if filters.filters_age:
             passes = row_filter(filters)
             rows = [row for row in rows if passes(*row[1:])]
-        facets = count_facets(row[1:8] for row in rows if words(row[0]))
+        facets = count_facets(row[1:8] for row in rows)
         facts = {row[0]: (row[6], row[4] * row[5]) for row in rows}  # year, pixels
         ids = [row[0] for row in rows]
         if query.sort == "newest":

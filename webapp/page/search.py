@@ -53,12 +53,24 @@ def upload_query_image(request: HttpRequest) -> HttpResponse:
             return JsonResponse({"detail": str(exc)}, status=exc.status_code)
         return render_search(request, params, image_error=str(exc), status=exc.status_code)
     params["image"] = query_images.stash(loaded)
+    match_original(params["image"], loaded)
     search_url = f"{reverse('page:search')}?{params.urlencode()}"
     if wants_json:
         preview = reverse("page:query-image", args=[params["image"]])
         return JsonResponse({"token": params["image"], "search_url": search_url, "preview": preview,
                              "width": loaded.width, "height": loaded.height})  # fmt: skip
     return redirect(search_url)
+
+
+def match_original(token: str, loaded: LoadedImage) -> None:
+    """Match the uploaded file itself, not the reduced copy kept for later searches, so that the page finds
+    what the partner API finds for the same file; a failure here is left for the search page to report."""
+    key = query_images.candidates_key(token, None, None, None)
+    version = service.candidates_version()
+    try:
+        query_images.keep_candidates(key, version, service.image_candidates(SearchQuery(images=(loaded,))))
+    except ProviderError as exc:
+        log.warning("matching a new query image failed; the search page will try again: %s", exc)
 
 
 def read_upload(request: HttpRequest) -> LoadedImage:
