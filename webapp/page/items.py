@@ -33,13 +33,26 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(visible_items(request.user).select_related("fingerprint"), pk=pk)
     versions, versions_error = other_versions(request, item)
     palette = getattr(getattr(item, "fingerprint", None), "palette", None) or []
-    colors = [{"hex": hex_, "percent": round(share * 100), "name": name} for hex_, share, name in palette]
+    colors = named_colors(palette)
     similar = similar_pictures(request, item, {other.pk for other, _ in versions})
     # Arriving from a copy in the results: the part of this picture the visitor's picture shows.
     region = Outline.parse(request.GET.get("region", ""), item.width, item.height)
     context = {"item": item, "versions": versions, "versions_error": versions_error, "palette": colors,
                "similar": similar, "region": region}  # fmt: skip
     return render(request, "page/item.html", context)
+
+
+def named_colors(palette: list) -> list[dict]:
+    """The palette by colour name, each name once with its whole share (two blues are one "blue"), largest
+    first; a name's swatch is its largest part."""
+    named: dict[str, dict] = {}
+    for hex_, share, name in sorted(palette, key=lambda color: -color[1]):
+        if name in named:
+            named[name]["share"] += share
+        else:
+            named[name] = {"hex": hex_, "share": share, "name": name}
+    ordered = sorted(named.values(), key=lambda color: -color["share"])
+    return [{**color, "percent": round(color["share"] * 100)} for color in ordered]
 
 
 def other_versions(request: HttpRequest, item: CatalogImage) -> tuple[list[tuple[CatalogImage, float]], str]:

@@ -196,15 +196,19 @@ def test_dropping_a_picture_not_in_the_catalog_shows_similar_pictures(page, make
     assert "Morning Cup" not in titles(page, group="similar")
 
 
-def test_a_detail_is_outlined_over_the_thumbnail_where_it_lies(page, make_item):
+@pytest.mark.parametrize("width", [1366, 390])  # a laptop and a phone
+def test_a_detail_is_outlined_over_the_thumbnail_where_it_lies(page, make_item, width):
     make_item(seed=31, title="Whole Picture", data=encode(picture(800, 600, 31), "PNG"))
     detail = encode(picture(800, 600, 31).crop((400, 300, 800, 600)), "JPEG", quality=90)  # the bottom right quarter
+    page.set_viewport_size({"width": width, "height": 900})
     page.goto("/")
     with page.expect_navigation(url=re.compile(r"image=")):
         page.evaluate(DROP, {"data": b64(detail), "name": "detail.jpg", "type": "image/jpeg", "target": "main"})
     assert titles(page) == ["Whole Picture"]
     thumb = page.locator("#hits-copies .card img").bounding_box()
     rect = page.locator("#hits-copies .card svg.outline rect").bounding_box()
+    frame = page.locator("#hits-copies .card svg.outline").bounding_box()
+    assert frame == thumb  # the outline's frame is the thumbnail's, on a phone as on a laptop
     # The thumbnail covers its box with the 800x600 picture (cropping what overflows, centred): the
     # outline is the picture's bottom right quarter laid out the same way.
     scale = max(thumb["width"] / 800, thumb["height"] / 600)

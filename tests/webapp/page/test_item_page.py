@@ -1,10 +1,13 @@
 import io
+import re
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from PIL import Image
 
 from catalog.models import Status
+from tests.images import encode
 
 pytestmark = pytest.mark.django_db
 
@@ -58,3 +61,17 @@ def test_a_missing_original_is_a_404_not_a_500(client, make_item):
     item.image.storage.delete(item.image.name)
     default_storage.delete(renditions.rendition_name(item, "small"))  # made at ingest; gone with the original
     assert client.get(reverse("page:thumbnail", args=[item.pk, "small"])).status_code == 404
+
+
+def test_the_palette_names_each_colour_once_with_its_whole_share(client, make_item):
+    image = Image.new("RGB", (400, 300), (20, 40, 140))  # navy, then a lighter blue: two blues, one name
+    image.paste((70, 110, 235), (200, 0, 400, 300))
+    item = make_item(title="Two blues", data=encode(image, "PNG"))
+    stored = [(name, share) for _, share, name in item.fingerprint.palette]
+    assert len({name for name, _ in stored}) < len(stored)  # the palette itself has a name twice
+    html = client.get(item.get_absolute_url()).content.decode()
+    listed = re.findall(r'\?color=(\w+)">\w+</a> (\d+)%', html)
+    names = [name for name, _ in listed]
+    assert len(names) == len(set(names))
+    blue = sum(share for name, share in stored if name == "blue")
+    assert dict(listed)["blue"] == str(round(100 * blue))
