@@ -30,9 +30,14 @@ class TestElasticsearchBackend(BackendBehaviour):
         assert after and not (before & after)
         assert backend.search(SearchQuery(text="meadow")).total == 1
 
-    def test_typos_are_forgiven(self, backend, catalog):
-        # Fuzziness is Elasticsearch's alone; the database backend matches words and prefixes exactly.
-        assert catalog["holm"].pk in [hit.item.pk for hit in backend.search(SearchQuery(text="harbuor lights")).hits]
+    def test_every_field_searched_for_words_is_stemmed_and_folded(self, backend, catalog):
+        from search.backends.elasticsearch import FIELDS, SUGGESTED_FIELDS
+
+        for body in backend.client.indices.get_mapping(index=backend.alias).values():
+            properties = body["mappings"]["properties"]
+            assert {properties[field.split("^")[0]]["analyzer"] for field in FIELDS + SUGGESTED_FIELDS} == {
+                "folded_english"
+            }
 
 
 @pytest.fixture
