@@ -42,6 +42,7 @@ from matching.providers.rules import (
     reduced_view,
     within_border,
 )
+from matching.providers.thresholds import Thresholds
 from matching.query import QueryImage
 
 
@@ -153,33 +154,13 @@ class HashProvider(MatchProvider):
         )
         ranked = [image_id for image_id, _similarity in nearest if image_id not in exclude]
         targets = self.targets(ranked)
-        views: dict[tuple[int, bool], View | None] = {}
-
-        def view_of(variant: int, reduced: bool) -> View | None:  # made once per query, when first needed
-            if (variant, reduced) not in views:
-                full = query_view(query, variant >= 4)
-                views[variant, reduced] = reduced_view(full) if reduced else full
-            return views[variant, reduced]
-
+        views = Views(query)
         matches = []
         for rank, image_id in enumerate(ranked):
-            if (target := targets.get(image_id)) is None:
-                continue
-            # Upright, then mirrored (the embedding does not say which); then reduced (a detail shown larger).
-            for variant, reduced in ((0, False), (4, False), (0, True), (4, True)):
-                if (variant and not query.mirrored_features) or (reduced and rank >= limits.reduced_candidates):
-                    continue
-                if (view := view_of(variant, reduced)) is None:
-                    continue
-                candidate = Candidate(image_id, variant, target=target)
-                found = decide(candidate, query, limits, view=view)
-                # The nearest few, as they are: also as the centred part of the candidate the query's shape cuts.
-                centred = rank < limits.centred_candidates and not variant and not reduced
-                if found is None and centred and (seeded := verify_centred_crop(view.features, target.features)):
-                    found = decide(candidate, query, limits, view=view, fit=seeded)
+            if (target := targets.get(image_id)) is not None:
+                found = lookalike_match(query, views, image_id, target, rank, limits)
                 if found is not None:
                     matches.append(found)
-                    break
         return matches
 
     def hash_candidates(self, query: Fingerprint) -> list[Candidate]:
@@ -212,20 +193,61 @@ class HashProvider(MatchProvider):
     def compare_fingerprints(self, first: Fingerprint, second: Fingerprint) -> Match | None:
         """Whether a query fingerprint (made with `for_query=True`) matches another image's."""
         target = second.upright()
-        distance = hamming(first.hashes[:, :, None, :], target.hashes[0][None, None, :, :])  # (o, wq, wt)
-        usable = first.valid[None, :, None] & target.valid[None, None, :]
-        distance = np.where(usable, distance, 10_000)
-        variant, query_window, target_window = np.unravel_index(int(np.argmin(distance)), distance.shape)
         # Two images side by side face no ten-million-image false-match risk: verify whatever the distance.
-        candidate = Candidate(
-            0, int(variant), int(distance[variant, query_window, target_window]), int(query_window),
-            int(target_window), Target(target.features, target.hashes[0], target.valid, target.thumbnail),
-            fine=target.fine,
-        )  # fmt: skip
+        candidate = closest_windows(
+            first, 0, Target(target.features, target.hashes[0], target.valid, target.thumbnail), fine=target.fine
+        )
         found = decide(candidate, first, self.thresholds)
         if found is None and first.sha256 and first.sha256 == second.sha256:
             return identical(0)
         return found
+
+
+class Views:
+    """A query's feature views, upright or mirrored, at its size or reduced: each made once, when first needed."""
+
+    def __init__(self, query: Fingerprint) -> None:
+        self.query = query
+        self._views: dict[tuple[int, bool], View | None] = {}
+
+    def get(self, variant: int, reduced: bool) -> View | None:
+        if (variant, reduced) not in self._views:
+            full = query_view(self.query, variant >= 4)
+            self._views[variant, reduced] = reduced_view(full) if reduced else full
+        return self._views[variant, reduced]
+
+
+def lookalike_match(
+    query: Fingerprint, views: Views, image_id: int, target: Target, rank: int, limits: Thresholds
+) -> Match | None:
+    """The decision on one of the query's look-alikes (the `rank`-th nearest), verified by local features.
+
+    Upright, then mirrored (the embedding does not say which); then reduced (a detail shown larger);
+    the nearest few, as they are, also as the centred part of the candidate the query's shape cuts.
+    """
+    for variant, reduced in ((0, False), (4, False), (0, True), (4, True)):
+        if (variant and not query.mirrored_features) or (reduced and rank >= limits.reduced_candidates):
+            continue
+        if (view := views.get(variant, reduced)) is None:
+            continue
+        candidate = Candidate(image_id, variant, target=target)
+        found = decide(candidate, query, limits, view=view)
+        centred = rank < limits.centred_candidates and not variant and not reduced
+        if found is None and centred and (seeded := verify_centred_crop(view.features, target.features)):
+            found = decide(candidate, query, limits, view=view, fit=seeded)
+        if found is not None:
+            return found
+    return None
+
+
+def closest_windows(query: Fingerprint, image_id: int, target: Target, *, fine: bool = False) -> Candidate:
+    """A catalog picture as the candidate of its closest window pair with the query (every variant and window)."""
+    distance = hamming(query.hashes[:, :, None, :], target.hashes[None, None, :, :])  # (o, wq, wt)
+    usable = query.valid[None, :, None] & target.valid[None, None, :]
+    distance = np.where(usable, distance, 10_000)
+    variant, query_window, target_window = np.unravel_index(int(np.argmin(distance)), distance.shape)
+    return Candidate(image_id, int(variant), int(distance[variant, query_window, target_window]), int(query_window),
+                     int(target_window), target, fine=fine)  # fmt: skip
 
 
 class LocalHashProvider(HashProvider):
