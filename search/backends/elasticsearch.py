@@ -274,7 +274,7 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
         words = bool(terms(query.text))
         clauses = filter_clauses(query.filters)
         if image_scores is not None:
-            clauses.append(Q("ids", values=[str(pk) for pk in image_scores]))
+            clauses.append(self.candidates(query, image_scores))
         search = Search(using=self.client, index=self.alias).extra(track_total_hits=True)
         if image_scores is not None:
             bonus = [Q("constant_score", filter=self.text_query(query.text), boost=TEXT_BONUS)] if words else []
@@ -332,12 +332,22 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
             for name in self.facet_fields
         }
 
+    def candidates(self, query: SearchQuery, image_scores: dict[int, Match]):
+        """The image candidates a search may return: words narrow the look-alikes as filters do, and a copy
+        of the query image stays whatever the words (as the database backend has it)."""
+        if not terms(query.text):
+            return Q("ids", values=[str(pk) for pk in image_scores])
+        copies = [str(pk) for pk, match in image_scores.items() if match.kind == COPY]
+        lookalikes = [str(pk) for pk, match in image_scores.items() if match.kind != COPY]
+        worded = Q("bool", filter=[Q("ids", values=lookalikes), self.text_query(query.text)])
+        return Q("bool", should=[Q("ids", values=copies), worded], minimum_should_match=1)
+
     def _unknown_years(self, query: SearchQuery, image_scores) -> int:
         no_age = dataclasses.replace(query.filters, year_from=None, year_to=None)
         clauses = filter_clauses(no_age)
         if image_scores is not None:
-            clauses.append(Q("ids", values=[str(pk) for pk in image_scores]))
-        must = [self.text_query(query.text)] if terms(query.text) else []
+            clauses.append(self.candidates(query, image_scores))
+        must = [self.text_query(query.text)] if terms(query.text) and image_scores is None else []
         search = Search(using=self.client, index=self.alias).query(
             Q("bool", filter=clauses, must=must, must_not=[Q("exists", field="year")])
         )
