@@ -21,7 +21,7 @@ def sqlite_has_fts5(app_configs=None, **kwargs):
         return []
     return [
         Warning(
-            "This SQLite has no FTS5: keyword search falls back to plain matching without relevance ranking.",
+            "This SQLite has no FTS5: keyword search falls back to reading every row, slow on a large catalog.",
             hint="Use a Python whose sqlite3 has FTS5, or PostgreSQL (DATABASE_URL).",
             id="search.W001",
         )

@@ -17,7 +17,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 
-import snowballstemmer  # type: ignore[import-untyped]  # no stubs; stemWord(str) -> str
+import snowballstemmer
 from django.contrib.postgres.search import SearchQuery as PgQuery
 from django.contrib.postgres.search import SearchRank, SearchVector, SearchVectorExact
 from django.db import connection
