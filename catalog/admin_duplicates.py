@@ -1,36 +1,31 @@
-"""The admin's Duplicates page: groups side by side; keep one, or mark a group as not duplicates."""
+"""The admin's Duplicates page: the stored groups side by side; keep one, or mark a group as not duplicates.
+
+The page reads what catalog.duplicate_checks keeps (no picture is matched while it loads) and says how
+many pictures are not checked yet.
+"""
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
-from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from catalog.duplicates import DuplicateGroup, copies_of, dismiss, find_groups, keep_one
-from catalog.models import CatalogImage, DismissedDuplicate
+from catalog.duplicate_checks import unchecked
+from catalog.duplicates import copies_of, dismiss, find_groups, keep_one
+from catalog.models import CatalogImage
 from matching.duplicates import DEFAULT_THRESHOLD
 from matching.index import store
-from matching.models import ImageFingerprint
 
-GROUPS_SECONDS = 300  # the page is recomputed when fingerprints or dismissals change, or after this
+GROUPS_PER_PAGE = 50
 
 
-def cached_groups(threshold: float) -> list[DuplicateGroup]:
-    """Groups for the page, remembered until the catalog's fingerprints or the dismissals change."""
-    latest = ImageFingerprint.objects.order_by("-updated_at").values_list("updated_at", flat=True).first()
-    state = (ImageFingerprint.objects.count(), latest, DismissedDuplicate.objects.count(), threshold)
-    key = f"duplicate-groups:{hash(state)}"
-    cached = cache.get(key)
-    if cached is None:
-        cached = [([member.pk for member in group.members], group.pairs) for group in find_groups(threshold)]
-        cache.set(key, cached, GROUPS_SECONDS)
-    items = CatalogImage.objects.select_related("creator").in_bulk([i for ids, _ in cached for i in ids])
-    groups = [DuplicateGroup([items[i] for i in ids if i in items], pairs) for ids, pairs in cached]
-    return [group for group in groups if len(group.members) > 1]
+def group_url(item_id: int) -> str:
+    """The Duplicates page showing only the group an item belongs to."""
+    return f"{reverse('admin:catalog_catalogimage_duplicates')}?item={item_id}"
 
 
 @staff_member_required
@@ -44,9 +39,13 @@ def duplicates_view(request: HttpRequest, model_admin: admin.ModelAdmin) -> Http
     except ValueError:
         threshold = DEFAULT_THRESHOLD
     threshold = min(100.0, max(0.0, threshold))
-    groups = cached_groups(threshold)
-    context = {**model_admin.admin_site.each_context(request), "title": "Duplicates", "groups": groups,
-               "threshold": threshold, "opts": model_admin.model._meta}  # fmt: skip
+    item = request.GET.get("item", "")
+    groups = find_groups(threshold, item=int(item) if item.isdigit() else None)
+    page = Paginator(groups, GROUPS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {**model_admin.admin_site.each_context(request), "title": "Duplicates", "groups": page.object_list,
+               "page": page, "total": len(groups), "first_number": page.start_index(), "threshold": threshold,
+               "item": item if item.isdigit() else "", "unchecked": unchecked().count(),
+               "opts": model_admin.model._meta}  # fmt: skip
     return render(request, "admin/catalog/duplicates.html", context)
 
 

@@ -7,6 +7,9 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
+from catalog import importer
+from catalog.admin_duplicates import group_url
+from catalog.duplicates import partners
 from catalog.models import ImportJob
 from catalog.tasks import run_import_job
 
@@ -31,10 +34,13 @@ class ImportJobAdmin(admin.ModelAdmin):
     def report_table(self, job: ImportJob) -> str:
         if not job.report:
             return "The report appears here as files are done."
-        cells = ((r["file"], r["outcome"], r["item"] or "", r["reason"]) for r in job.report)
-        rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", cells)
-        return format_html("<table><thead><tr><th>file</th><th>outcome</th><th>item</th><th>reason</th></tr>"
-                           "</thead><tbody>{}</tbody></table>", rows)  # fmt: skip
+        imported = [r["item"] for r in job.report if r["outcome"] == importer.IMPORTED and r["item"]]
+        same = partners(imported)  # as stored now: edited copies appear once the background check has run
+        cells = ((r["file"], r["outcome"], r["item"] or "", r["reason"], same_picture(r["item"], same.get(r["item"])))
+                 for r in job.report)  # fmt: skip
+        rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", cells)
+        return format_html("<table><thead><tr><th>file</th><th>outcome</th><th>item</th><th>reason</th>"
+                           "<th>duplicates</th></tr></thead><tbody>{}</tbody></table>", rows)  # fmt: skip
 
     def save_model(self, request: HttpRequest, obj: ImportJob, form, change: bool) -> None:
         assert request.user.is_authenticated  # the admin serves signed-in staff only
@@ -43,3 +49,10 @@ class ImportJobAdmin(admin.ModelAdmin):
         job_id = obj.pk
         transaction.on_commit(lambda: run_import_job.enqueue(job_id))
         messages.info(request, "The import runs in the background; this page shows its progress and report.")
+
+
+def same_picture(item: int | None, others: list[int] | None) -> str:
+    """An imported item's stored duplicates, linked to their group on the Duplicates page ("" when none)."""
+    if item is None or not others:
+        return ""
+    return format_html('<a href="{}">same picture as {}</a>', group_url(item), ", ".join(f"#{i}" for i in others))

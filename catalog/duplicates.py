@@ -1,26 +1,30 @@
-"""Duplicates in the catalog, as staff see them: groups with a suggested keeper, and copies of one item."""
+"""Duplicates in the catalog, as staff see them: stored groups with a suggested keeper, and copies of one item.
+
+The pairs are kept by catalog.duplicate_checks as pictures come and go (and by `find_duplicates
+--rebuild`); reading them decides nothing again: the groups are their connected parts at a score
+threshold, without the pairs staff dismissed.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 
 from catalog import ingest
-from catalog.models import CatalogImage, DismissedDuplicate, Status
+from catalog.models import CatalogImage, DismissedDuplicate, DuplicatePair, Status
 from matching import duplicates
 from matching.errors import LikenessError
-from matching.providers import get_provider, match_image
+from matching.providers import match_image
 from matching.query import QueryImage
 
 log = logging.getLogger(__name__)
 
 LOSSLESS = {"PNG", "TIFF", "BMP", "WEBP", "HEIF"}  # WebP and HEIF may be lossless; given the benefit of the doubt
 COPIES_SECONDS = 600
-VERIFY_LIMIT = 2000  # images whose doubtful pairs get a full match (about 0.1 s each)
 
 
 @dataclass
@@ -41,22 +45,16 @@ def quality(item: CatalogImage) -> tuple:
     return (-item.width * item.height, item.format not in LOSSLESS, -item.file_size, item.pk)
 
 
-def find_groups(
-    threshold: float = duplicates.DEFAULT_THRESHOLD, progress=None, verify_limit: int = VERIFY_LIMIT
-) -> list[DuplicateGroup]:
-    """Every group of catalog images that are one picture, except pairs staff dismissed.
-
-    Pairs close on their hashes count at once; doubtful ones (crops between the hash windows,
-    heavier edits) are settled by a full match of one image, for at most `verify_limit` images.
-    """
-    near, doubtful = duplicates.search_pairs(threshold=0, progress=progress, limits=get_provider().thresholds)
-    pairs = [pair for pair in near if pair.score >= threshold]
-    known = {(pair.first, pair.second) for pair in near + doubtful}  # the hashes have settled these
-    # Details and framed copies share no centred window: their look-alikes are checked too.
-    doubtful += [pair for pair in duplicates.lookalike_pairs() if (pair.first, pair.second) not in known]
-    pairs += confirmed(doubtful, threshold, verify_limit)
+def find_groups(threshold: float = duplicates.DEFAULT_THRESHOLD, item: int | None = None) -> list[DuplicateGroup]:
+    """The stored groups of catalog images that are one picture, by pairs scoring at least `threshold`, except
+    pairs staff dismissed; largest groups first. `item`: only the group it belongs to."""
+    rows = DuplicatePair.objects.filter(score__gte=threshold).order_by("first_id", "second_id")
+    pairs = [
+        duplicates.Pair(first, second, score, duplicates.UNHASHED, method=method)
+        for first, second, score, method in rows.values_list("first_id", "second_id", "score", "method")
+    ]
     dismissed = set(DismissedDuplicate.objects.values_list("first_id", "second_id"))
-    groups = duplicates.group(pairs, dismissed)
+    groups = [entry for entry in duplicates.group(pairs, dismissed) if item is None or item in entry.ids]
     items = CatalogImage.objects.select_related("creator").in_bulk([i for g in groups for i in g.ids])
     found = []
     for entry in groups:
@@ -66,43 +64,20 @@ def find_groups(
     return found
 
 
-def confirmed(doubtful: list[duplicates.Pair], threshold: float, limit: int) -> list[duplicates.Pair]:
-    """The doubtful pairs a full match of one of their images confirms, scored as that match scores them.
-
-    The first image of each pair is matched; look-alike pairs it does not confirm are tried from
-    their second image (a detail finds its whole picture more surely than the whole finds its
-    detail), for at most `limit` full matches in all, closest pairs first.
-    """
-    left: dict[tuple[int, int], duplicates.Pair] = {(pair.first, pair.second): pair for pair in doubtful}
-    found: list[duplicates.Pair] = []
-    budget = limit
-    for side in (0, 1):
-        targets: dict[int, dict[int, duplicates.Pair]] = defaultdict(dict)
-        for pair in left.values():
-            if side == 1 and pair.distance < duplicates.UNHASHED:
-                continue  # near on their hashes: scored from the first image, as always
-            source, other = (pair.first, pair.second) if side == 0 else (pair.second, pair.first)
-            targets[source][other] = pair
-        sources = sorted(targets, key=lambda source: min(p.distance for p in targets[source].values()))
-        if len(sources) > budget:
-            log.warning("%d images have doubtful duplicates; only the %d closest were checked.", len(sources), budget)
-        sources = sources[:budget]
-        budget -= len(sources)
-        items = CatalogImage.objects.in_bulk(sources)
-        for source in sources:
-            try:
-                matches = match_image(
-                    QueryImage(ingest.load_file(items[source])), limit=len(targets[source]) + 20, thorough=True
-                )
-            except (LikenessError, OSError, KeyError) as exc:
-                log.warning("doubtful duplicates of item %s not checked: %s", source, exc)
-                continue
-            for match in matches:
-                target = targets[source].get(match.image_id)
-                if target is not None and match.score >= threshold and (target.first, target.second) in left:
-                    found.append(duplicates.Pair(target.first, target.second, match.score, target.distance))
-                    del left[(target.first, target.second)]
-    return found
+def partners(image_ids: list[int], threshold: float = duplicates.DEFAULT_THRESHOLD) -> dict[int, list[int]]:
+    """For each of these images that has stored duplicates (not dismissed), the other images of those pairs."""
+    touching = Q(first__in=image_ids) | Q(second__in=image_ids)
+    rows = DuplicatePair.objects.filter(touching, score__gte=threshold)
+    dismissed = set(DismissedDuplicate.objects.filter(touching).values_list("first_id", "second_id"))
+    wanted = set(image_ids)
+    found: dict[int, list[int]] = {}
+    for first, second in rows.values_list("first_id", "second_id"):
+        if (first, second) in dismissed:
+            continue
+        for one, other in ((first, second), (second, first)):
+            if one in wanted:
+                found.setdefault(one, []).append(other)
+    return {image_id: sorted(others) for image_id, others in found.items()}
 
 
 @transaction.atomic

@@ -25,6 +25,7 @@ from django.db import DatabaseError, transaction
 from django.template.defaultfilters import filesizeformat
 
 from catalog import ingest
+from catalog.duplicates import partners
 from catalog.metadata import item_fields
 from catalog.models import CatalogImage, Status
 from matching.algorithms.fingerprint import Fingerprint
@@ -332,7 +333,11 @@ def summarize(outcomes: list[Outcome]) -> str:
 
 
 def write_report(outcomes: list[Outcome], stream) -> None:
+    """One CSV row per file; "same picture as" names the catalog items an imported one duplicates, as stored when
+    the report is written (catalog.duplicate_checks: edited copies once the background check has run)."""
+    same = partners([o.item for o in outcomes if o.outcome == IMPORTED and o.item is not None])
     writer = csv.writer(stream)
-    writer.writerow(["file", "outcome", "item", "reason"])
+    writer.writerow(["file", "outcome", "item", "reason", "same picture as"])
     for outcome in sorted(outcomes, key=lambda o: o.file):
-        writer.writerow([outcome.file, outcome.outcome, outcome.item or "", outcome.reason])
+        others = " ".join(str(i) for i in same.get(outcome.item or 0, []))
+        writer.writerow([outcome.file, outcome.outcome, outcome.item or "", outcome.reason, others])

@@ -1,4 +1,5 @@
-"""Background work started from the admin: a zip import, with progress and a report on its job row."""
+"""Background work: a zip import started from the admin (progress and a report on its job row), and the
+search for a new picture's edited copies (catalog.duplicate_checks)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import logging
 from django.utils import timezone
 from django_tasks import task
 
-from catalog import importer
+from catalog import duplicate_checks, importer
 from catalog.models import ImportJob
 
 log = logging.getLogger(__name__)
@@ -56,3 +57,12 @@ def progress(job: ImportJob, outcome: importer.Outcome) -> None:
 def finish(job: ImportJob, state: str, summary: str) -> None:
     job.state, job.summary, job.finished_at = state, summary[:500], timezone.now()
     job.save(update_fields=["state", "summary", "finished_at", "done", "report"])
+
+
+@task()
+def check_duplicates(image_ids: list[int]) -> None:
+    """Look for the edited copies of newly indexed pictures (their near-exact ones were stored as they were
+    indexed); a picture whose file changed since is left to the check its new file gets."""
+    report = duplicate_checks.check_fully(image_ids)
+    if report.unreadable:
+        log.warning("Duplicates of items %s stay unchecked: their files cannot be read.", report.unreadable)

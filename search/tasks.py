@@ -13,7 +13,8 @@ from datetime import timedelta
 from django.utils import timezone
 from django_tasks import task
 
-from catalog import ingest, renditions
+from catalog import duplicate_checks, ingest, renditions
+from catalog import tasks as catalog_tasks
 from catalog.models import CatalogImage
 from matching.algorithms.fingerprint import Fingerprint
 from matching.errors import LikenessError
@@ -70,6 +71,18 @@ def make_renditions(items: list[CatalogImage]) -> None:
             logger.warning("No renditions for item %s yet: %s", item.pk, exc)
 
 
+def check_duplicates(items: list[CatalogImage]) -> None:
+    """Store the near-exact copies of newly indexed pictures now, and look for their edited copies in the
+    background (catalog.duplicate_checks); a failure is logged, never fatal to indexing."""
+    try:
+        ids = duplicate_checks.check_indexed(items)
+    except LikenessError as exc:
+        logger.error("Duplicates of items %s not checked: %s", [item.pk for item in items], exc)
+        return
+    if ids:
+        catalog_tasks.check_duplicates.enqueue(ids)
+
+
 def remove_item(image_id: int) -> None:
     """Take an image out of the match index and the look-alike index."""
     get_provider().remove(image_id)
@@ -119,6 +132,7 @@ def index_image(image_id: int, attempt: int = 0) -> None:
     if not attempt_all("index", f"item {image_id}", steps) and not retry_later(index_image, image_id, attempt):
         logger.error("Item %s stays out of step until `manage.py update_index` runs.", image_id)
     make_renditions([item])
+    check_duplicates([item])
 
 
 @task()
@@ -137,6 +151,7 @@ def index_images(image_ids: list[int]) -> None:
             index_image.enqueue(item.pk)
         return
     make_renditions(items)
+    check_duplicates(items)
 
 
 @task()

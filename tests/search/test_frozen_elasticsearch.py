@@ -116,7 +116,7 @@ def test_writes_made_while_the_node_is_frozen_reach_the_index_once_it_returns(
     started = time.monotonic()
     index_image.call(*queued.args_kwargs["args"])  # the worker meets the frozen node
     assert time.monotonic() - started < TIMEOUT + 1
-    retry = DBTaskResult.objects.exclude(pk=queued.pk).get()
+    retry = DBTaskResult.objects.exclude(pk=queued.pk).get(task_path="search.tasks.index_image")
     assert retry.args_kwargs["args"] == [item.pk, 1] and retry.run_after > timezone.now()
 
     node.thaw()

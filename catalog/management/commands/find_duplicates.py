@@ -1,50 +1,69 @@
-"""List groups of catalog images that are the same picture."""
+"""List the stored groups of catalog images that are the same picture; recompute them with --rebuild."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import os
 import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from catalog.duplicates import VERIFY_LIMIT, DuplicateGroup, find_groups
+from catalog import duplicate_checks
+from catalog.duplicates import DuplicateGroup, find_groups
+from catalog.models import CatalogImage
 from matching.duplicates import DEFAULT_THRESHOLD
-from matching.models import ImageFingerprint
 
 COLUMNS = ["group", "keeper", "id", "identifier", "title", "width", "height", "format", "file_size", "status"]
 
 
 class Command(BaseCommand):
     help = (
-        "Find groups of catalog images that are the same picture (resized, recompressed, recoloured or "
-        "cropped copies) through the hash index, without comparing every pair. The largest, best-quality "
-        "member of each group comes first as the suggested keeper. Pairs marked 'not duplicates' in the "
-        "admin are left out."
+        "List the groups of catalog images that are the same picture (resized, recompressed, recoloured, "
+        "cropped, turned or mirrored copies, details and framed copies), as they are kept: each picture is "
+        "checked as it is indexed. The largest, best-quality member of each group comes first as the suggested "
+        "keeper. Pairs marked 'not duplicates' in the admin are left out. --rebuild checks every picture again "
+        "(resuming a rebuild that was interrupted); --unchecked checks those not checked yet."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
                             help=f"Lowest match score (0-100) that counts (default {DEFAULT_THRESHOLD:g}; "
                                  "100 is an identical picture).")  # fmt: skip
-        parser.add_argument("--verify-limit", type=int, default=VERIFY_LIMIT,
-                            help="Images whose doubtful pairs (crops between the hash windows, heavy edits) get a "
-                                 f"full match, closest first (default {VERIFY_LIMIT}; 0: hashes only).")  # fmt: skip
+        parser.add_argument("--rebuild", action="store_true",
+                            help="Check every picture against the catalog again and replace the stored pairs; an "
+                                 "interrupted rebuild resumes where it stopped.")  # fmt: skip
+        parser.add_argument(
+            "--restart",
+            action="store_true",
+            help="With --rebuild: start over rather than resume an interrupted rebuild.",
+        )
+        parser.add_argument("--unchecked", action="store_true",
+                            help="Check only the pictures not checked yet (waiting for the background task, or "
+                                 "stored before duplicates were kept).")  # fmt: skip
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=os.cpu_count() or 1,
+            help="Processes checking pictures in parallel (default: one per core).",
+        )
         parser.add_argument("--format", choices=["table", "csv", "json"], default="table", help="Output format.")
         parser.add_argument("--output", help="Write to this file instead of standard output.")
 
-    def handle(self, *args, threshold: float, verify_limit: int, format: str, output: str | None, verbosity: int,
-               **options) -> None:  # fmt: skip
+    def handle(self, *args, threshold: float, rebuild: bool, restart: bool, unchecked: bool, workers: int,
+               format: str, output: str | None, verbosity: int, **options) -> None:  # fmt: skip
         if not 0 <= threshold <= 100:
             raise CommandError("--threshold must be from 0 to 100.")
-        if verify_limit < 0:
-            raise CommandError("--verify-limit must be 0 or more.")
-        total = ImageFingerprint.objects.count()
-        with tqdm(total=total, desc="looking up", unit="img", disable=verbosity < 1, file=sys.stderr) as bar:
-            groups = find_groups(threshold, progress=bar.update, verify_limit=verify_limit)
+        if workers < 1:
+            raise CommandError("--workers must be 1 or more.")
+        if restart and not rebuild:
+            raise CommandError("--restart goes with --rebuild.")
+        if rebuild or unchecked:
+            self.run_checks(workers, restart, unchecked_only=not rebuild, verbosity=verbosity)
+        groups = find_groups(threshold)
         text = io.StringIO(newline="")
         {"table": self.table, "csv": self.csv, "json": self.json}[format](groups, text)
         if output:
@@ -54,9 +73,34 @@ class Command(BaseCommand):
                 raise CommandError(f"Cannot write {output}: {exc.strerror}.") from exc
         else:
             self.stdout.write(text.getvalue(), ending="")
+        self.summarize(groups)
+
+    def run_checks(self, workers: int, restart: bool, *, unchecked_only: bool, verbosity: int) -> None:
+        with tqdm(desc="checking", unit="img", disable=verbosity < 1, file=sys.stderr) as bar:
+            report = duplicate_checks.run_pass(workers=workers, restart=restart, unchecked_only=unchecked_only,
+                                               progress=bar.update, on_start=bar.reset)  # fmt: skip
+        rate = report.checked / report.seconds if report.seconds else 0.0
+        resumed = "Resumed the interrupted rebuild: " if report.resumed else ""
+        self.stderr.write(
+            f"{resumed}checked {report.checked} images in {report.seconds:.1f} s ({rate:.1f} a second): "
+            f"{report.doubtful} doubtful pairs settled, {report.decoded} files read to settle them."
+        )
+        if report.unreadable:
+            shown = ", ".join(f"#{i}" for i in report.unreadable[:20])
+            more = f" and {len(report.unreadable) - 20} more" if len(report.unreadable) > 20 else ""
+            self.stderr.write(self.style.WARNING(
+                f"{len(report.unreadable)} images could not be read, so their duplicates were not all checked: "
+                f"{shown}{more}."))  # fmt: skip
+
+    def summarize(self, groups: list[DuplicateGroup]) -> None:
+        total = CatalogImage.objects.count()
         copies = sum(len(group.members) - 1 for group in groups)
         summary = f"{len(groups)} groups of duplicates among {total} images; {copies} could go."
         self.stderr.write(self.style.SUCCESS(summary) if not groups else self.style.WARNING(summary))
+        if waiting := duplicate_checks.unchecked().count():
+            self.stderr.write(self.style.WARNING(
+                f"{waiting} images are not checked for duplicates yet (new ones are checked in the background); "
+                "`find_duplicates --unchecked` checks them now."))  # fmt: skip
 
     def table(self, groups: list[DuplicateGroup], stream) -> None:
         for number, group in enumerate(groups, start=1):
@@ -80,7 +124,8 @@ class Command(BaseCommand):
     def json(self, groups: list[DuplicateGroup], stream) -> None:
         data = [{"group": number, "keeper": group.keeper.pk,
                  "members": [dict(zip(COLUMNS[2:], row(member), strict=True)) for member in group.members],
-                 "pairs": [{"first": p.first, "second": p.second, "score": p.score} for p in group.pairs]}
+                 "pairs": [{"first": p.first, "second": p.second, "score": p.score, "method": p.method}
+                           for p in group.pairs]}
                 for number, group in enumerate(groups, start=1)]  # fmt: skip
         json.dump(data, stream, indent=2)
         stream.write("\n")
