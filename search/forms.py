@@ -35,7 +35,7 @@ class UpperMultipleChoiceField(forms.MultipleChoiceField):
 
 class SearchForm(forms.Form):
     """GET parameters: q, color, min_width, min_height, min_megapixels, orientation, format, year_from,
-    year_to, license, sort, page, page_size, similar_to (and region for image queries)."""
+    year_to, license, collection, sort, page, page_size, similar_to (and region for image queries)."""
 
     q = forms.CharField(
         required=False, max_length=500, strip=True, help_text="Words to look for (title, creator, tags, description)."
@@ -53,6 +53,9 @@ class SearchForm(forms.Form):
     year_from = forms.IntegerField(required=False, min_value=MIN_YEAR, max_value=MAX_YEAR)
     year_to = forms.IntegerField(required=False, min_value=MIN_YEAR, max_value=MAX_YEAR)
     license = forms.MultipleChoiceField(required=False, choices=LicenseType.choices)
+    collection = forms.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, help_text="Items of this collection (its id)."
+    )
     sort = forms.ChoiceField(required=False, choices=[(s, s) for s in SORTS])
     page = forms.IntegerField(required=False, min_value=1, max_value=10_000)
     page_size = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
@@ -109,6 +112,7 @@ class SearchForm(forms.Form):
             year_from=data["year_from"],
             year_to=data["year_to"],
             licenses=tuple(data["license"]),
+            collection=data["collection"],
             added_since=data["added_since"] if self.staff else None,
             include_drafts=self.drafts,
         )

@@ -37,6 +37,7 @@ class Filters:
     year_from: int | None = None
     year_to: int | None = None
     licenses: tuple[str, ...] = ()
+    collection: int | None = None  # a catalog.Collection's id
     added_since: datetime | None = None  # staff only
     include_drafts: bool = False  # staff only
 

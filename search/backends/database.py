@@ -53,6 +53,8 @@ def filtered(filters: Filters) -> QuerySet:
         queryset = queryset.filter(year__lte=filters.year_to)
     if filters.licenses:
         queryset = queryset.filter(license_type__in=filters.licenses)
+    if filters.collection:
+        queryset = queryset.filter(collection_id=filters.collection)
     if filters.added_since:
         queryset = queryset.filter(created_at__gte=filters.added_since)
     return queryset
@@ -132,7 +134,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
         # with the page's joins, as much again as the read) for rows that are ordered here anyway.
         candidates = CatalogImage.objects.filter(pk__in=list(image_scores)).order_by()
         ranks = dict(self.text.ranked(candidates, query.text).values_list("pk", "text_rank")) if query.text else {}
-        read = list(candidates.values_list("pk", *FACET_COLUMNS, "status", "created_at"))
+        read = list(candidates.values_list("pk", *FACET_COLUMNS, "status", "created_at", "collection_id"))
         no_age = row_filter(dataclasses.replace(filters, year_from=None, year_to=None))
         # Words narrow the look-alikes as filters do; a copy of the query image stays whatever the words.
         rows = [row for row in read if no_age(*row[1:]) and (not query.text or row[0] in ranks
@@ -206,10 +208,11 @@ FACET_COLUMNS = ("format", "orientation", "license_type", "width", "height", "ye
 
 
 def row_filter(filters: Filters):
-    """`filtered` for one row of FACET_COLUMNS plus status and created_at: a predicate for a few rows."""
+    """`filtered` for one row of FACET_COLUMNS plus status, created_at and collection_id: a predicate for a few rows."""
     mask = sum(1 << COLOR_NAMES.index(color) for color in filters.colors)
 
-    def passes(fmt, orientation, license_type, width, height, year, color_mask, status, created_at) -> bool:
+    def passes(fmt, orientation, license_type, width, height, year, color_mask, status, created_at,
+               collection_id=None) -> bool:  # fmt: skip
         return all((
             filters.include_drafts or status == Status.PUBLISHED,
             color_mask & mask == mask,
@@ -221,6 +224,7 @@ def row_filter(filters: Filters):
             filters.year_from is None or (year is not None and year >= filters.year_from),
             filters.year_to is None or (year is not None and year <= filters.year_to),
             not filters.licenses or license_type in filters.licenses,
+            not filters.collection or collection_id == filters.collection,
             not filters.added_since or created_at >= filters.added_since,
         ))  # fmt: skip
 

@@ -47,6 +47,7 @@ MAPPINGS = {
         "format": {"type": "keyword"},
         "orientation": {"type": "keyword"},
         "license_type": {"type": "keyword"},
+        "collection": {"type": "long"},
         "colors": {"type": "keyword"},
         "size": {"type": "keyword"},
         "century": {"type": "keyword"},
@@ -104,6 +105,7 @@ def to_document(item: CatalogImage, colors: list[str]) -> dict:
         "format": item.format,
         "orientation": item.orientation,
         "license_type": item.license_type,
+        "collection": item.collection_id,
         "colors": colors,
         "size": next(value for value, _, low, high in SIZE_BUCKETS if low <= megapixels < high),
         "century": century_label(item.year)[0] if item.year is not None else UNKNOWN_YEAR,
@@ -136,6 +138,8 @@ def filter_clauses(filters: Filters) -> list:
         clauses.append(Q("terms", format=list(filters.formats)))
     if filters.licenses:
         clauses.append(Q("terms", license_type=list(filters.licenses)))
+    if filters.collection:
+        clauses.append(Q("term", collection=filters.collection))
     return clauses
 
 

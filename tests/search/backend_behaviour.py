@@ -9,7 +9,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from catalog import suggestions
-from catalog.models import CatalogImage, Status, SuggestedTag
+from catalog.models import CatalogImage, Collection, Status, SuggestedTag
 from matching.providers import Match
 from search.query import Filters, SearchQuery
 from tests.images import encode, picture
@@ -252,6 +252,17 @@ class BackendBehaviour:
         results = backend.search(SearchQuery(similar_to=1, filters=Filters(formats=("PNG",))), scores)
         assert ids(results) == [catalog["holm"].pk]
         assert facet(results, "format") == {"PNG": 1}
+
+    def test_a_collection_keeps_its_own_items_for_words_and_images(self, backend, catalog):
+        harbours = Collection.objects.create(name="Harbour Views")
+        members = sorted([catalog["monet"].pk, catalog["quay"].pk])
+        CatalogImage.objects.filter(pk__in=members).update(collection=harbours)
+        backend.index(list(CatalogImage.objects.filter(pk__in=members)))
+        only = Filters(collection=harbours.pk)
+        assert sorted(ids(backend.search(SearchQuery(filters=only)))) == members
+        assert ids(backend.search(SearchQuery(text="lights", filters=only))) == []
+        scores = {catalog[k].pk: Match(catalog[k].pk, 90.0) for k in ("monet", "holm")}
+        assert ids(backend.search(SearchQuery(similar_to=1, filters=only), scores)) == [catalog["monet"].pk]
 
     def test_no_image_matches_means_no_hits(self, backend, catalog):
         results = backend.search(SearchQuery(text="harbour", similar_to=1), {})
