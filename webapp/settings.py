@@ -28,7 +28,7 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG els
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "webapp.identity.apps.SiteAdminConfig",  # django.contrib.admin, titled with the site's name
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sites",
+    "django.contrib.flatpages",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -45,7 +47,10 @@ INSTALLED_APPS = [
     "matching",
     "catalog",
     "search",
+    "webapp.identity",
 ]
+# The site's name, logo and introduction (webapp.identity) and its footer pages (flat pages) belong to this site.
+SITE_ID = 1
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -73,6 +78,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "webapp.identity.context.identity",
             ],
         },
     },
