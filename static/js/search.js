@@ -11,12 +11,29 @@
   const words = document.getElementById("q");
   const picker = document.getElementById("file");
   const errorBox = document.getElementById("bar-error");
+  const progress = document.getElementById("progress");
+  const progressText = document.getElementById("progress-text");
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  let slowTimer = null;
+
+  // What an image search is doing, in words and with a spinner, until the results page replaces this one.
+  function showProgress(message) {
+    progressText.textContent = message;
+    progress.classList.add("active");
+    bar.classList.add("busy");
+    form.setAttribute("aria-busy", "true");
+  }
 
   function showError(message) {
+    clearTimeout(slowTimer);
     errorBox.textContent = message;
     bar.classList.toggle("invalid", Boolean(message));
     bar.classList.remove("busy");
+    form.removeAttribute("aria-busy");
+    if (message) {
+      progress.classList.remove("active");
+      progressText.textContent = "";
+    }
   }
 
   // Send the image (a File, or {url}) to the server, which keeps it under a token; then search.
@@ -26,7 +43,9 @@
     else body.append("url", source.url);
     if (words.value.trim()) body.append("q", words.value.trim());
     showError("");
-    bar.classList.add("busy");
+    showProgress("Sending your picture…");
+    // The server matches the picture before it answers: say so once sending is surely done.
+    slowTimer = setTimeout(() => showProgress("Looking for copies of your picture and pictures like it…"), 700);
     let response;
     try {
       response = await fetch(form.dataset.uploadUrl, {
@@ -42,6 +61,8 @@
       showError(answer.detail || `The image could not be used (error ${response.status}).`);
       return;
     }
+    clearTimeout(slowTimer);
+    showProgress("Opening the results…");
     const params = new URLSearchParams(new FormData(form));
     params.set("image", answer.token);
     params.delete("region");
@@ -49,24 +70,29 @@
     window.location.assign(`${form.action}?${params}`);
   }
 
-  // Dropping a file anywhere on the page; the bar lights up while something is dragged over.
+  // Dropping a file anywhere on the page; while something is dragged over it, the whole page says
+  // where it may go (an overlay) and the bar lights up.
   let dragDepth = 0;
   const carriesFiles = (event) => Array.from(event.dataTransfer?.types || []).some((t) => t === "Files" || t === "text/uri-list");
+  const dragging = (on) => {
+    bar.classList.toggle("dragging", on);
+    document.documentElement.classList.toggle("dragging", on);
+  };
   document.addEventListener("dragenter", (event) => {
     if (!carriesFiles(event)) return;
     dragDepth += 1;
-    bar.classList.add("dragging");
+    dragging(true);
   });
   document.addEventListener("dragleave", () => {
     dragDepth = Math.max(0, dragDepth - 1);
-    if (dragDepth === 0) bar.classList.remove("dragging");
+    if (dragDepth === 0) dragging(false);
   });
   document.addEventListener("dragover", (event) => {
     if (carriesFiles(event)) event.preventDefault();
   });
   document.addEventListener("drop", (event) => {
     dragDepth = 0;
-    bar.classList.remove("dragging");
+    dragging(false);
     const file = event.dataTransfer?.files?.[0];
     const url = (event.dataTransfer?.getData("text/uri-list") || "").split("\n").find((line) => /^https?:\/\//.test(line));
     if (!file && !url) return;
@@ -92,6 +118,7 @@
 
   // The camera button (a real button: Enter and Space open the picker) and the picker itself.
   document.getElementById("pick").addEventListener("click", () => picker.click());
+  document.getElementById("pick-instead")?.addEventListener("click", () => picker.click());
   picker.addEventListener("change", () => {
     if (picker.files.length) searchByImage(picker.files[0]);
   });

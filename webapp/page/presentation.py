@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.http import QueryDict
 
-from catalog.models import CatalogImage, LicenseType
+from catalog.models import CatalogImage, Collection, LicenseType
 from matching.algorithms.fingerprint import COLOR_NAMES
 from matching.providers import COPY, SIMILAR, is_box
 from search.query import ORIENTATIONS, SIZE_BUCKETS, Hit, SearchResults
@@ -28,8 +28,8 @@ IDENTICAL_SCORE = 97.0  # the whole picture, at most re-encoded or resized
 EDITED_SCORE = 60.0  # a copy with visible edits: crops, text, colour changes
 HIGHER_RESOLUTION = 1.2  # a hit this many times the query's pixels is "higher resolution"
 PAGE_PARAMS = ("page",)
-FILTER_PARAMS = ("color", "format", "license", "orientation", "min_width", "min_height", "min_megapixels",
-                 "year_from", "year_to")  # fmt: skip
+FILTER_PARAMS = ("color", "format", "license", "collection", "orientation", "min_width", "min_height",
+                 "min_megapixels", "year_from", "year_to")  # fmt: skip
 
 
 def url_for(params: QueryDict, *, drop: tuple[str, str | None] | None = None, **changes) -> str:
@@ -74,6 +74,18 @@ def checkbox_options(results, params: QueryDict, facet: str, param: str, choices
             for value, label in choices]  # fmt: skip
 
 
+def leading_somewhere(options: list[Option], *, any_of: bool) -> list[Option]:
+    """The options worth offering: none whose choice can only lead to zero results.
+
+    A count is of the current results. In an all-of group (colours) an unchosen option counted 0 adds a
+    condition nothing meets; in an any-of or one-of group (formats, licences, orientation, sizes) it leads
+    to zero only while nothing in the group is chosen: once one is, the others' counts are 0 but choosing
+    them widens or switches the search."""
+    if any_of and any(option.checked for option in options):
+        return options
+    return [option for option in options if option.checked or option.count is None or option.count > 0]
+
+
 def filter_groups(results: SearchResults | None, params: QueryDict) -> dict[str, list[Option]]:
     """The sidebar's choices, each with its count among the current results."""
     formats = [(facet.value, facet.value) for facet in (results.facets.get("format", []) if results else [])]
@@ -99,13 +111,16 @@ def filter_groups(results: SearchResults | None, params: QueryDict) -> dict[str,
         on = params.get("year_from") == first and params.get("year_to") == last
         link = url_for(params, year_from=first, year_to=last)
         centuries.append(Option(facet.value, facet.label, facet.count, on, link))
+    orientations = [Option(o, o.capitalize(), orientation_counts.get(o, 0), orientation == o) for o in ORIENTATIONS]
+    colors = checkbox_options(results, params, "color", "color", [(c, c.capitalize()) for c in COLOR_NAMES])
+    format_options = checkbox_options(results, params, "format", "format", sorted(formats))
+    licence_options = checkbox_options(results, params, "license", "license", LicenseType.choices)
     return {
-        "color": checkbox_options(results, params, "color", "color", [(c, c.capitalize()) for c in COLOR_NAMES]),
-        "format": checkbox_options(results, params, "format", "format", sorted(formats)),
-        "license": checkbox_options(results, params, "license", "license", LicenseType.choices),
-        "orientation": [Option("", "Any", None, orientation == "")]
-        + [Option(o, o.capitalize(), orientation_counts.get(o, 0), orientation == o) for o in ORIENTATIONS],
-        "size": size_options,
+        "color": leading_somewhere(colors, any_of=False),
+        "format": leading_somewhere(format_options, any_of=True),
+        "license": leading_somewhere(licence_options, any_of=True),
+        "orientation": [Option("", "Any", None, orientation == ""), *leading_somewhere(orientations, any_of=True)],
+        "size": [size_options[0], *leading_somewhere(size_options[1:], any_of=True)],
         "age": ages,
         "century": sorted(centuries, key=lambda option: int(option.value.split("-")[0])),
     }
@@ -131,13 +146,16 @@ class Chip:
     remove_url: str
 
 
-def filter_chips(params: QueryDict, similar_item: CatalogImage | None) -> list[Chip]:
+def filter_chips(
+    params: QueryDict, similar_item: CatalogImage | None, collection: Collection | None = None
+) -> list[Chip]:
     """One removable chip per active filter (words and the query image live in the search bar)."""
     licenses = dict(LicenseType.choices)
     describe = {
         "color": lambda v: f"Colour: {v}",
         "format": lambda v: f"Format: {v.upper()}",
         "license": lambda v: f"Licence: {licenses.get(v, v)}",
+        "collection": lambda v: f"Collection: {collection.name if collection else v}",
         "orientation": lambda v: v.capitalize(),
         "min_width": lambda v: f"Width ≥ {v} px",
         "min_height": lambda v: f"Height ≥ {v} px",

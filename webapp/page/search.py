@@ -12,16 +12,17 @@ from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
-from catalog.models import CatalogImage
+from catalog.models import CatalogImage, Collection
 from catalog.visibility import sees_drafts, visible_items
 from matching.errors import InvalidQuery, LikenessError, ProviderError
 from matching.safety.budget import ImageBudget
 from matching.safety.imaging import LoadedImage
-from search import service
+from search import service, spelling
 from search.forms import SearchForm
 from search.query import Filters, SearchQuery, SearchResults
+from webapp.identity.models import current
+from webapp.page import home, query_images
 from webapp.page import presentation as page
-from webapp.page import query_images
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +53,12 @@ def upload_query_image(request: HttpRequest) -> HttpResponse:
         if wants_json:
             return JsonResponse({"detail": str(exc)}, status=exc.status_code)
         return render_search(request, params, image_error=str(exc), status=exc.status_code)
-    params["image"] = query_images.stash(loaded)
-    match_original(params["image"], loaded)
+    token = params["image"] = query_images.stash(loaded)
+    match_original(token, loaded)
     search_url = f"{reverse('page:search')}?{params.urlencode()}"
     if wants_json:
-        preview = reverse("page:query-image", args=[params["image"]])
-        return JsonResponse({"token": params["image"], "search_url": search_url, "preview": preview,
+        preview = reverse("page:query-image", args=[token])
+        return JsonResponse({"token": token, "search_url": search_url, "preview": preview,
                              "width": loaded.width, "height": loaded.height})  # fmt: skip
     return redirect(search_url)
 
@@ -115,7 +116,9 @@ def render_search(request: HttpRequest, params: QueryDict, *, image_error: str =
     else:
         status = max(status, 400)
     context["groups"] = page.filter_groups(context["results"], params)
-    context["chips"] = page.filter_chips(params, context["similar_item"])
+    chosen = form.cleaned_data.get("collection")  # the form was validated above
+    collection = Collection.objects.filter(pk=chosen).first() if chosen else None
+    context["chips"] = page.filter_chips(params, context["similar_item"], collection)
     context["region_presets"] = page.region_presets(params) if token else []
     context["has_filters"] = bool(context["chips"])
     context["urls"] = {
@@ -125,6 +128,11 @@ def render_search(request: HttpRequest, params: QueryDict, *, image_error: str =
         "clear_filters": page.url_for(params, drop=None, **dict.fromkeys(page.FILTER_PARAMS)),
     }
     results: SearchResults | None = context["results"]
+    context["home"] = home.is_home(params)
+    if context["home"]:
+        context["featured"] = home.featured_collections(request, current(request))
+    if results is not None and results.total == 0 and form.is_valid() and not token and not params.get("similar_to"):
+        context["suggestion"] = did_you_mean(form.to_query(), params)
     if results is not None:
         context["previous_url"] = page.url_for(params, page=results.page - 1) if results.has_previous else ""
         context["next_url"] = page.url_for(params, page=results.page + 1) if results.has_next else ""
@@ -155,6 +163,18 @@ def run_search(query: SearchQuery, token: str = "") -> tuple[SearchResults | Non
         if not query.text and not has_filters(query):
             return None, "Image search is unavailable right now. Try again in a minute, or search by words."
         return service.search(dataclasses.replace(query, images=(), similar_to=None, region=None)), IMAGE_UNAVAILABLE
+
+
+def did_you_mean(query: SearchQuery, params: QueryDict) -> dict | None:
+    """A words search that found nothing: the same search with the closest catalog words, when it finds something."""
+    text = spelling.suggestion(query.text) if query.text else ""
+    if not text:
+        return None
+    try:
+        found = service.search(dataclasses.replace(query, text=text, page=1, page_size=1)).total
+    except LikenessError:
+        return None
+    return {"text": text, "url": page.url_for(params, q=text), "count": found} if found else None
 
 
 def has_filters(query: SearchQuery) -> bool:

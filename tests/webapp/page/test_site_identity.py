@@ -43,7 +43,7 @@ def test_what_staff_write_is_what_every_page_shows(staff_client, site_defaults, 
     assert answer.status_code == 302
     home = staff_client.get("/").content.decode()
     assert "<title>Search the catalog · Harbourview Picture Library</title>" in home
-    assert "<h1 id=\"welcome-heading\">Three centuries of the sea</h1>" in home
+    assert '<h1 id="welcome-heading">Three centuries of the sea</h1>' in home
     assert "<p>First paragraph about the museum.</p>" in home and "<p>Second paragraph, on licensing.</p>" in home
     assert "Harbourview Picture Library" in staff_client.get(item.get_absolute_url()).content.decode()
     admin = staff_client.get("/admin/").content.decode()
