@@ -27,17 +27,27 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# axe-core, which the browser tests load into Chromium for the accessibility audit: installed from
+# package-lock.json, never fetched while the tests run. Without npm the audit skips (CI requires it).
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: the browser tests' accessibility audit will be skipped (apt-get install npm)"; fi
+
 install: $(VENV)/.installed
 
-install-dev: $(VENV)/.installed-dev
+install-dev: $(VENV)/.installed-dev node_modules/.installed
 
 # The embedded default: SQLite, the database search backend, local hashes, tasks run at once.
+# Another port: make run PORT=8080 (or PORT=8080 make run); another address: HOST=0.0.0.0.
 run: install
-	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --no-input
-	DEBUG=$${DEBUG:-1} $(PY) manage.py load_demo_catalog --if-empty
-	DEBUG=$${DEBUG:-1} $(PY) manage.py ensure_staff_user
-	@echo "Likeness runs at http://$(HOST):$(PORT)/  (staff admin: http://$(HOST):$(PORT)/admin/)"
-	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "== Preparing the database (the first run also paints the demo catalog: about two minutes)"
+	@DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --no-input --verbosity 0
+	@DEBUG=$${DEBUG:-1} $(PY) manage.py load_demo_catalog --if-empty
+	@DEBUG=$${DEBUG:-1} $(PY) manage.py ensure_staff_user
+	@echo "== Likeness runs at http://$(HOST):$(PORT)/"
+	@echo "   Staff admin: http://$(HOST):$(PORT)/admin/ as admin, with the password printed when it was made"
+	@echo "   (a new one: $(PY) manage.py changepassword admin). Stop with Ctrl+C."
+	@DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
 
 static-checks: install-dev
 	$(VENV)/bin/ruff check .
@@ -63,4 +73,4 @@ bench: install-dev
 	$(PY) bench/$(BENCH).py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache

@@ -215,7 +215,14 @@ LOGGING: dict[str, Any] = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Start-up noise: faiss says at INFO which CPU build it tried and loaded, in every process.
+        "faiss.loader": {"level": "WARNING"},
+        # With the immediate backend tasks run inside the request or command that queued them, and a start and an
+        # end line per task only drowns what matters (a demo load made hundreds); a db_worker's log keeps them.
+        "django_tasks": {"level": "INFO" if _task_backend == "database" else "WARNING"},
+    },
 }
 
 REST_FRAMEWORK = {
