@@ -8,21 +8,28 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
 CHROMIUM = os.environ.get("LIKENESS_CHROMIUM", "/usr/bin/chromium")
+# axe-core as `npm ci` installs it from package-lock.json (make test, .ci/run): nothing is fetched by the tests.
+AXE = Path(__file__).resolve().parents[3] / "node_modules" / "axe-core" / "axe.min.js"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update"]  # fmt: skip
+
+
+def missing(message: str) -> None:
+    """Skip on a developer's machine; fail in CI, where every browser test must run."""
+    if os.environ.get("LIKENESS_REQUIRE_BROWSER") == "1":
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
 def chromium():
     if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
-        message = f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)."
-        if os.environ.get("LIKENESS_REQUIRE_BROWSER") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium).")
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an event loop in this thread from here on; the tests' database
@@ -42,3 +49,10 @@ def page(chromium, live_server, transactional_db):
     tab = context.new_page()
     yield tab
     context.close()
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    if not AXE.exists():
+        missing(f"axe-core is not installed at {AXE} (npm ci, or make install-dev).")
+    return AXE.read_text()

@@ -1,0 +1,73 @@
+"""axe-core's audit of every public page and the admin's item list, in a real Chromium, on a laptop and a phone:
+no serious or critical violation of WCAG 2.1 A and AA (contrast, labels, names, alt text, landmarks)."""
+
+from __future__ import annotations
+
+import pytest
+
+from catalog.models import Collection
+from tests.images import encode, picture
+
+pytestmark = pytest.mark.browser
+
+WIDTHS = {"laptop": 1366, "phone": 390}
+SERIOUS = ("serious", "critical")
+RUN = """async () => (await axe.run(document, {
+  runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
+  resultTypes: ["violations"],
+})).violations"""
+
+
+@pytest.fixture
+def catalog_pages(make_item, site_defaults):
+    """The public pages, by name, over a small catalog."""
+    sea = Collection.objects.create(name="Harbourview Museum of Art", rights_holder="Harbourview Trust")
+    specs = ((61, "Harbour at Dawn", "royalty-free"), (62, "Boats at Low Tide", "editorial"),
+             (63, "The Quay at Night", "rights-managed"))  # fmt: skip
+    items = [make_item(seed=seed, title=title, collection=sea, creator="Johanna Verhoeven", tags="harbour, boats",
+                       license_type=licence, price="120.00", data=encode(picture(800, 600, seed), "JPEG", quality=88))
+             for seed, title, licence in specs]  # fmt: skip
+    first = items[0]
+    return {
+        "home": "/",
+        "words results": "/?q=harbour",
+        "results like an item": f"/?similar_to={first.pk}",
+        "empty words search": "/?q=harbuor",
+        "filtered to nothing": "/?q=harbour&year_from=2090",
+        "collection": f"/?collection={sea.pk}",
+        "item": first.get_absolute_url(),
+        "licence request": f"/items/{first.pk}/license/",
+        "terms of licence": "/pages/terms/",
+        "licensing faq": "/pages/licensing-faq/",
+    }
+
+
+def serious_violations(page, axe_source: str) -> list[str]:
+    page.add_script_tag(content=axe_source)
+    found = page.evaluate(RUN)
+    return [f"{v['id']} ({v['impact']}): {v['help']} at {[node['target'] for node in v['nodes']][:5]}"
+            for v in found if v["impact"] in SERIOUS]  # fmt: skip
+
+
+@pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
+def test_every_public_page_passes_axe(page, catalog_pages, axe_source, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    failures = {}
+    for name, url in catalog_pages.items():
+        page.goto(url)
+        page.wait_for_load_state("load")
+        found = serious_violations(page, axe_source)
+        if found:
+            failures[name] = found
+    assert not failures, failures
+
+
+def test_the_admins_item_list_passes_axe(page, catalog_pages, staff_user, axe_source):
+    page.goto("/admin/login/?next=/admin/catalog/catalogimage/")
+    assert not serious_violations(page, axe_source)
+    page.fill("#id_username", staff_user.username)
+    page.fill("#id_password", "pw")
+    with page.expect_navigation(url="**/admin/catalog/catalogimage/"):
+        page.click("input[type=submit]")
+    assert page.locator("#site-name").inner_text().endswith("· staff admin")
+    assert not serious_violations(page, axe_source)
