@@ -12,6 +12,7 @@ from PIL import Image
 from catalog import suggestions
 from catalog.models import CatalogImage, Orientation
 from catalog.signals import images_created
+from matching.algorithms import color_signature
 from matching.algorithms import fingerprint as fingerprints
 from matching.algorithms.fingerprint import Fingerprint
 from matching.embeddings.model import embed_image
@@ -159,4 +160,6 @@ def ensure_fingerprint(item: CatalogImage) -> Fingerprint:
         looks = embed_image(load_file(item).image)
         store.save_embedding(item.pk, looks.vector, looks.classes)
         suggestions.replace(item, looks.terms)
+    if not store.has_color_signature(item.pk):  # fingerprinted before colour search existed
+        store.save_color_signature(item.pk, color_signature.of_image(load_file(item).image).pack())
     return stored

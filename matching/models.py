@@ -102,3 +102,16 @@ class RemoteImage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filepath} (item {self.image_id})"
+
+
+class ImageColorSignature(models.Model):
+    """An image's colour signature (matching.algorithms.color_signature): what colour search ranks by."""
+
+    image = models.OneToOneField(
+        CATALOG_IMAGE, primary_key=True, on_delete=models.CASCADE, related_name="color_signature"
+    )
+    version = models.PositiveSmallIntegerField(default=1, help_text="Colour signature version.")
+    signature = models.BinaryField(help_text="(bin, share) pairs: little-endian uint16 each, share in 1/65535.")
+
+    def __str__(self) -> str:
+        return f"colour signature of image {self.image_id}"

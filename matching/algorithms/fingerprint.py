@@ -35,6 +35,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from matching.algorithms import color_signature
 from matching.algorithms.picture import LoadedImage
 
 # Centred windows, as the fraction cut from each side.
@@ -96,6 +97,7 @@ class Fingerprint:
     mirrored_features: bytes = field(repr=False, default=b"")  # queries only
     palette: tuple[PaletteColor, ...] = ()  # palette and colour shares: catalog images only (colour filter, item page)
     color_shares: dict[str, float] = field(default_factory=dict)
+    color_signature: bytes = field(repr=False, default=b"")  # catalog images only: color_signature.pack()
     pixels: np.ndarray | None = field(repr=False, default=None)  # queries only: the grey image features came from
     # What the picture looks like (look-alike search): a unit 1280-float embedding, its most likely
     # ImageNet classes as (class, probability) and the suggested tags they give as (word, confidence).
@@ -156,6 +158,7 @@ def fingerprint(loaded: LoadedImage, *, for_query: bool = False) -> Fingerprint:
         mirrored_features=mirrored,
         palette=palette,
         color_shares=shares,
+        color_signature=b"" if for_query else color_signature.signature(rgb).pack(),
         pixels=small if for_query else None,
         fine=fine_detail(gray),
         sha256=loaded.sha256,

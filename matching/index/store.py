@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 import numpy as np
 from django.db import transaction
 
+from matching.algorithms.color_signature import ColorSignature
 from matching.algorithms.fingerprint import (
     COLOR_CLASS_MIN_SHARE,
     THUMBNAIL_SIDE,
@@ -14,7 +15,7 @@ from matching.algorithms.fingerprint import (
     Fingerprint,
     PaletteColor,
 )
-from matching.models import ImageColor, ImageEmbedding, ImageFingerprint, IndexEvent
+from matching.models import ImageColor, ImageColorSignature, ImageEmbedding, ImageFingerprint, IndexEvent
 
 VERSION = 3
 # 2: the fine-detail flag (bit FINE_BIT of valid_windows) and the thumbnail; update_index remakes version-1 rows.
@@ -25,6 +26,8 @@ FINE_BIT = 1 << 7
 # 3: the network sees the whole picture padded to a square, not its centre square, and fainter words are
 #    suggested (matching.embeddings.terms); update_index remakes older rows and their suggestions.
 EMBEDDING_VERSION = 3
+# 1: CIELAB grid bins of STEP 8 over the picture's median-cut colours (matching.algorithms.color_signature).
+COLOR_SIGNATURE_VERSION = 1
 
 
 def _valid_bits(valid: np.ndarray, fine: bool = False) -> int:
@@ -68,6 +71,8 @@ def save_fingerprint(image_id: int, sha256: str, fingerprint: Fingerprint) -> No
     ImageColor.objects.bulk_create(_color_rows(image_id, fingerprint))
     if fingerprint.embedding is not None:
         save_embedding(image_id, fingerprint.embedding, fingerprint.classes)
+    if fingerprint.color_signature:
+        save_color_signature(image_id, fingerprint.color_signature)
 
 
 @transaction.atomic
@@ -82,11 +87,54 @@ def save_new_fingerprints(rows: list[tuple[int, str, Fingerprint]]) -> None:
         for image_id, _, fingerprint in rows
         if fingerprint.embedding is not None
     )
+    ImageColorSignature.objects.bulk_create(
+        ImageColorSignature(image_id=image_id, version=COLOR_SIGNATURE_VERSION, signature=fp.color_signature)
+        for image_id, _, fp in rows
+        if fp.color_signature
+    )
 
 
 def save_embedding(image_id: int, vector: np.ndarray, classes) -> None:
     """Store an image's look-alike embedding (as float16) and its most likely classes."""
     ImageEmbedding.objects.update_or_create(image_id=image_id, defaults=_embedding_fields(vector, classes))
+
+
+def save_color_signature(image_id: int, packed: bytes) -> None:
+    """Store an image's packed colour signature (replacing what was there)."""
+    ImageColorSignature.objects.update_or_create(
+        image_id=image_id, defaults={"version": COLOR_SIGNATURE_VERSION, "signature": packed}
+    )
+
+
+def _current_signatures(image_ids: list[int] | None = None):
+    current = ImageColorSignature.objects.filter(version=COLOR_SIGNATURE_VERSION)
+    return current if image_ids is None else current.filter(image_id__in=image_ids)
+
+
+def has_color_signature(image_id: int) -> bool:
+    return _current_signatures([image_id]).exists()
+
+
+def load_color_signatures(image_ids: Iterable[int]) -> dict[int, ColorSignature]:
+    """The current colour signatures of these images (those that have one)."""
+    rows = _current_signatures(list(image_ids)).values_list("image_id", "signature")
+    return {image_id: ColorSignature.unpack(bytes(data)) for image_id, data in rows}
+
+
+def iter_color_signatures(chunk_size: int = 20000) -> Iterator[tuple[list[int], list[ColorSignature]]]:
+    """Every current colour signature in pk order, chunk by chunk, as (ids, signatures)."""
+    last = 0
+    while True:
+        rows = list(
+            _current_signatures().filter(image_id__gt=last).order_by("image_id")
+            .values_list("image_id", "signature")[:chunk_size]
+        )  # fmt: skip
+        if not rows:
+            return
+        yield [row[0] for row in rows], [ColorSignature.unpack(bytes(row[1])) for row in rows]
+        if len(rows) < chunk_size:
+            return
+        last = rows[-1][0]
 
 
 def _current_embeddings(image_ids: list[int] | None = None):
@@ -183,9 +231,10 @@ def _current_fingerprints(image_ids: list[int]):
 
 def load_current_many(images: Iterable[tuple[int, str, int, int, str]]) -> dict[int, Fingerprint]:
     """`load_current` for many images (id, content hash, width, height, format) in two queries, keeping
-    those that also have a current embedding: what a fingerprint check would leave as it is."""
+    those that also have a current embedding and colour signature: what a fingerprint check would leave as it is."""
     facts = {image[0]: image for image in images}
     embedded = set(_current_embeddings(list(facts)).values_list("image_id", flat=True))
+    embedded &= set(_current_signatures(list(embedded)).values_list("image_id", flat=True))
     rows = _current_fingerprints(list(embedded))
     return {row.image_id: to_fingerprint(row, *facts[row.image_id][2:]) for row in rows
             if row.sha256 == facts[row.image_id][1]}  # fmt: skip

@@ -1,0 +1,271 @@
+"""A picture's colour signature, and ranking pictures by how much of them is near chosen colours.
+
+The signature is a sparse histogram over a fixed palette: the cells of a regular CIELAB grid (STEP units
+a side) that sRGB colours fall in, about 2,300 bins. A picture keeps the MAX_BINS bins covering most of
+it, each with its share of the area. A query colour is compared with every bin by CIEDE2000 once per
+query, through a kernel that is 1 on the colour and falls to 0 at `ColorTolerance.cutoff`; a picture's
+score for that colour is the share of its area near it. Several colours with weights (summing to 1)
+score as a histogram intersection: sum over colours of min(weight, share near it), so a picture
+holding the colours in the asked proportions scores highest. One to MAX_COLORS colours.
+
+`ColorPostings` holds many signatures as inverted lists (per bin: pictures and shares), so a query
+reads only the bins near its colours: a few milliseconds over a million pictures.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, cast
+
+import numpy as np
+from PIL import Image
+from skimage.color import deltaE_ciede2000 as _ciede2000
+from skimage.color import lab2rgb, rgb2lab
+
+STEP = 8.0  # Lab units per grid cell: at most ~7 from a cell's centre to a colour in it
+SAMPLE_SIDE = 64  # pictures are box-shrunk to this square before counting colours
+QUANTIZE_COLORS = 24  # colours a picture is reduced to before its bins are counted
+MAX_BINS = 24  # bins a signature keeps, largest first
+MIN_SHARE = 0.004  # a bin with less of the picture than this is left out (a speck is still 0.4%)
+MAX_COLORS = 5
+HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
+_SHARE_SCALE = 65535
+deltaE_ciede2000 = cast(
+    Callable[[np.ndarray, np.ndarray], np.ndarray], _ciede2000
+)  # scikit-image has no hints  # shares are stored as uint16 fractions
+
+
+@dataclass(frozen=True)
+class ColorTolerance:
+    """How near a colour must be to count: a Gaussian in CIEDE2000 of width `sigma`, zero from `cutoff`."""
+
+    sigma: float = 9.0
+    cutoff: float = 22.0
+
+
+DEFAULT_TOLERANCE = ColorTolerance()
+
+
+@dataclass(frozen=True)
+class ColorSignature:
+    """The bins (indexes into `bin_centres()`) covering most of a picture, with their shares (0-1)."""
+
+    bins: np.ndarray  # (n,) uint16
+    shares: np.ndarray  # (n,) float32
+
+    def pack(self) -> bytes:
+        """Little-endian (bin uint16, share uint16 in 1/65535) pairs, largest share first."""
+        pairs = np.empty((len(self.bins), 2), "<u2")
+        pairs[:, 0] = self.bins
+        pairs[:, 1] = np.round(np.clip(self.shares, 0, 1) * _SHARE_SCALE)
+        return pairs.tobytes()
+
+    @classmethod
+    def unpack(cls, data: bytes) -> ColorSignature:
+        pairs = np.frombuffer(data, "<u2").reshape(-1, 2)
+        return cls(pairs[:, 0].astype(np.uint16), pairs[:, 1].astype(np.float32) / _SHARE_SCALE)
+
+    def as_dict(self) -> dict[str, float]:
+        """{bin: share} with the bin as a string (Elasticsearch's rank_features)."""
+        return {str(int(b)): round(float(s), 4) for b, s in zip(self.bins, self.shares, strict=True)}
+
+
+# --- the palette: cells of the Lab grid -------------------------------------------------------
+
+
+@cache
+def _grid() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(bin centres (K, 3) Lab, the lowest cell coordinate, a dense cell -> bin lookup table).
+
+    The bins are the cells sRGB colours fall in; every other cell of the bounding box maps to its
+    nearest bin, so any Lab value has a bin.
+    """
+    levels = np.arange(0, 256, 4, dtype=np.float64) / 255
+    cube = np.stack(np.meshgrid(levels, levels, levels, indexing="ij"), -1).reshape(-1, 1, 3)
+    cells = np.unique(np.round(rgb2lab(cube).reshape(-1, 3) / STEP).astype(np.int32), axis=0)
+    low = cells.min(axis=0)
+    shape = cells.max(axis=0) - low + 1
+    every = np.stack(np.meshgrid(*(np.arange(n) for n in shape), indexing="ij"), -1).reshape(-1, 3) + low
+    centres = (cells * STEP).astype(np.float32)
+    nearest = np.empty(len(every), np.int32)
+    for start in range(0, len(every), 4096):
+        part = every[start : start + 4096].astype(np.float32) * STEP
+        nearest[start : start + 4096] = ((part[:, None, :] - centres[None]) ** 2).sum(-1).argmin(1)
+    return centres, low, nearest.reshape(tuple(shape))
+
+
+def bin_centres() -> np.ndarray:
+    """The palette: (K, 3) float32 CIELAB centres of the bins."""
+    return _grid()[0]
+
+
+def bins_of(lab: np.ndarray) -> np.ndarray:
+    """The bin of each (N, 3) Lab value."""
+    _, low, table = _grid()
+    cells = np.round(lab / STEP).astype(np.int32) - low
+    cells = np.clip(cells, 0, np.array(table.shape) - 1)
+    return np.asarray(table[cells[:, 0], cells[:, 1], cells[:, 2]])
+
+
+# --- colours ------------------------------------------------------------------------------------
+
+
+def parse_hex(value: str) -> str:
+    """'#1a2b3c', '1A2B3C' -> '1a2b3c'; ValueError for anything else."""
+    found = HEX.match(value.strip())
+    if found is None:
+        raise ValueError(f"{value!r} is not a colour: give six hexadecimal digits, as 1a2b3c or #1a2b3c.")
+    return found.group(1).lower()
+
+
+def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
+    """(N, 3) sRGB 0-255 -> (N, 3) CIELAB (D65)."""
+    return np.asarray(rgb2lab(np.asarray(rgb, np.float64).reshape(-1, 1, 3) / 255)).reshape(-1, 3)
+
+
+def hex_to_lab(value: str) -> np.ndarray:
+    digits = parse_hex(value)
+    return np.asarray(rgb_to_lab(np.array([[int(digits[i : i + 2], 16) for i in (0, 2, 4)]]))[0])
+
+
+def lab_to_rgb(lab: np.ndarray) -> tuple[int, int, int]:
+    rgb = np.clip(lab2rgb(np.asarray(lab, np.float64).reshape(1, 1, 3)).reshape(3), 0, 1)
+    r, g, b = (round(float(v) * 255) for v in rgb)
+    return r, g, b
+
+
+def lab_to_hex(lab: np.ndarray) -> str:
+    return "{:02x}{:02x}{:02x}".format(*lab_to_rgb(lab))
+
+
+# --- signatures -----------------------------------------------------------------------------------
+
+
+def signature(rgb: np.ndarray) -> ColorSignature:
+    """The colour signature of an (H, W, 3) uint8 sRGB picture."""
+    small = Image.fromarray(np.ascontiguousarray(rgb)).resize((SAMPLE_SIDE,) * 2, Image.Resampling.BOX)
+    # Grain and gradients spread a photo over hundreds of bins: its QUANTIZE_COLORS median-cut colours,
+    # each with the pixels it stands for, keep the whole picture within MAX_BINS bins.
+    quantized = small.quantize(colors=QUANTIZE_COLORS, method=Image.Quantize.MEDIANCUT)
+    palette = quantized.getpalette()
+    assert palette is not None  # a quantized image is a palette image
+    lut = np.array(palette[: QUANTIZE_COLORS * 3], np.uint8).reshape(-1, 3)
+    pixels = np.bincount(np.asarray(quantized).ravel(), minlength=len(lut))[: len(lut)]
+    counts = np.bincount(bins_of(rgb_to_lab(lut)), weights=pixels, minlength=len(bin_centres()))
+    shares = counts / counts.sum()
+    order = np.argsort(-shares, kind="stable")[:MAX_BINS]
+    order = order[shares[order] >= MIN_SHARE]
+    return ColorSignature(order.astype(np.uint16), shares[order].astype(np.float32))
+
+
+def of_image(image: Image.Image) -> ColorSignature:
+    """The colour signature of a decoded picture (any mode)."""
+    return signature(np.asarray(image.convert("RGB")))
+
+
+def kernel(labs: Sequence[np.ndarray], tolerance: ColorTolerance = DEFAULT_TOLERANCE) -> np.ndarray:
+    """(Q, K) float32: how near each query colour is to each bin, 1 on the colour, 0 from the cutoff."""
+    centres = bin_centres().astype(np.float64)
+    rows = []
+    for lab in labs:
+        distance = deltaE_ciede2000(np.broadcast_to(np.asarray(lab, np.float64), centres.shape), centres)
+        near = np.exp(-((distance / tolerance.sigma) ** 2))
+        rows.append(np.where(distance < tolerance.cutoff, near, 0.0))
+    return np.array(rows, np.float32).reshape(len(labs), len(centres))
+
+
+def normalised(weights: Sequence[float]) -> np.ndarray:
+    total = float(sum(weights))
+    return np.asarray(weights, np.float64) / total if total > 0 else np.full(len(weights), 1 / max(1, len(weights)))
+
+
+def score(sig: ColorSignature, near: np.ndarray, weights: Sequence[float]) -> float:
+    """0-1: sum over query colours of min(weight, share of the picture near that colour)."""
+    shares = near[:, sig.bins.astype(np.intp)] @ sig.shares.astype(np.float64)
+    return float(np.minimum(normalised(weights), shares).sum())
+
+
+def dominant(
+    sig_bins: np.ndarray, shares: np.ndarray, limit: int = 8, merge: float = 12.0
+) -> list[tuple[np.ndarray, float]]:
+    """The dominant colours of a (summed) histogram: bins merged greedily, largest first, while within
+    `merge` CIEDE2000 of a kept colour; each as (mean Lab weighted by share, total share)."""
+    centres = bin_centres().astype(np.float64)
+    order = np.argsort(-shares, kind="stable")
+    kept: list[list[Any]] = []  # [lab sum, share, seed lab]
+    for index in order:
+        share = float(shares[index])
+        if share <= 0:
+            break
+        lab = centres[int(sig_bins[index])]
+        for entry in kept:
+            if deltaE_ciede2000(entry[2], lab) < merge:
+                entry[0] = entry[0] + lab * share
+                entry[1] += share
+                break
+        else:
+            kept.append([lab * share, share, lab])
+    kept.sort(key=lambda entry: -entry[1])
+    return [(entry[0] / entry[1], entry[1]) for entry in kept[:limit]]
+
+
+# --- many signatures ------------------------------------------------------------------------------
+
+
+class ColorPostings:
+    """Many signatures as inverted lists: per bin, the rows holding it and their shares."""
+
+    def __init__(self, ids: np.ndarray, signatures: Sequence[ColorSignature]) -> None:
+        self.ids = np.asarray(ids, np.int64)
+        lengths = np.array([len(sig.bins) for sig in signatures], np.int64)
+        rows = np.repeat(np.arange(len(signatures), dtype=np.int32), lengths)
+        bins = np.concatenate([sig.bins for sig in signatures]) if signatures else np.empty(0, np.uint16)
+        shares = np.concatenate([sig.shares for sig in signatures]) if signatures else np.empty(0, np.float32)
+        self._set(rows, bins, shares)
+
+    @classmethod
+    def from_arrays(cls, ids: np.ndarray, rows: np.ndarray, bins: np.ndarray, shares: np.ndarray) -> ColorPostings:
+        """From flat (row, bin, share) entries (what a bench generates)."""
+        postings = cls.__new__(cls)
+        postings.ids = np.asarray(ids, np.int64)
+        postings._set(rows.astype(np.int32), bins.astype(np.uint16), shares.astype(np.float32))
+        return postings
+
+    def _set(self, rows: np.ndarray, bins: np.ndarray, shares: np.ndarray) -> None:
+        order = np.argsort(bins, kind="stable")
+        self.rows, self.shares = rows[order], shares[order]
+        self.offsets = np.searchsorted(bins[order], np.arange(len(bin_centres()) + 1))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def near_shares(self, near: np.ndarray) -> np.ndarray:
+        """(Q, N) float64: for each query colour (a kernel row), the share of each picture near it."""
+        out = np.zeros((len(near), len(self.ids)))
+        for q, row in enumerate(near):
+            touched = np.flatnonzero(row)
+            if not len(touched):
+                continue
+            spans = [slice(self.offsets[b], self.offsets[b + 1]) for b in touched]
+            rows = np.concatenate([self.rows[span] for span in spans])
+            values = np.concatenate([self.shares[span] * row[b] for span, b in zip(spans, touched, strict=True)])
+            out[q] = np.bincount(rows, weights=values, minlength=len(self.ids))
+        return out
+
+    def scores(self, near: np.ndarray, weights: Sequence[float]) -> np.ndarray:
+        """(N,) float64 scores 0-1 (see `score`), for every picture."""
+        return np.asarray(np.minimum(normalised(weights)[:, None], self.near_shares(near)).sum(0))
+
+    def top(
+        self, near: np.ndarray, weights: Sequence[float], limit: int, min_score: float = 0.0
+    ) -> list[tuple[int, float]]:
+        """The `limit` best (id, score) above `min_score`, best first."""
+        found = self.scores(near, weights)
+        candidates = np.flatnonzero(found > min_score)
+        if len(candidates) > limit:
+            candidates = candidates[np.argpartition(-found[candidates], limit - 1)[:limit]]
+        candidates = candidates[np.lexsort((self.ids[candidates], -found[candidates]))]
+        return [(int(self.ids[i]), float(found[i])) for i in candidates]

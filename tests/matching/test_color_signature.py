@@ -1,0 +1,87 @@
+"""The colour signature and its ranking: perceptual nearness, shares, weights."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from matching.algorithms.color_signature import (
+    ColorPostings,
+    ColorSignature,
+    dominant,
+    hex_to_lab,
+    kernel,
+    lab_to_hex,
+    parse_hex,
+    score,
+    signature,
+)
+from tests.images import picture
+
+NAVY, ROYAL, OCHRE = "000080", "4169e1", "cc7722"
+
+
+def painted(*parts: tuple[str, float], background: str = "f4f4f0", side: int = 200) -> np.ndarray:
+    """A picture painted in bands: each colour covering its share of the area, the rest background."""
+    rgb = np.empty((side, side, 3), np.uint8)
+    rgb[:] = [int(background[i : i + 2], 16) for i in (0, 2, 4)]
+    row = 0
+    for color, share in parts:
+        rows = round(side * share)
+        rgb[row : row + rows] = [int(color[i : i + 2], 16) for i in (0, 2, 4)]
+        row += rows
+    return rgb
+
+
+def test_a_navy_query_prefers_navy_over_royal_blue():
+    near = kernel([hex_to_lab(NAVY)])
+    navy, royal = signature(painted((NAVY, 0.6))), signature(painted((ROYAL, 0.6)))
+    assert score(navy, near, [1]) > 0.4
+    assert score(royal, near, [1]) < 0.05
+
+
+def test_a_picture_forty_percent_ochre_beats_an_ochre_speck():
+    near = kernel([hex_to_lab(OCHRE)])
+    big, speck = signature(painted((OCHRE, 0.4))), signature(painted((OCHRE, 0.01)))
+    assert score(big, near, [1]) > 0.3 > score(speck, near, [1]) > 0
+
+
+def test_weights_prefer_the_asked_proportions():
+    near = kernel([hex_to_lab(NAVY), hex_to_lab(OCHRE)])
+    mostly_navy = signature(painted((NAVY, 0.7), (OCHRE, 0.3)))
+    mostly_ochre = signature(painted((NAVY, 0.3), (OCHRE, 0.7)))
+    assert score(mostly_navy, near, [70, 30]) > score(mostly_ochre, near, [70, 30])
+    assert score(mostly_ochre, near, [30, 70]) > score(mostly_navy, near, [30, 70])
+
+
+def test_a_signature_survives_packing():
+    sig = signature(np.asarray(picture(seed=3)))
+    again = ColorSignature.unpack(sig.pack())
+    assert list(again.bins) == list(sig.bins)
+    assert np.allclose(again.shares, sig.shares, atol=1e-4)
+    assert 0.5 < float(sig.shares.sum()) <= 1.0001
+
+
+def test_postings_rank_as_scoring_one_by_one():
+    sigs = [signature(painted((NAVY, share))) for share in (0.1, 0.5, 0.3)] + [signature(painted((ROYAL, 0.9)))]
+    postings = ColorPostings(np.array([10, 11, 12, 13]), sigs)
+    near = kernel([hex_to_lab(NAVY)])
+    ranked = postings.top(near, [1], limit=10, min_score=0.01)
+    assert [pk for pk, _ in ranked] == [11, 12, 10]
+    assert ranked[0][1] == pytest.approx(score(sigs[1], near, [1]), abs=1e-6)
+
+
+def test_dominant_colours_come_back_near_what_was_painted():
+    sig = signature(painted((NAVY, 0.5), (OCHRE, 0.3)))
+    colours = dominant(sig.bins, sig.shares, limit=3)
+    assert len(colours) == 3
+    first = colours[0][0]
+    assert np.linalg.norm(first - hex_to_lab(NAVY)) < 10
+    assert colours[0][1] == pytest.approx(0.5, abs=0.05)
+    assert len(lab_to_hex(first)) == 6
+
+
+@pytest.mark.parametrize("bad", ["12345", "#12345g", "navy", "", "#1234567"])
+def test_a_malformed_hex_is_refused(bad):
+    with pytest.raises(ValueError, match="not a colour"):
+        parse_hex(bad)
