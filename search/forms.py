@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from catalog.models import CatalogImage, LicenseType
 from catalog.years import MAX_YEAR, MIN_YEAR
+from matching.algorithms.color_signature import MAX_COLORS, parse_hex
 from matching.algorithms.fingerprint import COLOR_NAMES
 from search.query import FORMATS, KINDS, ORIENTATIONS, SORTS, Filters, SearchQuery
 
@@ -26,6 +27,49 @@ def parse_region(value: str) -> tuple[float, float, float, float]:
     return x, y, min(w, 1 - x), min(h, 1 - y)
 
 
+def parse_palette(colors: list[str], weights: list[str]) -> tuple[tuple[str, int], ...]:
+    """Colours (hex, with or without '#') and optional weights (whole percentages summing to 100) as
+    ((hex, weight), ...); without weights the colours share 100 equally. The one rule for every surface."""
+    colors = [value for value in colors if value.strip()]
+    if not colors:
+        if weights:
+            raise ValidationError("color_weights were given without colors.")
+        return ()
+    if len(colors) > MAX_COLORS:
+        raise ValidationError(f"At most {MAX_COLORS} colors, not {len(colors)}.")
+    try:
+        digits = [parse_hex(value) for value in colors]
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+    if len(set(digits)) < len(digits):
+        raise ValidationError("Each colour may be given once.")
+    if not weights:
+        even = [100 // len(digits)] * len(digits)
+        even[0] += 100 - sum(even)
+        return tuple(zip(digits, even, strict=True))
+    if len(weights) != len(digits):
+        raise ValidationError(f"Give one weight per colour: {len(digits)} colors, {len(weights)} color_weights.")
+    try:
+        numbers = [float(value) for value in weights]
+    except ValueError:
+        raise ValidationError("color_weights must be numbers between 1 and 100.") from None
+    if any(not 0 < number <= 100 for number in numbers):
+        raise ValidationError("Each of color_weights must be more than 0 and at most 100.")
+    if abs(sum(numbers) - 100) > 1:
+        raise ValidationError(f"color_weights must add up to 100, not {sum(numbers):g}.")
+    return tuple((hex_, max(1, round(number))) for hex_, number in zip(digits, numbers, strict=True))
+
+
+class ListField(forms.Field):
+    """A parameter given any number of times (?colors=a&colors=b), or once with commas (?colors=a,b)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> list[str]:
+        values = [value] if isinstance(value, str) else list(value or [])
+        return [part.strip() for v in values for part in str(v).split(",") if part.strip()]
+
+
 class UpperMultipleChoiceField(forms.MultipleChoiceField):
     """Choices compared case-insensitively (format=jpeg is format=JPEG)."""
 
@@ -35,7 +79,8 @@ class UpperMultipleChoiceField(forms.MultipleChoiceField):
 
 class SearchForm(forms.Form):
     """GET parameters: q, color, min_width, min_height, min_megapixels, orientation, format, year_from,
-    year_to, license, collection, sort, page, page_size, similar_to (and region for image queries)."""
+    year_to, license, collection, sort, page, page_size, similar_to (and region for image queries), colors and
+    color_weights."""
 
     q = forms.CharField(
         required=False, max_length=500, strip=True, help_text="Words to look for (title, creator, tags, description)."
@@ -71,6 +116,14 @@ class SearchForm(forms.Form):
         required=False, help_text="x,y,w,h in relative coordinates: search this part of the query image."
     )
     added_since = forms.DateTimeField(required=False, help_text="Items added since then (staff only).")
+    colors = ListField(
+        required=False,
+        help_text=f"Rank by these colours (1 to {MAX_COLORS} hex values, as 1a2b3c or #1a2b3c): how much of each "
+        "picture is near them.",
+    )
+    color_weights = ListField(
+        required=False, help_text="A weight per colour in colors, in percent, adding up to 100 (default: equal)."
+    )
 
     def clean_region(self):
         value = self.cleaned_data["region"]
@@ -97,6 +150,11 @@ class SearchForm(forms.Form):
             and data["year_from"] > data["year_to"]
         ):
             self.add_error("year_to", "year_to must not be before year_from.")
+        if "colors" in data and "color_weights" in data:
+            try:
+                data["palette"] = parse_palette(data["colors"], data["color_weights"])
+            except ValidationError as exc:
+                self.add_error("colors", exc)
         return data
 
     def to_query(self, *, images=()) -> SearchQuery:
@@ -126,4 +184,5 @@ class SearchForm(forms.Form):
             page=data["page"] or 1,
             page_size=data["page_size"] or 24,
             kind=data["kind"] or None,
+            palette=data.get("palette", ()),
         )

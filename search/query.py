@@ -59,10 +59,17 @@ class SearchQuery:
     page: int = 1
     page_size: int = 24
     kind: str | None = None  # image searches: "copy" or "similar" only; None for both
+    # Colours to rank by: (six lower-case hex digits, weight), weights summing to 100 (search.forms.parse_palette).
+    # Not Filters.colors, which are colour names every hit must hold.
+    palette: tuple[tuple[str, int], ...] = ()
 
     @property
     def has_image(self) -> bool:
         return bool(self.images) or self.similar_to is not None
+
+    @property
+    def has_palette(self) -> bool:
+        return bool(self.palette)
 
     @property
     def offset(self) -> int:
@@ -78,6 +85,7 @@ class Hit:
     text_score: float | None = None  # backend relevance, higher is better
     similarity: float | None = None  # 0-100 from the match provider
     match: Match | None = None
+    color_score: float | None = None  # 0-100: how much of the picture is near the query's colours
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,11 @@ from django.db.models import Aggregate, Case, Count, F, Q, QuerySet, Sum, Value,
 
 from catalog.models import CatalogImage, LicenseType, Status
 from matching.algorithms.fingerprint import COLOR_NAMES
-from matching.providers import COPY, Match
+from matching.index.colors import ColorIndex
+from matching.providers import COPY, SIMILAR, Match
 from search.backends.base import BaseSearchBackend
 from search.backends.dbtext import TextSearch, terms, text_search_for_vendor
+from search.colors import COLOR_FLOOR, MAX_COLOR_CANDIDATES, QueryColors, blend, color_scores
 from search.facets import facet_values
 from search.query import (
     FORMATS,
@@ -64,6 +66,14 @@ class DatabaseSearchBackend(BaseSearchBackend):
     def __init__(self, **params) -> None:
         super().__init__(**params)
         self._text: TextSearch | None = None
+        self._colors: ColorIndex | None = None
+
+    @property
+    def colors(self) -> ColorIndex:
+        """Every picture's colour signature in memory, built on the first colour query."""
+        if self._colors is None:
+            self._colors = ColorIndex()
+        return self._colors
 
     @property
     def text(self) -> TextSearch:
@@ -85,6 +95,8 @@ class DatabaseSearchBackend(BaseSearchBackend):
     def search(self, query: SearchQuery, image_scores: dict[int, Match] | None = None) -> SearchResults:
         if query.text and not terms(query.text):
             query = dataclasses.replace(query, text="")  # only punctuation: no words to look for
+        if query.palette:
+            return self._color_search(query, image_scores)
         if image_scores is not None:
             return self._image_search(query, image_scores)
         base = filtered(query.filters)
@@ -164,6 +176,29 @@ class DatabaseSearchBackend(BaseSearchBackend):
             bonus = 100.0 if pk in ranks else 0.0  # text-matching image hits rank above the rest
             hits.append(Hit(items[pk], match.score + bonus, ranks.get(pk), match.score, match))
         return SearchResults(hits, len(ids), facets, query.page, query.page_size, unknown)
+
+    def _color_search(self, query: SearchQuery, image_scores: dict[int, Match] | None) -> SearchResults:
+        """Ranked by colour: the MAX_COLOR_CANDIDATES pictures most covered by the query's colours (or, with a
+        query image, its candidates by image score plus colour score), filtered, counted and paged as image
+        candidates are; words narrow them."""
+        if image_scores is None:
+            colors = QueryColors.of(query.palette)
+            found = dict(self.colors.top(colors.labs, colors.weights, MAX_COLOR_CANDIDATES, COLOR_FLOOR))
+            ranked = {
+                pk: Match(pk, 100 * value, details={"method": "color"}, kind=SIMILAR) for pk, value in found.items()
+            }
+        else:
+            found = color_scores(image_scores, query.palette)
+            ranked = {
+                pk: dataclasses.replace(m, score=blend(m.score, found.get(pk, 0.0))) for pk, m in image_scores.items()
+            }
+        results = self._image_search(query, ranked)
+        hits = []
+        for hit in results.hits:
+            image = image_scores[hit.item.pk] if image_scores is not None else None
+            hits.append(dataclasses.replace(hit, similarity=image.score if image else None, match=image,
+                                            color_score=round(100 * found.get(hit.item.pk, 0.0), 1)))  # fmt: skip
+        return dataclasses.replace(results, hits=hits)
 
     # --- facets -----------------------------------------------------------------------------
 

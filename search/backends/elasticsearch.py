@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 from django.core.exceptions import ImproperlyConfigured
 from elasticsearch import ApiError, NotFoundError, helpers
 from elasticsearch import TransportError as ClientTransportError
@@ -23,12 +24,14 @@ from elasticsearch.dsl import Q, Search
 
 from catalog import suggestions
 from catalog.models import CatalogImage
+from matching.algorithms.color_signature import DEFAULT_TOLERANCE, ColorTolerance
 from matching.errors import BackendError
-from matching.index import elastic
+from matching.index import elastic, store
 from matching.models import ImageColor
 from matching.providers import COPY, Match
 from search.backends.base import BaseSearchBackend
 from search.backends.dbtext import terms
+from search.colors import COLOR_FLOOR, COLOR_WEIGHT, QueryColors
 from search.facets import facet_values
 from search.query import SIZE_BUCKETS, UNKNOWN_YEAR, FacetValue, Filters, Hit, SearchQuery, SearchResults, century_label
 
@@ -57,6 +60,8 @@ MAPPINGS = {
         "pixels": {"type": "long"},
         "megapixels": {"type": "float"},
         "created_at": {"type": "date"},
+        # The colour signature: {bin: share} (matching.algorithms.color_signature), scored by rank_feature.
+        "color_bins": {"type": "rank_features"},
     }
 }
 # Words are runs of letters and digits, split at anything else (an apostrophe, a hyphen, an underscore), as
@@ -91,7 +96,7 @@ TEXT_BONUS = 1000.0  # an image match that also matches the words ranks above ev
 COPY_BONUS = 10 * TEXT_BONUS  # copies rank above every look-alike, words or not
 
 
-def to_document(item: CatalogImage, colors: list[str]) -> dict:
+def to_document(item: CatalogImage, colors: list[str], color_bins: dict[str, float] | None = None) -> dict:
     megapixels = item.width * item.height / 1_000_000
     suggested = suggestions.public_terms(item)
     return {
@@ -115,7 +120,22 @@ def to_document(item: CatalogImage, colors: list[str]) -> dict:
         "pixels": item.width * item.height,
         "megapixels": megapixels,
         "created_at": item.created_at.isoformat() if item.created_at else None,
+        "color_bins": color_bins or {},
     }
+
+
+def color_query(palette: tuple[tuple[str, int], ...], tolerance: ColorTolerance = DEFAULT_TOLERANCE):
+    """Scores 0-1 as the database backend does (color_signature.score): per query colour, the share of the
+    picture near it (rank_feature clauses, linear, boosted by the colour's nearness to each bin), capped at the
+    colour's weight (script_score); the colours summed. Only pictures near some colour match."""
+    colors = QueryColors.of(palette)
+    near = colors.near(tolerance)
+    per_color = []
+    for row, weight in zip(near, colors.weights, strict=True):
+        bins = [Q("rank_feature", field=f"color_bins.{b}", linear={}, boost=float(row[b])) for b in np.flatnonzero(row)]
+        script = {"source": "Math.min(params.w, _score)", "params": {"w": weight}}
+        per_color.append(Q("script_score", query=Q("bool", should=bins), script=script))
+    return Q("bool", should=per_color, minimum_should_match=1)
 
 
 def filter_clauses(filters: Filters) -> list:
@@ -224,10 +244,13 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
         colors: dict[int, list[str]] = {}
         for image_id, name in ImageColor.objects.filter(image__in=items).values_list("image_id", "name"):
             colors.setdefault(image_id, []).append(name)
+        signatures = store.load_color_signatures(item.pk for item in items)
         actions = (
-            {"_index": target, "_id": str(item.pk), "_source": to_document(item, colors.get(item.pk, []))}
+            {"_index": target, "_id": str(item.pk),
+             "_source": to_document(item, colors.get(item.pk, []),
+                                    signatures[item.pk].as_dict() if item.pk in signatures else None)}
             for item in items
-        )
+        )  # fmt: skip
         if self._building is not None:
             self._call(helpers.bulk, self.client.options(request_timeout=elastic.BULK_SECONDS), actions, refresh=False)
             return
@@ -286,13 +309,19 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
                 {"filter": Q("ids", values=[str(pk)]), "weight": max(m.score, 0.01) + copy_bonus(m)}
                 for pk, m in image_scores.items()
             ]
+            if query.palette:  # the colour score adds to the image score (search.colors.blend)
+                bonus.append(Q("bool", must=[color_query(query.palette)], boost=COLOR_WEIGHT))
             base = Q("bool", filter=clauses, should=bonus)
             search = search.query("function_score", query=base, functions=functions, score_mode="sum", boost_mode="sum")
+        elif query.palette:  # ranked by colour alone: words narrow, as filters do
+            words_filter = [self.text_query(query.text)] if words else []
+            search = search.query(Q("bool", filter=clauses + words_filter, must=[color_query(query.palette)]))
+            search = search.extra(min_score=COLOR_FLOOR)
         else:
             search = search.query(Q("bool", filter=clauses, must=[self.text_query(query.text)] if words else []))
         if image_scores is not None and not image_scores:
             return SearchResults([], 0, {name: [] for name in self.facet_fields}, query.page, query.page_size)
-        search = self._order(search, query, words or image_scores is not None)
+        search = self._order(search, query, words or image_scores is not None or bool(query.palette))
         for name, field in self.facet_fields.items():
             search.aggs.bucket(name, "terms", field=field, size=100)
         search = search[query.offset : query.offset + query.page_size].source(False)
@@ -326,6 +355,8 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
                 score = (score or match.score) - copy_bonus(match)
                 matched_words = words and score >= TEXT_BONUS
                 hits.append(Hit(items[pk], float(score), 1.0 if matched_words else None, match.score, match))
+            elif query.palette:
+                hits.append(Hit(items[pk], float(score or 0), color_score=round(100 * float(score or 0), 1)))
             else:
                 hits.append(Hit(items[pk], float(score or 0), float(score) if words and score else None))
         return hits

@@ -1,0 +1,115 @@
+"""Colour search on both search backends: pictures ranked by how much of them is near the query's colours,
+perceptually, alone or with words, an image and filters. Real pictures through real ingest."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from search.backends import get_search_backend
+from search.colors import collection_colors
+from search.query import Filters, SearchQuery
+from tests.images import encode, picture
+
+pytestmark = pytest.mark.django_db
+
+NAVY, ROYAL, OCHRE, LEAF = "000080", "4169e1", "cc7722", "2e8b3a"
+
+
+@functools.lru_cache(maxsize=32)
+def painted(seed: int, *parts: tuple[str, float]) -> bytes:
+    """A photo-like picture with bands of colour covering the given shares of its area, as a PNG."""
+    rgb = np.asarray(picture(320, 240, seed)).copy()
+    row = 0
+    for color, share in parts:
+        rows = round(240 * share)
+        rgb[row : row + rows] = [int(color[i : i + 2], 16) for i in (0, 2, 4)]
+        row += rows
+    return encode(Image.fromarray(rgb), "PNG")
+
+
+@pytest.fixture
+def colored(make_item):
+    def add(key: str, seed: int, *parts: tuple[str, float], **fields):
+        fields.setdefault("title", key)
+        return key, make_item(data=painted(seed, *parts), **fields)
+
+    return dict([
+        add("navy", 1, (NAVY, 0.6), title="Night harbour", license_type="editorial"),
+        add("royal", 2, (ROYAL, 0.6), title="Royal harbour"),
+        add("ochre", 3, (OCHRE, 0.4), title="Ochre field", license_type="editorial"),
+        add("speck", 4, (OCHRE, 0.02), (LEAF, 0.6), title="Green field"),
+        add("pair", 5, (NAVY, 0.5), (OCHRE, 0.3), title="Harbour at dusk"),
+    ])  # fmt: skip
+
+
+def keys(results, items) -> list[str]:
+    by_pk = {item.pk: key for key, item in items.items()}
+    return [by_pk[hit.item.pk] for hit in results.hits]
+
+
+class ColorBehaviour:
+    def test_a_navy_query_ranks_navy_above_royal_blue(self, backend, colored):
+        found = keys(backend.search(SearchQuery(palette=((NAVY, 100),))), colored)
+        assert found.index("navy") < found.index("royal") if "royal" in found else "navy" in found
+        assert found[0] in ("navy", "pair")
+
+    def test_forty_percent_ochre_ranks_above_an_ochre_speck(self, backend, colored):
+        results = backend.search(SearchQuery(palette=((OCHRE, 100),)))
+        found = keys(results, colored)
+        assert found[0] in ("ochre", "pair")
+        assert "speck" not in found or found.index("ochre") < found.index("speck")
+        assert results.hits[0].color_score and results.hits[0].color_score > 20
+
+    def test_weights_change_the_order(self, backend, colored):
+        navy_first = keys(backend.search(SearchQuery(palette=((NAVY, 80), (OCHRE, 20)))), colored)
+        ochre_first = keys(backend.search(SearchQuery(palette=((NAVY, 20), (OCHRE, 80)))), colored)
+        assert navy_first.index("navy") < navy_first.index("ochre")
+        assert ochre_first.index("ochre") < ochre_first.index("navy")
+        assert keys(backend.search(SearchQuery(palette=((NAVY, 60), (OCHRE, 40)))), colored)[0] == "pair"
+
+    def test_words_narrow_a_colour_search(self, backend, colored):
+        found = keys(backend.search(SearchQuery(text="harbour", palette=((NAVY, 100),))), colored)
+        assert found[0] in ("navy", "pair")
+        assert "ochre" not in found and "speck" not in found
+
+    def test_filters_narrow_a_colour_search(self, backend, colored):
+        query = SearchQuery(palette=((OCHRE, 100),), filters=Filters(licenses=("editorial",)))
+        results = backend.search(query)
+        assert keys(results, colored)[0] == "ochre"
+        assert set(keys(results, colored)) <= {"navy", "ochre"}
+        assert results.total == len(results.hits)
+
+    def test_a_colour_nothing_holds_finds_nothing(self, backend, colored):
+        assert backend.search(SearchQuery(palette=(("ff00ff", 100),))).total == 0
+
+
+class TestDatabaseColorSearch(ColorBehaviour):
+    @pytest.fixture
+    def backend(self, settings):
+        settings.LIKENESS_SEARCH_BACKENDS = {"default": {"BACKEND": "search.backends.database"}}
+        return get_search_backend()
+
+    def test_pictures_added_after_the_first_colour_query_are_found(self, backend, colored, make_item):
+        backend.search(SearchQuery(palette=((NAVY, 100),)))
+        later = make_item(data=painted(9, (NAVY, 0.9)), title="Deep navy")
+        assert backend.search(SearchQuery(palette=((NAVY, 100),))).hits[0].item.pk == later.pk
+        later.delete()
+        assert later.pk not in [hit.item.pk for hit in backend.search(SearchQuery(palette=((NAVY, 100),))).hits]
+
+
+@pytest.mark.elasticsearch
+class TestElasticsearchColorSearch(ColorBehaviour):
+    @pytest.fixture
+    def backend(self, elasticsearch_settings):
+        return get_search_backend()
+
+
+def test_a_result_sets_colours_say_how_many_pictures_hold_each(colored):
+    found = collection_colors([item.pk for item in colored.values()], limit=12)
+    assert found and all(0 < color.count <= len(colored) for color in found)
+    navy = [c for c in found if c.hex[:2] < "30" and c.hex[4:] > "60"]
+    assert navy and max(c.count for c in navy) >= 2
