@@ -43,7 +43,7 @@ class ColorTolerance:
     """How near a colour must be to count: a Gaussian in CIEDE2000 of width `sigma`, zero from `cutoff`."""
 
     sigma: float = 9.0
-    cutoff: float = 22.0
+    cutoff: float = 16.0
 
 
 DEFAULT_TOLERANCE = ColorTolerance()
@@ -243,8 +243,8 @@ class ColorPostings:
         return len(self.ids)
 
     def near_shares(self, near: np.ndarray) -> np.ndarray:
-        """(Q, N) float64: for each query colour (a kernel row), the share of each picture near it."""
-        out = np.zeros((len(near), len(self.ids)))
+        """(Q, N) float32: for each query colour (a kernel row), the share of each picture near it."""
+        out = np.zeros((len(near), len(self.ids)), np.float32)
         for q, row in enumerate(near):
             touched = np.flatnonzero(row)
             if not len(touched):
@@ -256,8 +256,10 @@ class ColorPostings:
         return out
 
     def scores(self, near: np.ndarray, weights: Sequence[float]) -> np.ndarray:
-        """(N,) float64 scores 0-1 (see `score`), for every picture."""
-        return np.asarray(np.minimum(normalised(weights)[:, None], self.near_shares(near)).sum(0))
+        """(N,) float32 scores 0-1 (see `score`), for every picture."""
+        shares = self.near_shares(near)
+        np.minimum(normalised(weights).astype(np.float32)[:, None], shares, out=shares)
+        return np.asarray(shares.sum(0, dtype=np.float32))
 
     def top(
         self, near: np.ndarray, weights: Sequence[float], limit: int, min_score: float = 0.0
