@@ -6,7 +6,7 @@ from django import forms
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
-from search.forms import SearchForm
+from search.forms import ListField, SearchForm
 
 TYPES = {  # FloatField is a subclass of IntegerField in Django: it comes first
     forms.FloatField: OpenApiTypes.FLOAT,
@@ -24,7 +24,7 @@ def parameter(name: str, field: forms.Field) -> OpenApiParameter:
     return OpenApiParameter(
         name,
         kind,
-        many=isinstance(field, forms.MultipleChoiceField),
+        many=isinstance(field, forms.MultipleChoiceField | ListField),
         enum=enum,
         description=str(field.help_text or ""),
     )

@@ -162,10 +162,11 @@ class MatchSerializer(serializers.Serializer):
 class SearchHitSerializer(ItemSerializer):
     score = serializers.FloatField()
     similarity = serializers.FloatField(allow_null=True)
+    color_score = serializers.FloatField(allow_null=True, help_text="0-100: how much of the picture is near colors.")
     match = MatchSerializer(allow_null=True)
 
     class Meta(ItemSerializer.Meta):
-        fields = [*ItemSerializer.Meta.fields, "score", "similarity", "match"]
+        fields = [*ItemSerializer.Meta.fields, "score", "similarity", "color_score", "match"]
         read_only_fields = fields
 
 

@@ -139,6 +139,7 @@ class PartnerView(_APIViewMixin):
             row = dict(item)
             row["score"] = round(hit.score, 3)
             row["similarity"] = hit.similarity
+            row["color_score"] = hit.color_score
             row["match"] = None
             if hit.match is not None:
                 row["match"] = {
