@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from webapp.rest import multicolor
 from webapp.rest import views as matchengine
 
 app_name = "rest"
@@ -14,4 +15,11 @@ urlpatterns = [
     path("ping/", matchengine.PingView.as_view(), name="ping"),
     path("search/", matchengine.SearchView.as_view(), name="search"),
     path("compare/", matchengine.CompareView.as_view(), name="compare"),
+    path("color_search/", multicolor.ColorSearchView.as_view(), name="color_search"),
+    path("extract_image_colors/", multicolor.ExtractImageColorsView.as_view(), name="extract_image_colors"),
+    path("count_image_colors/", multicolor.CountImageColorsView.as_view(), name="count_image_colors"),
+    path(
+        "extract_collection_colors/", multicolor.ExtractCollectionColorsView.as_view(), name="extract_collection_colors"
+    ),
+    path("count_collection_colors/", multicolor.CountCollectionColorsView.as_view(), name="count_collection_colors"),
 ]
