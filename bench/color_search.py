@@ -17,9 +17,9 @@ import time
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from matching.algorithms.color_signature import ColorPostings, bin_centres, bins_of, kernel, rgb_to_lab  # noqa: E402
+from matching.algorithms.color_signature import ColorPostings, bin_centres, bins_of, kernel, rgb_to_lab
 
 MAX_COLOR_CANDIDATES, COLOR_FLOOR = 2000, 0.02  # as search.colors has them (which needs Django)
 
