@@ -13,8 +13,12 @@ import pytest
 from django.core.management import call_command
 
 from matching.index import store
+from matching.index.background import draw
+from matching.index.calibration import lookalikes
 from matching.index.lookalike import BaseLookalikeIndex, get_lookalike_index
-from tests.lookalike_photos import jpeg, photo
+from matching.query import QueryImage
+from matching.safety.imaging import load_image
+from tests.lookalike_photos import cat_detail, jpeg, photo
 
 
 @pytest.mark.django_db
@@ -34,6 +38,20 @@ class LookalikeBehaviour:
         assert found[0][1] > 0.99 > found[1][1]
         assert [pk for pk, _ in index.nearest(vector, floor=0.9)] == [items["chelsea"].pk]
         assert index.nearest(vector, limit=0) == []
+
+    def test_look_alikes_are_the_calibrated_choice_among_every_stored_picture(self, make_item):
+        items = self.photos(make_item, "chelsea", "coffee", "rocket", "astronaut")
+        vector = QueryImage(load_image(jpeg(cat_detail()))).embedding
+        ids, vectors = next(store.iter_embeddings())
+        found = get_lookalike_index().nearest(vector)
+        assert found == lookalikes(vector, ids, vectors, draw(), limit=50)  # whichever index found the candidates
+        assert [pk for pk, _ in found] == [items["chelsea"].pk]  # the others do not stand out
+
+    def test_a_catalog_of_one_picture_finds_it_and_nothing_unlike_it(self, make_item):
+        rocket = self.photos(make_item, "rocket")["rocket"]
+        index = get_lookalike_index()
+        assert [pk for pk, _ in index.nearest(store.load_embedding(rocket.pk))] == [rocket.pk]
+        assert index.nearest(QueryImage(load_image(jpeg(photo("coffee")))).embedding) == []
 
     def test_candidates_come_from_the_index_own_search(self, make_item):
         items = self.photos(make_item, "chelsea", "coffee", "rocket")

@@ -95,6 +95,7 @@ def test_look_alikes_come_from_elasticsearch_as_the_memory_index_ranks_them(look
     assert found[0] == (items["chelsea"].pk, pytest.approx(1.0, abs=1e-3))
     assert found == MemoryLookalikeIndex().nearest(query, limit=5, floor=0.0)
     assert all(similarity >= 0.5 for _, similarity in looks.nearest(query, limit=5, floor=0.5))
+    assert looks.nearest(query) == MemoryLookalikeIndex().nearest(query)  # the calibrated choice too
 
 
 @needs_knn
