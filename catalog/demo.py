@@ -1,7 +1,8 @@
-"""A demo catalog made in code: procedural "artworks" with plausible licensing metadata.
+"""Procedural compositions (flat colour fields, grids, circles, waves) with plausible licensing metadata.
 
-Deterministic: artwork number `n` always has the same picture and metadata, so loading the demo
-twice, or on two machines, gives the same catalog.
+They were the first demo catalog; the tests and benchmarks keep them as hard cases for the engine (few corners,
+repeating patterns, works laid out alike). The demo catalog `load_demo_catalog` loads is catalog.demo_catalog,
+which shares DemoArtwork. Deterministic: artwork number `n` always has the same picture and metadata.
 """
 
 from __future__ import annotations

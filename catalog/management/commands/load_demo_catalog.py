@@ -1,4 +1,4 @@
-"""Load the generated demo catalog (idempotent)."""
+"""Load the demo catalog: paintings, sculpture and photographs with credits and licences (idempotent)."""
 
 from __future__ import annotations
 
@@ -8,26 +8,36 @@ from concurrent.futures import ProcessPoolExecutor
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from catalog import demo, ingest
+from catalog import demo, demo_catalog, ingest
 from catalog.models import CatalogImage, Collection, Creator, Status
 from matching.safety import imaging
 
+# What a customer may ask to license a demo picture for, and at which size (the licence request form offers them).
+USAGE_OPTIONS = "Web\nPrint\nBroadcast\nAdvertising"
+SIZE_OPTIONS = "Up to 1,024 px\nFull resolution"
+
 
 def prepare(number: int):
-    """In a worker process: paint artwork `number`, decode it as ingest does, fingerprint it."""
-    art = demo.artwork(number)
+    """In a worker process: paint entry `number`, decode it as ingest does, fingerprint it."""
+    art = demo_catalog.entry(number)
     loaded = imaging.load_image(art.data)
     return art, loaded, ingest.describe(loaded)
 
 
 class Command(BaseCommand):
     help = (
-        "Generate a demo catalog of procedural artworks with licensing metadata, made in code "
-        "(no download). Idempotent: items that already exist are left alone."
+        "Load a demo catalog: paintings and sculpture painted in code, scikit-image's sample photographs with "
+        "their credits, a few deliberate copies (a detail, a frame, a gallery view, web copies), with titles, "
+        "creators, years, collections, licences and prices. Nothing is downloaded. Idempotent: items that "
+        "already exist are left alone."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--count", type=int, default=200, help="How many demo images (default 200).")
+        parser.add_argument(
+            "--count", type=int, default=demo_catalog.DEFAULT_COUNT,
+            help=f"How many demo images (default {demo_catalog.DEFAULT_COUNT}, the whole listing; more are further "
+            "paintings).",
+        )  # fmt: skip
         parser.add_argument(
             "--if-empty", action="store_true", help="Do nothing when the catalog already has any image."
         )
@@ -52,9 +62,9 @@ class Command(BaseCommand):
 
     def create(self, art: demo.DemoArtwork, loaded, fingerprinted) -> CatalogImage:
         creator, _ = Creator.objects.get_or_create(name=art.creator)
-        collection, _ = Collection.objects.get_or_create(
-            name=art.collection[0], defaults={"rights_holder": art.collection[1]}
-        )
+        collection, _ = Collection.objects.get_or_create(name=art.collection[0], defaults={
+            "rights_holder": art.collection[1], "usage_options": USAGE_OPTIONS, "size_options": SIZE_OPTIONS,
+        })  # fmt: skip
         return ingest.create_item(
             loaded,
             fingerprinted=fingerprinted,
