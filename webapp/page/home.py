@@ -24,7 +24,7 @@ class FeaturedCollection:
     name: str
     rights_holder: str
     count: int
-    cover: int | None  # the item whose thumbnail stands for the collection
+    cover: int | None  # the item whose thumbnail stands for the collection: its first
 
 
 def featured_collections(request: HttpRequest, identity: Identity) -> list[FeaturedCollection]:
@@ -41,7 +41,7 @@ def featured_collections(request: HttpRequest, identity: Identity) -> list[Featu
     featured = []
     for pk in chosen[:COLLECTIONS_SHOWN]:
         row = by_id[pk]
-        cover = items.filter(collection_id=pk).order_by("-created_at", "-pk").values_list("pk", flat=True).first()
+        cover = items.filter(collection_id=pk).order_by("created_at", "pk").values_list("pk", flat=True).first()
         name, holder = row["collection__name"], row["collection__rights_holder"]
         featured.append(FeaturedCollection(pk, name, holder, row["n"], cover))
     return featured
