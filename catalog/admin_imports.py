@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from catalog import importer
@@ -36,11 +37,15 @@ class ImportJobAdmin(admin.ModelAdmin):
             return "The report appears here as files are done."
         imported = [r["item"] for r in job.report if r["outcome"] == importer.IMPORTED and r["item"]]
         same = partners(imported)  # as stored now: edited copies appear once the background check has run
-        cells = ((r["file"], r["outcome"], r["item"] or "", r["reason"], same_picture(r["item"], same.get(r["item"])))
-                 for r in job.report)  # fmt: skip
+        cells = ((r["file"], r["outcome"], item_link(r["item"]), r["reason"],
+                  same_picture(r["item"], same.get(r["item"]))) for r in job.report)  # fmt: skip
         rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", cells)
         return format_html("<table><thead><tr><th>file</th><th>outcome</th><th>item</th><th>reason</th>"
                            "<th>duplicates</th></tr></thead><tbody>{}</tbody></table>", rows)  # fmt: skip
+
+    def has_change_permission(self, request: HttpRequest, obj: ImportJob | None = None) -> bool:
+        """A job, once started, is a read-only report: nothing on it to save."""
+        return obj is None and super().has_change_permission(request, obj)
 
     def save_model(self, request: HttpRequest, obj: ImportJob, form, change: bool) -> None:
         assert request.user.is_authenticated  # the admin serves signed-in staff only
@@ -48,7 +53,11 @@ class ImportJobAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         job_id = obj.pk
         transaction.on_commit(lambda: run_import_job.enqueue(job_id))
-        messages.info(request, "The import runs in the background; this page shows its progress and report.")
+
+    def response_add(self, request: HttpRequest, obj: ImportJob, post_url_continue=None) -> HttpResponseRedirect:
+        """To the job's report, whose banner says its state as it is when shown (a message written now would
+        say "queued" of a job that is done by then)."""
+        return HttpResponseRedirect(reverse("admin:catalog_importjob_change", args=[obj.pk]))
 
 
 def same_picture(item: int | None, others: list[int] | None) -> str:
@@ -56,3 +65,10 @@ def same_picture(item: int | None, others: list[int] | None) -> str:
     if item is None or not others:
         return ""
     return format_html('<a href="{}">same picture as {}</a>', group_url(item), ", ".join(f"#{i}" for i in others))
+
+
+def item_link(item: int | None) -> str:
+    """The item an imported file made, linked to its admin page."""
+    if item is None:
+        return ""
+    return format_html('<a href="{}">#{}</a>', reverse("admin:catalog_catalogimage_change", args=[item]), item)
