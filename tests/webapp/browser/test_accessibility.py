@@ -3,6 +3,9 @@ no serious or critical violation of WCAG 2.1 A and AA (contrast, labels, names, 
 
 from __future__ import annotations
 
+import base64
+import re
+
 import pytest
 
 from catalog.models import Collection
@@ -12,6 +15,13 @@ pytestmark = pytest.mark.browser
 
 WIDTHS = {"laptop": 1366, "phone": 390}
 SERIOUS = ("serious", "critical")
+DROP = """({data}) => {
+  const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+  const transfer = new DataTransfer();
+  transfer.items.add(new File([bytes], "mine.jpg", {type: "image/jpeg"}));
+  document.querySelector("main").dispatchEvent(new DragEvent("drop", {dataTransfer: transfer, bubbles: true,
+                                                                      cancelable: true}));
+}"""
 RUN = """async () => (await axe.run(document, {
   runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
   resultTypes: ["violations"],
@@ -55,6 +65,22 @@ def test_every_public_page_passes_axe(page, catalog_pages, axe_source, width):
     failures = {}
     for name, url in catalog_pages.items():
         page.goto(url)
+        page.wait_for_load_state("load")
+        found = serious_violations(page, axe_source)
+        if found:
+            failures[name] = found
+    assert not failures, failures
+
+
+@pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
+def test_an_image_search_and_its_empty_state_pass_axe(page, catalog_pages, axe_source, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    failures = {}
+    for name, words in (("copies found", ""), ("nothing found", "zzqxv")):
+        copy = encode(picture(800, 600, 61).crop((200, 150, 700, 550)), "JPEG", quality=80)
+        page.goto(f"/?q={words}" if words else "/")
+        with page.expect_navigation(url=re.compile(r"image=")):
+            page.evaluate(DROP, {"data": base64.b64encode(copy).decode()})
         page.wait_for_load_state("load")
         found = serious_violations(page, axe_source)
         if found:
