@@ -5,6 +5,7 @@ as two gunicorn workers on one host do.
 """
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -27,9 +28,13 @@ def index_dir(settings, tmp_path):
 
 @pytest.fixture
 def catalog(make_item, index_dir):
-    return [
+    items = [
         make_item(seed=seed, width=640, height=480, data=encode(picture(640, 480, seed), "PNG")) for seed in range(5)
     ]
+    # Ingest's duplicate check loads this process's indexes, which writes their snapshots: each test
+    # starts as a host that has none yet.
+    shutil.rmtree(index_dir, ignore_errors=True)
+    return items
 
 
 def found(provider, seed: int) -> list[int]:
