@@ -43,7 +43,7 @@ def test_the_home_page_introduces_the_catalog_and_its_collections(client, site_d
         (collections["sea"].pk, "Harbourview Museum of Art", "2 pictures · Harbourview Trust"),
         (collections["photos"].pk, "Northlight Photo Archive", "1 picture"),
     ]
-    assert "3 pictures in the catalog, newest first" in html
+    assert "3 pictures in the catalog, most recently added first" in html
 
 
 def test_collections_staff_feature_come_instead_of_the_largest(client, site_defaults, collections):
