@@ -128,11 +128,7 @@ def render_search(request: HttpRequest, params: QueryDict, *, image_error: str =
         "clear_filters": page.url_for(params, drop=None, **dict.fromkeys(page.FILTER_PARAMS)),
     }
     results: SearchResults | None = context["results"]
-    context["home"] = home.is_home(params)
-    if context["home"]:
-        context["featured"] = home.featured_collections(request, current(request))
-    if results is not None and results.total == 0 and form.is_valid() and not token and not params.get("similar_to"):
-        context["suggestion"] = did_you_mean(form.to_query(), params)
+    context.update(around_results(request, params, form, results, token))
     if results is not None:
         context["previous_url"] = page.url_for(params, page=results.page - 1) if results.has_previous else ""
         context["next_url"] = page.url_for(params, page=results.page + 1) if results.has_next else ""
@@ -163,6 +159,18 @@ def run_search(query: SearchQuery, token: str = "") -> tuple[SearchResults | Non
         if not query.text and not has_filters(query):
             return None, "Image search is unavailable right now. Try again in a minute, or search by words."
         return service.search(dataclasses.replace(query, images=(), similar_to=None, region=None)), IMAGE_UNAVAILABLE
+
+
+def around_results(request: HttpRequest, params: QueryDict, form: SearchForm, results: SearchResults | None,
+                   token: str) -> dict[str, Any]:  # fmt: skip
+    """The home page's collections before anything is asked; "did you mean" when words alone found nothing."""
+    extra: dict[str, Any] = {"home": home.is_home(params)}
+    if extra["home"]:
+        extra["featured"] = home.featured_collections(request, current(request))
+    words_only = form.is_valid() and not token and form.cleaned_data["similar_to"] is None
+    if results is not None and results.total == 0 and words_only:
+        extra["suggestion"] = did_you_mean(form.to_query(), params)
+    return extra
 
 
 def did_you_mean(query: SearchQuery, params: QueryDict) -> dict | None:
