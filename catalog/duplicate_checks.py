@@ -18,6 +18,7 @@ file unreadable, or no fingerprint yet) is counted and named in the report.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -32,8 +33,7 @@ from django.utils import timezone
 from catalog import ingest
 from catalog.models import CatalogImage, DismissedDuplicate, DuplicateCheck, DuplicatePair, DuplicatePass
 from matching import duplicates
-from matching.algorithms.fingerprint import Fingerprint
-from matching.duplicates import Pair
+from matching.duplicates import Pair, Side
 from matching.errors import LikenessError
 from matching.index.hashes import HashCandidates
 from matching.models import ImageFingerprint
@@ -51,11 +51,12 @@ OWN_NEIGHBOURS = 2 * duplicates.LOOKALIKE_NEIGHBOURS
 
 @dataclass(frozen=True)
 class Work:
-    """Some pictures to check, and the candidate pairs they own: a chunk of a pass, or one new picture."""
+    """Some pictures to check, their pairs accepted as they are, and the doubtful pairs to decide from them: a
+    chunk of a pass, or new pictures checked on their own."""
 
     pictures: tuple[int, ...]
     accepted: tuple[Pair, ...]  # near enough on their hashes (or the same file): stored as they are
-    doubtful: tuple[Pair, ...]  # settled first
+    sides: tuple[Side, ...]  # doubtful pairs seen from these pictures (or from partners no other Work checks)
     limits: Thresholds
 
 
@@ -66,8 +67,8 @@ class Settled:
     pictures: tuple[int, ...]
     pairs: tuple[Pair, ...]
     unreadable: tuple[int, ...]
-    doubtful: int  # doubtful pairs settled
-    decoded: int  # files read to settle them
+    doubtful: frozenset[tuple[int, int]]  # the doubtful pairs looked at (from one side or both)
+    decoded: int  # files read to decide them
 
 
 @dataclass
@@ -75,17 +76,17 @@ class Report:
     """What a check or a pass did, for the command's summary and the log."""
 
     checked: int = 0
-    doubtful: int = 0
     decoded: int = 0
-    pairs: int = 0
+    doubtful: set[tuple[int, int]] = field(default_factory=set)
+    pairs: set[tuple[int, int]] = field(default_factory=set)
     unreadable: list[int] = field(default_factory=list)
     seconds: float = 0.0
     resumed: bool = False
 
     def add(self, settled: Settled) -> None:
-        self.doubtful += settled.doubtful
+        self.doubtful |= settled.doubtful
         self.decoded += settled.decoded
-        self.pairs += len(settled.pairs)
+        self.pairs |= {pair.key for pair in settled.pairs}
         self.unreadable += settled.unreadable
 
 
@@ -148,8 +149,8 @@ def check_fully(image_ids: Iterable[int]) -> Report:
         near, hashed = duplicates.near_pairs(ids, source, limits())
         accepted += near
     lookalikes = duplicates.lookalike_pairs(neighbours=OWN_NEIGHBOURS, ids=ids)
-    work = Work(tuple(ids), tuple(accepted), tuple(undismissed(duplicates.doubtful_pairs(hashed, lookalikes))),
-                limits())  # fmt: skip
+    doubtful = undismissed(duplicates.doubtful_pairs(hashed, lookalikes))
+    work = Work(tuple(ids), tuple(accepted), tuple(duplicates.sides(doubtful, limits())), limits())
     settled = settle_work(work)
     record(settled, since, replace=False)  # what other pictures' checks found stays: their look-alikes differ
     report.add(settled)
@@ -216,22 +217,26 @@ def current_pass(restart: bool) -> tuple[DuplicatePass, bool]:
 
 
 def plan(todo: list[int], limits: Thresholds, size: int = CHUNK) -> list[Work]:
-    """The pass's candidates (for the whole catalog at once), each pair given to the chunk of its lower picture
-    still to check: every pair touching a picture to check is settled once."""
+    """The pass's candidates (for the whole catalog at once) in chunks of the pictures to check: an accepted pair
+    goes to the chunk of its lower picture still to check, a doubtful one to the chunk of each picture it is
+    decided from (a partner not to check goes with the other), so each picture's file is read at most once."""
     if not todo:
         return []
     chunk_of = {image_id: n // size for n, image_id in enumerate(todo)}
     accepted, hashed = duplicates.search_pairs(threshold=0, limits=limits)
     accepted += duplicates.identical_pairs()
     doubtful = undismissed(duplicates.doubtful_pairs(hashed, duplicates.lookalike_pairs()))
-    chunks: list[tuple[list[Pair], list[Pair]]] = [([], []) for _ in range(1 + (len(todo) - 1) // size)]
-    for kind, pairs in ((0, accepted), (1, doubtful)):
-        for pair in pairs:
-            owners = [chunk_of[i] for i in pair.key if i in chunk_of]
-            if owners:
-                chunks[min(owners)][kind].append(pair)
-    return [Work(tuple(todo[n * size : (n + 1) * size]), tuple(near), tuple(doubt), limits)
-            for n, (near, doubt) in enumerate(chunks)]  # fmt: skip
+    near: list[list[Pair]] = [[] for _ in range(1 + (len(todo) - 1) // size)]
+    seen: list[list[Side]] = [[] for _ in near]
+    for pair in accepted:
+        if owners := [chunk_of[i] for i in pair.key if i in chunk_of]:
+            near[min(owners)].append(pair)
+    for side in duplicates.sides(doubtful, limits):
+        owner = chunk_of.get(side.image_id, chunk_of.get(side.other))
+        if owner is not None:
+            seen[owner].append(side)
+    return [Work(tuple(todo[n * size : (n + 1) * size]), tuple(near[n]), tuple(seen[n]), limits)
+            for n in range(len(near))]  # fmt: skip
 
 
 def settle_all(works: list[Work], workers: int) -> Iterator[Settled]:
@@ -245,38 +250,48 @@ def settle_all(works: list[Work], workers: int) -> Iterator[Settled]:
 
 
 def settle_work(work: Work) -> Settled:
-    """Settle a Work's doubtful pairs (in a worker process, or here): the pairs to store and what it took."""
+    """Decide a Work's doubtful pairs from their sides (in a worker process, or here): the pairs to store and
+    what it took. Most sides are settled on the stored fingerprints; a picture's file is read once at most."""
     known = {pair.key for pair in work.accepted}
-    doubtful = [pair for pair in work.doubtful if pair.key not in known]
-    targets, fine = duplicates.load_targets(i for pair in doubtful for i in pair.key)
+    todo = sorted((side for side in work.sides if side.pair.key not in known), key=lambda side: side.image_id)
+    targets, fine = duplicates.load_targets(i for side in todo for i in side.pair.key)
     queries = Queries()
-    confirmed = [found for pair in doubtful if (found := duplicates.settle(pair, targets, fine, queries, work.limits))]
-    return Settled(work.pictures, work.accepted + tuple(confirmed), tuple(sorted(queries.unreadable)),
-                   len(doubtful), queries.decoded)  # fmt: skip
+    confirmed: dict[tuple[int, int], Pair] = {}
+    for side in todo:
+        if side.pair.key in confirmed or not duplicates.worth_deciding(side, targets, work.limits):
+            continue
+        if (query := queries(side.image_id)) is None:
+            continue
+        found = duplicates.decide_side(side, query, targets[side.other], side.other in fine, work.limits)
+        if found is not None:
+            method = found.details.get("method", "features")
+            confirmed[side.pair.key] = dataclasses.replace(side.pair, score=found.score, method=method)
+    return Settled(work.pictures, work.accepted + tuple(confirmed.values()), tuple(sorted(queries.unreadable)),
+                   frozenset(side.pair.key for side in todo), queries.decoded)  # fmt: skip
 
 
 class Queries:
-    """Catalog pictures as query fingerprints, each decoded from its file at most once (None: unreadable)."""
+    """Catalog pictures as queries, each decoded from its file at most once (None: unreadable)."""
 
     def __init__(self) -> None:
-        self.found: dict[int, Fingerprint | None] = {}
+        self.found: dict[int, duplicates.Query | None] = {}
         self.unreadable: set[int] = set()
 
     @property
     def decoded(self) -> int:
         return len(self.found)
 
-    def __call__(self, image_id: int) -> Fingerprint | None:
+    def __call__(self, image_id: int) -> duplicates.Query | None:
         if image_id not in self.found:
             self.found[image_id] = self.load(image_id)
         return self.found[image_id]
 
-    def load(self, image_id: int) -> Fingerprint | None:
+    def load(self, image_id: int) -> duplicates.Query | None:
         item = CatalogImage.objects.filter(pk=image_id).only("pk", "image").first()
         if item is None:
             return None  # removed meanwhile: its pairs go with it
         try:
-            return QueryImage(ingest.load_file(item)).fingerprint
+            return duplicates.Query(QueryImage(ingest.load_file(item)).fingerprint)
         except (LikenessError, OSError) as exc:
             log.warning("Duplicates of item %s not checked: its file cannot be read (%s).", image_id, exc)
             self.unreadable.add(image_id)

@@ -10,13 +10,14 @@ window). Turned and mirrored copies: the hash of a turned window follows from th
 (`oriented`), so each image is also looked up in its seven other orientations. Details and framed
 copies share no centred window: each image's nearest look-alikes are candidates too (`lookalike_pairs`).
 
-Settling. The doubtful pairs (hashes only near, found turned or mirrored, or look-alikes) are decided as
-a full match of one of the two would decide the other (`decide_pair`: the hash provider's rules, on
-the closest window pair and as a look-alike), but only from a side whose stored local features already
-fit the other's (`sides_to_decide`). That first fit is exactly what the upright decision starts with,
-and most doubtful pairs (pictures that merely look alike) have none: they are settled from the stored
-fingerprints, without reading a file. Only pairs found mirrored are decided from both sides whatever
-their stored features say (those are upright only). `settle` does it for one pair.
+Settling. A doubtful pair (hashes only near, or found turned or mirrored, or look-alikes) is decided from
+each of its images as a full match of that image would decide the other (`sides`, `decide_side`: the hash
+provider's rules, on the closest window pair when it is among the image's `verify_limit` closest, as the
+provider verifies a query's, and as a look-alike when it is among the image's nearest). But only from a side
+worth it (`worth_deciding`): an upright view starts with a fit of the side's features, the very ones stored,
+to the other's, and most doubtful pairs (pictures that merely look alike) have none, so they are settled
+from the stored fingerprints without reading a file. Pairs whose hashes came near mirrored are decided when
+those hashes agree as closely as an aligned re-hash must (stored features are upright only).
 """
 
 from __future__ import annotations
@@ -41,8 +42,8 @@ from matching.providers.local import Views, closest_windows, lookalike_match
 from matching.providers.rules import Target, decide
 from matching.providers.thresholds import Thresholds
 
-__all__ = ["UNHASHED", "Group", "Pair", "find_pairs", "group", "identical_pairs", "lookalike_pairs", "near_pairs",
-           "oriented", "search_pairs", "settle"]  # fmt: skip
+__all__ = ["UNHASHED", "Group", "Pair", "Query", "Side", "decide_side", "find_pairs", "group", "identical_pairs",
+           "lookalike_pairs", "near_pairs", "oriented", "search_pairs", "sides", "worth_deciding"]  # fmt: skip
 
 DEFAULT_THRESHOLD = 50.0
 # How the 16x16 (or 8x8) DCT bits of a window turned by orientation o (matching.algorithms.fingerprint.orient)
@@ -298,51 +299,80 @@ def load_targets(image_ids: Iterable[int]) -> tuple[dict[int, Target], set[int]]
     return targets, fine
 
 
-def sides_to_decide(pair: Pair, targets: Mapping[int, Target]) -> list[int]:
-    """The images of a doubtful pair to decide it from, most promising first; none: it is no copy.
+@dataclass(frozen=True)
+class Side:
+    """A doubtful pair seen from one of its images: decided as a full match of that image would decide it."""
 
-    A side whose stored features fit the other's on no transform would be refused upright at once
-    (`rules.no_fit`, on the very features a query of it would have): only a mirrored or reduced view
-    could still fit, which pairs found mirrored are given, and mere look-alikes are not.
+    pair: Pair
+    image_id: int
+    by_hashes: bool  # among the image's closest doubtful hash pairs: decided on its closest window pair too
+
+    @property
+    def other(self) -> int:
+        return self.pair.other(self.image_id)
+
+    @property
+    def rank(self) -> int:
+        return self.pair.rank_from(self.image_id)
+
+
+def sides(doubtful: Iterable[Pair], limits: Thresholds = DEFAULT_LIMITS) -> list[Side]:
+    """Each doubtful pair from each of its images, as a match of that image looks at it: on their closest window
+    pair when it is among the image's `verify_limit` closest doubtful hash pairs (as the provider verifies a
+    query's), as a look-alike when it is among the image's `embedding_candidates` nearest."""
+    doubtful = list(doubtful)
+    hashed: dict[int, list[Pair]] = {}
+    for pair in doubtful:
+        if pair.distance < UNHASHED:
+            for image_id in pair.key:
+                hashed.setdefault(image_id, []).append(pair)
+    closest = {(pair.key, image_id) for image_id, pairs in hashed.items()
+               for pair in sorted(pairs, key=lambda p: (p.distance, p.key))[: limits.verify_limit]}  # fmt: skip
+    found = []
+    for pair in doubtful:
+        for image_id in pair.key:
+            by_hashes = (pair.key, image_id) in closest
+            if by_hashes or pair.rank_from(image_id) < limits.embedding_candidates:
+                found.append(Side(pair, image_id, by_hashes))
+    return found
+
+
+def worth_deciding(side: Side, targets: Mapping[int, Target], limits: Thresholds = DEFAULT_LIMITS) -> bool:
+    """Whether deciding from this side could find a copy, told from the stored fingerprints; False for most.
+
+    Every upright view of the side's picture is refused at once when its features, the very ones stored, fit
+    the other's on no transform (`rules.no_fit`). Only a mirrored or reduced view could then still fit: pairs
+    whose hashes came near mirrored, within the aligned re-hash's own agreement (`aligned_distance`), are given
+    those; mere look-alikes are settled here, without reading a file.
     """
-    first, second = targets.get(pair.first), targets.get(pair.second)
-    if first is None or second is None:
-        return []
-    if pair.orientation >= 4:
-        return [pair.first, pair.second]
-    sides = ((pair.first, first, second), (pair.second, second, first))
-    return [side for side, query, other in sides if verify(query.features, other.features, WEAK_INLIERS) is not None]
+    query, other = targets.get(side.image_id), targets.get(side.other)
+    if query is None or other is None:
+        return False
+    if verify(query.features, other.features, WEAK_INLIERS) is not None:
+        return True
+    return side.by_hashes and side.pair.orientation >= 4 and side.pair.distance <= limits.aligned_distance
 
 
-def decide_pair(
-    pair: Pair, side: int, query: Fingerprint, target: Target, fine: bool, limits: Thresholds
+class Query:
+    """A catalog picture as a query: its query fingerprint (`matching.query.QueryImage.fingerprint` of its file)
+    and its feature views, each made when first needed and then kept for all of its pairs."""
+
+    def __init__(self, fingerprint: Fingerprint) -> None:
+        self.fingerprint = fingerprint
+        self.views = Views(fingerprint)
+
+
+def decide_side(
+    side: Side, query: Query, target: Target, fine: bool, limits: Thresholds = DEFAULT_LIMITS
 ) -> Match | None:
-    """What a full match of the `side` image (`query`: its query fingerprint) decides about the other one:
-    on their closest window pair, then (when it is among the side's nearest look-alikes) as a look-alike."""
-    other, rank = pair.other(side), pair.rank_from(side)
-    if pair.distance < UNHASHED:
-        found = decide(closest_windows(query, other, target, fine=fine), query, limits)
+    """What a full match of the side's picture (`query`) decides about the other one (`target`, `fine`: its
+    stored fingerprint): on their closest window pair, then as one of its nearest look-alikes."""
+    if side.by_hashes:
+        found = decide(closest_windows(query.fingerprint, side.other, target, fine=fine), query.fingerprint, limits)
         if found is not None:
             return found
-    if rank < limits.embedding_candidates:
-        return lookalike_match(query, Views(query), other, target, rank, limits)
-    return None
-
-
-def settle(
-    pair: Pair, targets: Mapping[int, Target], fine: AbstractSet[int], query_of: Callable[[int], Fingerprint | None],
-    limits: Thresholds = DEFAULT_LIMITS,
-) -> Pair | None:  # fmt: skip
-    """A doubtful pair, confirmed (scored as the deciding match scores it) or None; `query_of(image_id)` is the
-    image's query fingerprint (its file decoded: `matching.query.QueryImage.fingerprint`), None if unreadable."""
-    for side in sides_to_decide(pair, targets):
-        query = query_of(side)
-        if query is None:
-            continue
-        other = pair.other(side)
-        found = decide_pair(pair, side, query, targets[other], other in fine, limits)
-        if found is not None:
-            return dataclasses.replace(pair, score=found.score, method=found.details.get("method", "features"))
+    if side.rank < limits.embedding_candidates:
+        return lookalike_match(query.fingerprint, query.views, side.other, target, side.rank, limits)
     return None
 
 

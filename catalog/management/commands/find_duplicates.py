@@ -83,7 +83,7 @@ class Command(BaseCommand):
         resumed = "Resumed the interrupted rebuild: " if report.resumed else ""
         self.stderr.write(
             f"{resumed}checked {report.checked} images in {report.seconds:.1f} s ({rate:.1f} a second): "
-            f"{report.doubtful} doubtful pairs settled, {report.decoded} files read to settle them."
+            f"{len(report.doubtful)} doubtful pairs settled, {report.decoded} files read to settle them."
         )
         if report.unreadable:
             shown = ", ".join(f"#{i}" for i in report.unreadable[:20])
