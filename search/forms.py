@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -124,6 +126,15 @@ class SearchForm(forms.Form):
     color_weights = ListField(
         required=False, help_text="A weight per colour in colors, in percent, adding up to 100 (default: equal)."
     )
+
+    def clean_added_since(self):
+        value = self.cleaned_data["added_since"]
+        if value is None:
+            return None
+        try:  # databases keep offsets within ±16 h; the instant is what matters
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError("added_since is outside the range of dates.") from None
 
     def clean_region(self):
         value = self.cleaned_data["region"]

@@ -104,6 +104,20 @@ def test_drafts_are_for_staff_only(client, items, users):
     assert staff.get("/api/v1/search/", {"q": "draft"}).json()["count"] == 1
 
 
+@pytest.mark.parametrize(
+    ("since", "expected"),
+    [("2000-01-01T03:00:31-17:14", 200), ("0380-04-20T03:00:31-17:14", 200), ("9999-12-31T23:59:00-12:00", 400)],
+)
+def test_added_since_takes_any_offset_python_reads(client, items, users, since, expected):
+    """PostgreSQL refuses offsets beyond ±16 h; the instant is searched in UTC, and one past 9999 is a 400."""
+    response = client_for(users["staff"]).get("/api/v1/search/", {"added_since": since})
+    assert response.status_code == expected
+    if expected == 200:
+        assert response.json()["count"] == len(items)  # staff see the draft too
+    else:
+        assert "added_since" in response.json()
+
+
 # --- the permission matrix ---------------------------------------------------------------------
 
 READS = [
