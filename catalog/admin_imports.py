@@ -1,35 +1,77 @@
-"""Bulk import from the admin: upload a zip (and a metadata file); it runs as a background task."""
+"""Staff jobs in the admin: a zip import (a zip and a metadata file), and the rebuilds of the search indexes and
+of the duplicates. Each is queued for the worker beside the site (catalog.jobs): the request that starts one
+answers at once, its page shows its progress as it is when shown, and staff can cancel a queued or running one."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import transaction
-from django.http import HttpRequest, HttpResponseRedirect
-from django.urls import reverse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from catalog import importer
+from catalog import importer, jobs
 from catalog.admin_duplicates import group_url
 from catalog.duplicates import partners
-from catalog.models import ImportJob
-from catalog.tasks import run_import_job
+from catalog.models import BackgroundJob, ImportJob, JobState, StaffJob
+
+JOB_FIELDS = ["state", "progress", "summary", "created_by", "created_at", "started_at", "heartbeat_at", "attempts",
+              "finished_at"]  # fmt: skip
+
+
+class JobAdmin(admin.ModelAdmin):
+    """What both job pages share: read-only once started, progress, the dead-worker check, a cancel button."""
+
+    list_filter = ["state"]
+    readonly_fields = JOB_FIELDS
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).select_related("created_by").defer(*jobs.deferred(self.model))
+
+    @admin.display(description="progress")
+    def progress(self, job: BackgroundJob) -> str:
+        return format_html('<progress max="{}" value="{}"></progress> {} of {}', job.total or 1, job.done,
+                           f"{job.done:,}", f"{job.total:,}")  # fmt: skip
+
+    def has_change_permission(self, request: HttpRequest, obj: BackgroundJob | None = None) -> bool:
+        """A job, once started, is a read-only report: nothing on it to save."""
+        return obj is None and super().has_change_permission(request, obj)
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        jobs.recover_if_queued()  # a job whose worker died is queued again before it is listed as running
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        jobs.recover_if_queued()
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        cancel = self.admin_site.admin_view(self.cancel_view)
+        name = f"{self.opts.app_label}_{self.opts.model_name}_cancel"
+        return [path("<int:job_id>/cancel/", cancel, name=name), *super().get_urls()]
+
+    def cancel_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        job = self.get_queryset(request).filter(pk=job_id).first()
+        if job is None or not self.has_view_permission(request, job):
+            raise Http404
+        if jobs.cancel(job, request.user.get_username()):
+            messages.success(request, f"{job} is cancelled; a running one stops within seconds.")
+        else:
+            messages.warning(request, f"{job} had already ended.")
+        return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                                            args=[job.pk]))  # fmt: skip
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(JobAdmin):
     list_display = ["__str__", "state", "progress", "summary", "created_by", "created_at"]
-    list_filter = ["state"]
     fields = ["archive", "metadata", "publish"]
-    readonly_fields = ["state", "progress", "summary", "report_table", "created_by", "created_at", "finished_at"]
+    readonly_fields = [*JOB_FIELDS, "report_table"]
 
     def get_fields(self, request: HttpRequest, obj: ImportJob | None = None):
-        return self.fields if obj is None else ["state", "progress", "summary", "report_table", "created_by",
-                                                "created_at", "finished_at"]  # fmt: skip
-
-    @admin.display(description="progress")
-    def progress(self, job: ImportJob) -> str:
-        return format_html('<progress max="{}" value="{}"></progress> {} of {} files', job.total or 1, job.done,
-                           job.done, job.total)  # fmt: skip
+        return self.fields if obj is None else [*JOB_FIELDS, "report_table"]
 
     @admin.display(description="report")
     def report_table(self, job: ImportJob) -> str:
@@ -43,21 +85,46 @@ class ImportJobAdmin(admin.ModelAdmin):
         return format_html("<table><thead><tr><th>file</th><th>outcome</th><th>item</th><th>reason</th>"
                            "<th>duplicates</th></tr></thead><tbody>{}</tbody></table>", rows)  # fmt: skip
 
-    def has_change_permission(self, request: HttpRequest, obj: ImportJob | None = None) -> bool:
-        """A job, once started, is a read-only report: nothing on it to save."""
-        return obj is None and super().has_change_permission(request, obj)
-
     def save_model(self, request: HttpRequest, obj: ImportJob, form, change: bool) -> None:
         assert request.user.is_authenticated  # the admin serves signed-in staff only
         obj.created_by = request.user
         super().save_model(request, obj, form, change)
-        job_id = obj.pk
-        transaction.on_commit(lambda: run_import_job.enqueue(job_id))
+        jobs.enqueue(obj)
 
     def response_add(self, request: HttpRequest, obj: ImportJob, post_url_continue=None) -> HttpResponseRedirect:
         """To the job's report, whose banner says its state as it is when shown (a message written now would
         say "queued" of a job that is done by then)."""
         return HttpResponseRedirect(reverse("admin:catalog_importjob_change", args=[obj.pk]))
+
+
+@admin.register(StaffJob)
+class StaffJobAdmin(JobAdmin):
+    list_display = ["__str__", "kind", "state", "progress", "summary", "created_by", "created_at"]
+    list_filter = ["kind", "state"]
+    readonly_fields = ["kind", *JOB_FIELDS]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # started by the buttons above the list, never from a form
+
+    def get_urls(self):
+        start = self.admin_site.admin_view(self.start_view)
+        return [path("start/<str:kind>/", start, name="catalog_staffjob_start"), *super().get_urls()]
+
+    def start_view(self, request: HttpRequest, kind: str) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if kind not in StaffJob.Kind.values or not self.has_change_permission(request):
+            raise Http404
+        running = StaffJob.objects.filter(kind=kind, state__in=BackgroundJob.ACTIVE).first()
+        if running is not None:
+            messages.warning(request, f"{running} is already under way.")
+            return HttpResponseRedirect(reverse("admin:catalog_staffjob_change", args=[running.pk]))
+        assert request.user.is_authenticated  # the admin serves signed-in staff only
+        with transaction.atomic():
+            job = StaffJob.objects.create(kind=kind, task=jobs.STAFF_TASKS[kind], created_by=request.user,
+                                          state=JobState.QUEUED)  # fmt: skip
+            jobs.enqueue(job)
+        return HttpResponseRedirect(reverse("admin:catalog_staffjob_change", args=[job.pk]))
 
 
 def same_picture(item: int | None, others: list[int] | None) -> str:

@@ -313,6 +313,7 @@ class BackgroundJob(models.Model):
 
     State = JobState
     ACTIVE = (JobState.QUEUED, JobState.RUNNING)
+    objects = models.Manager()  # declared here, so code handling any kind of job can query it
 
     state = models.CharField(max_length=10, choices=JobState.choices, default=JobState.QUEUED, db_index=True)
     total = models.PositiveIntegerField(default=0)

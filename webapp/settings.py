@@ -198,16 +198,31 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-# Background tasks (django-tasks): run at once in the embedded default, queued in the
-# database for a `db_worker` process when TASKS_BACKEND=database.
+# Background tasks (django-tasks): indexing runs at once in the embedded default (TASKS_BACKEND=immediate), or
+# is queued in the database for a `db_worker` process (database). Staff jobs (imports, update_index, the
+# duplicates rebuild started from the admin) are always queued for a worker by default (JOBS_BACKEND=database):
+# they outlast any request. `make run` starts that worker beside the site; with TASKS_BACKEND=database the
+# jobs share the default queue, so one `db_worker` runs both. JOBS_BACKEND=immediate runs them in the request.
 _TASK_BACKENDS = {
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
     "database": "django_tasks_db.DatabaseBackend",
 }
 _task_backend = os.environ.get("TASKS_BACKEND", "immediate")
-if _task_backend not in _TASK_BACKENDS:
-    raise ImproperlyConfigured(f"TASKS_BACKEND must be one of {sorted(_TASK_BACKENDS)}; got {_task_backend!r}")
+_jobs_backend = os.environ.get("JOBS_BACKEND", "database")
+for _name, _value in (("TASKS_BACKEND", _task_backend), ("JOBS_BACKEND", _jobs_backend)):
+    if _value not in _TASK_BACKENDS:
+        raise ImproperlyConfigured(f"{_name} must be one of {sorted(_TASK_BACKENDS)}; got {_value!r}")
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_task_backend]}}
+if _jobs_backend != _task_backend:
+    TASKS["jobs"] = {"BACKEND": _TASK_BACKENDS[_jobs_backend]}
+# The task backend alias staff jobs go to (catalog.jobs), and how a running job shows it is alive: a heartbeat
+# every HEARTBEAT_SECONDS; a running job silent for STALE_SECONDS (or whose worker process on this host is
+# gone) is queued again and resumes where it stopped.
+JOBS: dict[str, Any] = {
+    "BACKEND": "jobs" if "jobs" in TASKS else "default",
+    "HEARTBEAT_SECONDS": envint("LIKENESS_JOB_HEARTBEAT_SECONDS", 5),
+    "STALE_SECONDS": envint("LIKENESS_JOB_STALE_SECONDS", 60),
+}
 
 LOGGING: dict[str, Any] = {
     "version": 1,
