@@ -10,9 +10,12 @@ class logits.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import onnx
-from onnx import TensorProto, helper, numpy_helper
+
+if TYPE_CHECKING:  # onnx is imported only to build the graph, once per MODEL_DIR: it costs a second of start-up
+    import onnx
 
 EPSILON = 1e-3  # batch normalisation epsilon of the TensorFlow original
 # Stages: (repeats, kernel, stride, expand ratio, input channels, output channels).
@@ -39,11 +42,15 @@ class Builder:
         self.initializers: list[onnx.TensorProto] = []
 
     def constant(self, name: str, value: np.ndarray) -> str:
+        from onnx import numpy_helper
+
         self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(value, dtype=np.float32), name))
         return name
 
     def conv_bn(self, x: str, conv: str, bn: str, *, stride: int = 1, groups: int = 1, relu6: bool = True) -> str:
         """Convolution with the batch normalisation folded in, SAME padding, then ReLU6 if asked."""
+        from onnx import helper
+
         weight = self.weights[f"{conv}.weight"]
         scale = self.weights[f"{bn}.weight"] / np.sqrt(self.weights[f"{bn}.running_var"] + EPSILON)
         bias = self.weights[f"{bn}.bias"] - self.weights[f"{bn}.running_mean"] * scale
@@ -61,6 +68,8 @@ class Builder:
         return f"{out}.relu6"
 
     def block(self, x: str, index: int, kernel: int, stride: int, expand: int, inp: int, out: int) -> str:
+        from onnx import helper
+
         prefix = f"_blocks.{index}"
         y = x
         if expand != 1:
@@ -77,6 +86,9 @@ class Builder:
 
 def build(weights: dict[str, np.ndarray]) -> onnx.ModelProto:
     """The model as ONNX: input `image` (N, 3, 224, 224), normalised; outputs `embedding` and `logits`."""
+    import onnx
+    from onnx import TensorProto, helper
+
     builder = Builder(weights)
     builder.constant("zero", np.array(0.0))
     builder.constant("six", np.array(6.0))

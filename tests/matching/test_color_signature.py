@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from matching.algorithms import color_signature
 from matching.algorithms.color_signature import (
     ColorPostings,
     ColorSignature,
@@ -85,3 +86,14 @@ def test_dominant_colours_come_back_near_what_was_painted():
 def test_a_malformed_hex_is_refused(bad):
     with pytest.raises(ValueError, match="not a colour"):
         parse_hex(bad)
+
+
+def test_every_lab_cell_maps_to_its_nearest_bin_the_first_on_ties():
+    """The palette's lookup table, checked against the plain definition: a difference per cell and bin."""
+    centres, low, table = color_signature._grid()
+    cells = np.stack(np.meshgrid(*(np.arange(n) for n in table.shape), indexing="ij"), -1).reshape(-1, 3) + low
+    points = cells.astype(np.float64) * color_signature.STEP
+    rows = np.random.default_rng(3).choice(len(points), 600, replace=False)
+    expected = (((points[rows, None, :] - centres[None].astype(np.float64)) ** 2).sum(-1)).argmin(1)
+    assert np.array_equal(table.reshape(-1)[rows], expected)
+    assert np.array_equal(centres, np.unique(np.round(centres / color_signature.STEP), axis=0) * color_signature.STEP)

@@ -4,6 +4,8 @@ import io
 import os
 import pickle
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -123,3 +125,11 @@ def test_a_sliver_is_scaled_before_it_is_padded():
     for size in ((1, 50_000), (50_000, 1), (1, 1)):  # never a 50,000 x 50,000 canvas
         pixels = model.preprocess(Image.new("RGB", size, (200, 10, 10)))
         assert pixels.shape == (3, 224, 224)
+
+
+def test_onnx_is_not_imported_to_embed_a_picture_only_to_build_the_graph():
+    """The graph builder's library costs a second of every process's start-up; the model file is built once."""
+    code = "import sys, django; django.setup(); from catalog import ingest, importer; print('onnx' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"})  # fmt: skip
+    assert done.stdout.strip() == "False"
