@@ -1,11 +1,16 @@
 """Staff tools: import throughput, and duplicate finding at catalog scale.
 
-    .venv/bin/python bench/staff_tools.py [--jpegs 24] [--pngs 120] [--sizes 10000 100000] [--without-embedding]
-    .venv/bin/python bench/staff_tools.py --jpegs 0 --pngs 0 --sizes --catalog 10000 [--copies 200]
+    .venv/bin/python bench/staff_tools.py [--jpegs 100] [--pngs 0] [--import-code DIR ...] [--workers 2]
+        [--rounds 3] [--sizes 10000 100000]
+    .venv/bin/python bench/staff_tools.py --jpegs 0 --sizes --catalog 10000 [--copies 200]
         [--code DIR] [--pass-args "--rebuild --workers 2"] [--runs 1]
 
-Import: `import_catalog` into a fresh SQLite catalog with 1 and 2 worker processes, on
-12-megapixel JPEGs (4000x3000, photo-like with grain, quality 90) and small PNGs (640x480).
+Import: `manage.py import_catalog FILES --workers 2` as a process (start-up included) into a fresh
+SQLite catalog, on generated 12-megapixel JPEGs (4000x3000, photo-like with grain, quality 90; made
+once into var/bench/import-jpeg-N/) or 640x480 PNGs, by each checkout in `--import-code` (a checkout
+of an older commit measures the code before a change), in rounds alternating with the pHash floor
+over the same files (bench/phash_floor.py: a draft decode and `imagehash.phash` in as many
+processes): images/s, CPU per picture, and the ratio to the floor in the same round.
 Duplicates: `matching.duplicates.find_pairs` and grouping over generated fingerprints (random
 window keys and hashes, as bench/match_latency.py makes them) with 1% planted copies whose keys
 and hashes differ by a few bits, as a recompressed or resized copy's do; reports time and whether
@@ -51,22 +56,68 @@ from matching.models import ImageFingerprint  # noqa: E402
 from tests.images import encode, picture  # noqa: E402
 
 
-def make_files(folder: Path, jpegs: int, pngs: int) -> None:
-    rng = np.random.default_rng(7)
-    for n in range(jpegs):
-        base = np.asarray(picture(1000, 750, 1000 + n).resize((4000, 3000), Image.Resampling.BICUBIC), np.int16)
-        grain = rng.normal(0, 6, base.shape).astype(np.int16)
-        image = Image.fromarray(np.clip(base + grain, 0, 255).astype(np.uint8))
-        (folder / "large" / f"{n:03d}.jpg").write_bytes(encode(image, "JPEG", quality=90))
-    for n in range(pngs):
-        (folder / "small" / f"{n:03d}.png").write_bytes(encode(picture(640, 480, 5000 + n), "PNG"))
+def jpeg_file(n: int) -> bytes:
+    """Generated 12-megapixel JPEG number `n`: photo-like, with grain, quality 90."""
+    base = np.asarray(picture(1000, 750, 1000 + n).resize((4000, 3000), Image.Resampling.BICUBIC), np.int16)
+    grain = np.random.default_rng(7 + n).normal(0, 6, base.shape).astype(np.int16)
+    return encode(Image.fromarray(np.clip(base + grain, 0, 255).astype(np.uint8)), "JPEG", quality=90)
 
 
-def time_import(folder: Path, workers: int) -> float:
-    CatalogImage.objects.all().delete()
-    start = time.perf_counter()
-    call_command("import_catalog", str(folder), "--workers", str(workers), verbosity=0, stdout=io.StringIO())
-    return time.perf_counter() - start
+def png_file(n: int) -> bytes:
+    return encode(picture(640, 480, 5000 + n), "PNG")
+
+
+def import_files(kind: str, count: int) -> Path:
+    """var/bench/import-KIND-COUNT: `count` generated files ("jpeg": 12 MP, "png": 640x480), made once and reused."""
+    folder = BENCH_DIR / f"import-{kind}-{count}"
+    if (folder / "done").exists():
+        return folder / "files"
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "files").mkdir(parents=True)
+    make, extension = (jpeg_file, "jpg") if kind == "jpeg" else (png_file, "png")
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        for n, data in enumerate(pool.map(make, range(count), chunksize=4)):
+            (folder / "files" / f"{n:03d}.{extension}").write_bytes(data)
+    (folder / "done").touch()
+    return folder / "files"
+
+
+def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Run a process to its end: (seconds, CPU seconds of it and its children)."""
+    start, cpu = time.perf_counter(), children_cpu()
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    seconds, cpu = time.perf_counter() - start, children_cpu() - cpu
+    if done.returncode:
+        sys.exit(f"{' '.join(command)} failed:\n{done.stderr[-3000:]}")
+    return seconds, cpu
+
+
+def time_floor(files: Path, workers: int) -> tuple[float, float]:
+    """The pHash floor (bench/phash_floor.py) over the same files, as a process."""
+    return timed([sys.executable, str(ROOT / "bench" / "phash_floor.py"), str(files), "--workers", str(workers)],
+                 ROOT)  # fmt: skip
+
+
+def migrated(code: Path) -> Path:
+    """An empty catalog's database as the code in `code` migrates it (once a run: another checkout's
+    migrations may have changed since), in var/bench/import-run-CODE/."""
+    folder = BENCH_DIR / f"import-run-{code.name}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    manage(code, bench_env(folder, folder / "migrated.sqlite3"), "migrate", "--no-input")
+    return folder / "migrated.sqlite3"
+
+
+def time_import(files: Path, code: Path, template: Path, workers: int) -> tuple[float, float]:
+    """`manage.py import_catalog FILES --workers N` by the code in `code`, as a process (start-up included), into
+    a fresh catalog: a copy of `template` (see `migrated`), and no files."""
+    folder = template.parent
+    for stale in ("media", "originals"):
+        shutil.rmtree(folder / stale, ignore_errors=True)
+    shutil.copyfile(template, folder / "db.sqlite3")
+    env = bench_env(folder, folder / "db.sqlite3")
+    return timed([sys.executable, str(code / "manage.py"), "import_catalog", str(files), "--workers", str(workers),
+                  "--verbosity", "0"], code, env)  # fmt: skip
 
 
 def synthetic_rows(size: int, seed: int = 11):
@@ -264,18 +315,37 @@ def recall(groups: list[dict], planted: list[dict]) -> dict[str, tuple[int, int]
     return found
 
 
-def import_section(jpegs: int, pngs: int) -> None:
-    for kind in ("large", "small"):
-        (WORKDIR / "files" / kind).mkdir(parents=True)
-    make_files(WORKDIR / "files", jpegs, pngs)
-    print("| files | workers | images/s |")
-    print("|---|---|---|")
-    for kind, count in (("large", jpegs), ("small", pngs)):
-        label = "12 MP JPEG" if kind == "large" else "640x480 PNG"
-        for workers in (1, 2):
-            seconds = time_import(WORKDIR / "files" / kind, workers)
-            print(f"| {count} x {label} | {workers} | {count / seconds:.1f} |")
+def import_section(kind: str, count: int, codes: list[Path], workers: int, rounds: int) -> None:
+    """`import_catalog` by each checkout in `codes` against the pHash floor over the same files, in alternating
+    rounds (floor, then each checkout), each a fresh process: the ratio within a round is what a busy machine
+    leaves comparable."""
+    if not count:
+        return
+    files = import_files(kind, count)
+    label = f"{count} x " + ("12 MP JPEG" if kind == "jpeg" else "640x480 PNG")
+    templates = {code: migrated(code) for code in codes}
+    runs: dict[str, list[tuple[float, float, float]]] = {}
+    for _ in range(rounds):
+        floor = time_floor(files, workers)
+        runs.setdefault("pHash floor", []).append((*floor, 1.0))
+        for code in codes:
+            seconds, cpu = time_import(files, code, templates[code], workers)
+            runs.setdefault(code.name, []).append((seconds, cpu, floor[0] / seconds))
+    print(f"{label}, {workers} workers, {rounds} rounds (ranges):")
     print()
+    print("| run | images/s | CPU ms/picture | ratio to the floor |")
+    print("|---|---|---|---|")
+    for name, found in runs.items():
+        rates = [count / seconds for seconds, _, _ in found]
+        cpus = [1000 * cpu / count for _, cpu, _ in found]
+        ratios = [ratio for _, _, ratio in found]
+        print(f"| {name} | {span(rates, 1)} | {span(cpus, 0)} | {span(ratios, 2)} |")
+    print()
+
+
+def span(values: list[float], digits: int) -> str:
+    low, high = f"{min(values):.{digits}f}", f"{max(values):.{digits}f}"
+    return low if low == high else f"{low}-{high}"
 
 
 def catalog_section(size: int, copies: int, code: Path, pass_args: str, runs: int) -> None:
@@ -301,14 +371,13 @@ def catalog_section(size: int, copies: int, code: Path, pass_args: str, runs: in
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--jpegs", type=int, default=24)
-    parser.add_argument("--pngs", type=int, default=120)
+    parser.add_argument("--jpegs", type=int, default=100, help="12 MP JPEGs imported (0: none).")
+    parser.add_argument("--pngs", type=int, default=0, help="640x480 PNGs imported (0: none).")
+    parser.add_argument("--import-code", type=Path, nargs="+", default=[ROOT],
+                        help="The checkouts whose import_catalog runs, each beside the floor in every round.")  # fmt: skip
+    parser.add_argument("--workers", type=int, default=2, help="import_catalog's and the floor's processes.")
+    parser.add_argument("--rounds", type=int, default=3, help="Import rounds: floor, then each checkout.")
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
-    parser.add_argument(
-        "--without-embedding",
-        action="store_true",
-        help="Import as before look-alike search: no embedding, no suggested tags (for comparison).",
-    )
     parser.add_argument("--catalog", type=int, help="The real pass over a catalog of this many pictures.")
     parser.add_argument("--copies", type=int, help="Planted copies among them (default: 2%%).")
     parser.add_argument("--code", type=Path, default=ROOT, help="The checkout whose find_duplicates runs.")
@@ -318,15 +387,10 @@ def main() -> None:
     if args.catalog:
         catalog_section(args.catalog, args.copies or args.catalog // 50, args.code.resolve(), args.pass_args,
                         args.runs)  # fmt: skip
-    if args.without_embedding:  # import workers are forked, so they inherit this
-        import matching.algorithms.fingerprint
-        import matching.index.store
-
-        matching.algorithms.fingerprint.embed_image = lambda image: None
-        matching.index.store.has_embedding = lambda image_id: True  # or indexing would embed it after all
+    codes = [code.resolve() for code in args.import_code]
+    import_section("jpeg", args.jpegs, codes, args.workers, args.rounds)
+    import_section("png", args.pngs, codes, args.workers, args.rounds)
     call_command("migrate", verbosity=0)
-    if args.jpegs or args.pngs:
-        import_section(args.jpegs, args.pngs)
     if not args.sizes:
         return
     print()
