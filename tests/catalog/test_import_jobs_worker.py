@@ -4,7 +4,6 @@ file ends imported exactly once; a job cancelled while it runs stops there."""
 
 from __future__ import annotations
 
-import io
 import os
 import signal
 import sqlite3
