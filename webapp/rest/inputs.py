@@ -2,17 +2,41 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.http import QueryDict
 
 from catalog import ingest
 from catalog.models import CatalogImage
-from matching.errors import InvalidQuery, NotFound
+from matching.errors import ImageFetchError, InvalidQuery, LikenessError, NotFound
+from matching.safety import imaging
 from matching.safety.budget import ImageBudget
 from matching.safety.imaging import LoadedImage
+
+logger = logging.getLogger(__name__)
 
 MAX_INTEGER = 2**31 - 1  # no count, offset or limit is larger; bigger numbers would overflow the database
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off"}
+
+
+class DownloadFailed(LikenessError):
+    """A URL that could not be fetched: MatchEngine answers it with status "fail" in a 200, not an HTTP error,
+    and TinEye's clients (which raise on any HTTP error) read the error list."""
+
+    status_code = 200
+
+    def __init__(self, url: str) -> None:
+        super().__init__(f"{url}: Failed to download file.")
+
+
+def load_url(budget: ImageBudget | None, url: str) -> LoadedImage:
+    """The picture at `url`, or DownloadFailed when it cannot be fetched (the reason goes to the log)."""
+    try:
+        return budget.load(url) if budget is not None else imaging.load_image(url)
+    except ImageFetchError as exc:
+        logger.info("rest: %s could not be fetched: %s", url[:200], exc)
+        raise DownloadFailed(url) from exc
 
 
 class Params:
@@ -68,6 +92,16 @@ class Params:
             return False
         raise InvalidQuery(f"{name} must be true or false; got {raw!r}.")
 
+    def listed(self, prefix: str) -> list[str]:
+        """The values of prefix[0], prefix[1]... in order. TinEye's client sends some weights as
+        weights[i]=<the whole list> (repeated keys): then the i-th of the repeated values is weights[i]."""
+        values = []
+        for number, key in self.indexed(prefix).items():
+            repeated = [source.getlist(key) for source in (self.data, self.query) if isinstance(source, QueryDict)]
+            given = next((found for found in repeated if len(found) > 1), None)
+            values.append(given[min(number, len(given) - 1)] if given else self.get(key) or "")
+        return values
+
     def indexed(self, prefix: str) -> dict[int, str]:
         """Fields named like images[0], filepaths[1]: {0: value, 1: value}."""
         found: dict[int, str] = {}
@@ -94,7 +128,7 @@ def query_image(params: Params, field: str, budget: ImageBudget) -> LoadedImage:
             raise InvalidQuery(f"{field} must be a file upload (multipart/form-data).")
         return budget.load(params.files[field])
     if field.startswith("url"):
-        return budget.load(params.get(field))
+        return load_url(budget, params.get(field) or "")
     item = CatalogImage.objects.filter(identifier=params.get(field)).first()
     if item is None:
         raise NotFound(f"No image with filepath {params.get(field)!r} in the collection.")

@@ -18,39 +18,48 @@ from matching.index import store
 from matching.safety.budget import ImageBudget
 from matching.safety.imaging import LoadedImage
 from search import service
-from search.colors import HOLDS_SHARE, collection_colors
+from search.colors import HOLDS_SHARE, QueryColors, collection_colors, color_scores
 from search.forms import parse_palette
 from search.query import Filters, SearchQuery
-from webapp.rest.inputs import Params, query_image
+from webapp.rest import metadata
+from webapp.rest.inputs import DownloadFailed, Params, query_image
+from webapp.rest.metadata import ResultMetadata
 from webapp.rest.views import MAX_RESULTS, MatchEngineView, envelope
 
 MAX_EXTRACT = 100
 FULL_AREA = 0.5  # a picture "fully" holds a colour when at least half of it is near it
+MAX_COLOR_RESULTS = 100  # colour-ranked pictures one color_search reads (search.service's largest page)
+EVERY_ITEM = Filters(include_drafts=True)  # the /rest/ collection: /rest/add puts pictures in as drafts
+
+
+def rgb_of(value: str) -> tuple[int, int, int] | None:
+    """An "r,g,b" colour (spaces allowed, as TinEye's clients send "255, 255, 255"), or None if not r,g,b."""
+    parts = value.split(",")
+    if len(parts) != 3:
+        return None
+    try:
+        rgb = tuple(int(part.strip()) for part in parts)
+    except ValueError:
+        rgb = (-1,)
+    if len(rgb) == 3 and all(0 <= v <= 255 for v in rgb):
+        return rgb[0], rgb[1], rgb[2]
+    raise InvalidQuery(f"{value!r} is not a colour: give r,g,b with each from 0 to 255, or six hex digits.")
 
 
 def hex_of(value: str) -> str:
     """A MulticolorEngine colour ("r,g,b" or hex) as six hex digits."""
-    parts = value.split(",")
-    if len(parts) == 3:
-        try:
-            rgb = [int(part) for part in parts]
-        except ValueError:
-            rgb = [-1]
-        if all(0 <= v <= 255 for v in rgb):
-            return "{:02x}{:02x}{:02x}".format(*rgb)
-        raise InvalidQuery(f"{value!r} is not a colour: give r,g,b with each from 0 to 255, or six hex digits.")
-    return value
-
-
-def listed(params: Params, name: str) -> list[str]:
-    return [params.get(key) or "" for key in params.indexed(name).values()]
+    rgb = rgb_of(value)
+    return "{:02x}{:02x}{:02x}".format(*rgb) if rgb else value.strip()
 
 
 def palette_of(params: Params, colors: str = "colors", weights: str = "weights") -> tuple[tuple[str, int], ...]:
+    given, shares = params.listed(colors), params.listed(weights)
+    if shares and len(shares) != len(given):
+        raise InvalidQuery("Please specify the same number of weights as colors.")
     try:
-        return parse_palette([hex_of(c) for c in listed(params, colors)], listed(params, weights))
+        return parse_palette([hex_of(c) for c in given], shares)
     except ValidationError as exc:
-        raise InvalidQuery(" ".join(exc.messages)) from None
+        raise InvalidQuery(" ".join(exc.messages).replace("color_weights", "weights")) from None
 
 
 def formatted(lab: np.ndarray, color_format: str) -> list[int] | str:
@@ -65,7 +74,8 @@ def color_format(params: Params) -> str:
 
 
 def class_name(lab: np.ndarray) -> str:
-    return COLOR_NAMES[int(color_names(np.array([lab_to_rgb(lab)], np.uint8))[0])]
+    """The colour's class, capitalised as MulticolorEngine names them ("White", "Green")."""
+    return COLOR_NAMES[int(color_names(np.array([lab_to_rgb(lab)], np.uint8))[0])].capitalize()
 
 
 def color_rows(colors: list[tuple[np.ndarray, float]], fmt: str) -> list[dict]:
@@ -74,19 +84,60 @@ def color_rows(colors: list[tuple[np.ndarray, float]], fmt: str) -> list[dict]:
             for rank, (lab, share) in enumerate(colors, start=1)]  # fmt: skip
 
 
-def images_given(params: Params, budget: ImageBudget) -> tuple[list[LoadedImage], list[str]]:
-    """images[i] (files), urls[i] or filepaths[i]: the pictures loaded, and an error per one that failed."""
-    loaded, errors = [], []
-    for prefix in ("images", "urls", "filepaths"):
+def images_given(params: Params, budget: ImageBudget) -> tuple[list[LoadedImage], list[LikenessError]]:
+    """images[i] (files), urls[i] or filepaths[i]: the pictures loaded, and the error of each that failed."""
+    loaded: list[LoadedImage] = []
+    failures: list[LikenessError] = []
+    for prefix, field in (("images", "image"), ("urls", "url"), ("filepaths", "filepath")):
         for key in params.indexed(prefix).values():
-            field = {"images": "image", "urls": "url", "filepaths": "filepath"}[prefix]
             value = params.files.get(key) if prefix == "images" else params.get(key)
+            one = Params({field: value}, params.query, {field: value} if prefix == "images" else {})
             try:
-                loaded.append(query_image(Params({field: value}, params.query, {field: value} if prefix == "images"
-                                                 else {}), field, budget))  # fmt: skip
+                loaded.append(query_image(one, field, budget))
+            except DownloadFailed as exc:
+                failures.append(exc)
             except LikenessError as exc:
-                errors.append(f"{value if prefix != 'images' else key}: {exc}")
-    return loaded, errors
+                failures.append(type(exc)(f"{value if prefix != 'images' else key}: {exc}"))
+    return loaded, failures
+
+
+def failed(method: str, failures: list[LikenessError]) -> Response:
+    """No picture could be read: a 200 "fail" when every one was a URL that did not download, else the error."""
+    if failures and all(isinstance(exc, DownloadFailed) for exc in failures):
+        return envelope(method, [], [str(exc) for exc in failures], 200, state="fail")
+    first = next((exc for exc in failures if not isinstance(exc, DownloadFailed)), None)
+    if first is None:
+        raise InvalidQuery("Give images[0], urls[0] or filepaths[0].")
+    raise type(first)(" ".join(str(exc) for exc in failures))
+
+
+def score_rows(scored: list[tuple[int, float]], min_score: float, offset: int, limit: int) -> tuple[list, list]:
+    """(rows, ids) of the page: {"score": "12.34", "filepath": ...} above min_score, best first."""
+    kept = [(pk, score) for pk, score in scored if score > 0 and score >= min_score][offset : offset + limit]
+    names = dict(CatalogImage.objects.filter(pk__in=[pk for pk, _ in kept]).values_list("pk", "identifier"))
+    kept = [(pk, score) for pk, score in kept if pk in names]
+    return [{"score": f"{score:.2f}", "filepath": names[pk]} for pk, score in kept], [pk for pk, _ in kept]
+
+
+def ranked(palette: tuple[tuple[str, int], ...], allowed: list[int] | None) -> list[tuple[int, float]]:
+    """(id, colour score 0-100) best first: over the colour index, or over the items a metadata query left."""
+    if allowed is None:
+        results = service.search(SearchQuery(palette=palette, page_size=MAX_COLOR_RESULTS, filters=EVERY_ITEM))
+        return [(hit.item.pk, hit.color_score or 0.0) for hit in results.hits]
+    scores = color_scores(allowed, palette)
+    return sorted(((pk, 100 * scores.get(pk, 0.0)) for pk in allowed), key=lambda pair: -pair[1])
+
+
+def palette_of_picture(picture: LoadedImage) -> tuple[tuple[tuple[str, int], ...], float]:
+    """A picture's five dominant colours as a query palette, weighted by their shares, and the score (0-1)
+    the picture itself gets for them: its results' scores are relative to it, so the picture scores 100."""
+    sig = of_image(picture.image)
+    found = dominant(sig.bins, sig.shares, limit=5)
+    total = sum(share for _, share in found)
+    palette = tuple((lab_to_hex(lab), max(1, round(100 * share / total))) for lab, share in found)
+    colors = QueryColors.of(palette)
+    held = colors.near()[:, sig.bins.astype(np.intp)] @ sig.shares.astype(np.float64)
+    return palette, float(np.minimum(np.array(colors.weights), held).sum())
 
 
 class ColorSearchView(MatchEngineView):
@@ -98,20 +149,19 @@ class ColorSearchView(MatchEngineView):
         offset = params.integer("offset", 0, high=MAX_RESULTS)
         limit = params.integer("limit", 5000, low=0, high=5000)
         palette = palette_of(params)
+        asked = ResultMetadata(params)
         source = [name for name in ("image", "url", "filepath") if params.has(name)]
-        if (palette and source) or len(source) > 1 or (not palette and not source):
-            raise InvalidQuery("Give colors[0]... (with weights[0]...), or exactly one of image, url or filepath.")
+        if (palette and source) or len(source) > 1 or (not palette and not source and asked.query is None):
+            raise InvalidQuery("Give colors[0]... (with weights[0]...), or exactly one of image, url or filepath, "
+                               "or a metadata query.")  # fmt: skip
+        itself = 1.0  # what a perfect match scores, 0-1
         if source:
-            picture = query_image(params, source[0], ImageBudget())
-            sig = of_image(picture.image)
-            found = dominant(sig.bins, sig.shares, limit=5)
-            total = sum(share for _, share in found)
-            palette = tuple((lab_to_hex(lab), max(1, round(100 * share / total))) for lab, share in found)
-        size = min(100, offset + limit) if offset + limit else 1
-        results = service.search(SearchQuery(palette=palette, page_size=size, filters=Filters()))
-        hits = [hit for hit in results.hits if (hit.color_score or 0) >= min_score][offset : offset + limit]
-        return envelope("color_search", [{"score": f"{hit.color_score:.2f}", "filepath": hit.item.identifier}
-                                         for hit in hits])  # fmt: skip
+            palette, itself = palette_of_picture(query_image(params, source[0], ImageBudget()))
+        # Without colours, a metadata query alone: every picture it leaves, in catalog order.
+        scored = ranked(palette, asked.allowed) if palette else [(pk, 100.0) for pk in asked.allowed or []]
+        scored = [(pk, min(100.0, score / max(itself, 0.01))) for pk, score in scored]
+        rows, ids = score_rows(scored, min_score, offset, limit)
+        return envelope("color_search", asked.rows(rows, ids))
 
     get = post
 
@@ -123,9 +173,9 @@ class ExtractImageColorsView(MatchEngineView):
         params = self.params(request)
         limit = params.integer("limit", 32, low=1, high=MAX_EXTRACT)
         fmt = color_format(params)
-        loaded, errors = images_given(params, ImageBudget())
+        loaded, failures = images_given(params, ImageBudget())
         if not loaded:
-            raise InvalidQuery(" ".join(errors) or "Give images[0], urls[0] or filepaths[0].")
+            return failed(self.method_name, failures)
         sums: dict[int, float] = {}
         for picture in loaded:
             sig = of_image(picture.image)
@@ -133,17 +183,18 @@ class ExtractImageColorsView(MatchEngineView):
                 sums[b] = sums.get(b, 0.0) + s / len(loaded)
         bins = np.array(list(sums), np.intp)
         colors = dominant(bins, np.array(list(sums.values())), limit=limit)
-        return envelope("extract_image_colors", color_rows(colors, fmt), errors)
+        return envelope("extract_image_colors", color_rows(colors, fmt), [str(exc) for exc in failures])
 
     get = post
 
 
 def count_rows(params: Params, signatures: list) -> list[dict]:
-    asked = [hex_of(value) for value in listed(params, "count_colors")]
-    if not asked:
+    """Per count_colors[i]: how many of these pictures hold it (partly, or over half their area)."""
+    given = params.listed("count_colors")
+    if not given:
         raise InvalidQuery("Give the colours to count as count_colors[0], count_colors[1]...")
     try:
-        labs = [hex_to_lab(value) for value in asked]
+        labs = [hex_to_lab(hex_of(value)) for value in given]
     except ValueError as exc:
         raise InvalidQuery(str(exc)) from None
     near = kernel(labs)
@@ -152,8 +203,9 @@ def count_rows(params: Params, signatures: list) -> list[dict]:
         shares = near[:, sig.bins.astype(np.intp)] @ sig.shares.astype(np.float64)
         partial += shares >= HOLDS_SHARE
         full += shares >= FULL_AREA
-    return [{"color": value, "num_images_partial_area": int(p), "num_images_full_area": int(f)}
-            for value, p, f in zip(listed(params, "count_colors"), partial, full, strict=True)]  # fmt: skip
+    return [{"color": list(rgb_of(value) or ()) or hex_of(value), "name": class_name(lab), "class": class_name(lab),
+             "num_images_partial_area": int(p), "num_images_full_area": int(f)}
+            for value, lab, p, f in zip(given, labs, partial, full, strict=True)]  # fmt: skip
 
 
 class CountImageColorsView(MatchEngineView):
@@ -161,24 +213,27 @@ class CountImageColorsView(MatchEngineView):
 
     def post(self, request: Request) -> Response:
         params = self.params(request)
-        loaded, errors = images_given(params, ImageBudget())
+        loaded, failures = images_given(params, ImageBudget())
         if not loaded:
-            raise InvalidQuery(" ".join(errors) or "Give images[0], urls[0] or filepaths[0].")
-        return envelope("count_image_colors", count_rows(params, [of_image(p.image) for p in loaded]), errors)
+            return failed(self.method_name, failures)
+        rows = count_rows(params, [of_image(p.image) for p in loaded])
+        return envelope("count_image_colors", rows, [str(exc) for exc in failures])
 
     get = post
 
 
 def collection_ids(params: Params) -> list[int]:
-    """Published items: all, those of filepaths[i], or those ranked by colors[i] (weights[i])."""
-    filepaths = listed(params, "filepaths")
-    items = CatalogImage.objects.published()
+    """The /rest/ collection's items: all, those of filepaths[i], those a metadata query leaves, or those
+    ranked by colors[i] (weights[i]) among them."""
+    filepaths = params.listed("filepaths")
+    allowed = metadata.matching_ids(metadata.parse_json(params.get("metadata"), "metadata"))
+    items = CatalogImage.objects.all() if allowed is None else CatalogImage.objects.filter(pk__in=allowed)
     if filepaths:
-        return list(items.filter(identifier__in=filepaths).values_list("pk", flat=True))
+        items = items.filter(identifier__in=filepaths)
     palette = palette_of(params)
     if palette:
-        results = service.search(SearchQuery(palette=palette, page_size=100))
-        return [hit.item.pk for hit in results.hits]
+        chosen = None if allowed is None and not filepaths else list(items.values_list("pk", flat=True))
+        return [pk for pk, score in ranked(palette, chosen) if score > 0]
     return list(items.order_by("-pk").values_list("pk", flat=True)[:2000])
 
 
@@ -207,3 +262,22 @@ class CountCollectionColorsView(MatchEngineView):
         return envelope("count_collection_colors", count_rows(params, signatures))
 
     get = post
+
+
+class CountMetadataView(MatchEngineView):
+    """How many pictures meet each of count_metadata[i], within those that metadata, colors or filepaths give."""
+
+    method_name = "count_metadata"
+
+    def get(self, request: Request) -> Response:
+        params = self.params(request)
+        queries = [metadata.parse_json(raw, f"count_metadata[{n}]") for n, raw in
+                   enumerate(params.listed("count_metadata"))]  # fmt: skip
+        if not queries:
+            raise InvalidQuery("Give the metadata queries to count as count_metadata[0], count_metadata[1]...")
+        ids = set(collection_ids(params))
+        values = [metadata.values_of(item) for item in metadata.items() if item.pk in ids]
+        return envelope(self.method_name, [{"metadata": query, "count": sum(metadata.matches(v, query) for v in values)}
+                                           for query in queries])  # fmt: skip
+
+    post = get

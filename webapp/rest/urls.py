@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from webapp.rest import multicolor
+from webapp.rest import metadata_views, multicolor
 from webapp.rest import views as matchengine
 
 app_name = "rest"
@@ -22,4 +22,9 @@ urlpatterns = [
         "extract_collection_colors/", multicolor.ExtractCollectionColorsView.as_view(), name="extract_collection_colors"
     ),
     path("count_collection_colors/", multicolor.CountCollectionColorsView.as_view(), name="count_collection_colors"),
+    path("count_metadata/", multicolor.CountMetadataView.as_view(), name="count_metadata"),
+    path("update_metadata/", metadata_views.UpdateMetadataView.as_view(), name="update_metadata"),
+    path("get_metadata/", metadata_views.GetMetadataView.as_view(), name="get_metadata"),
+    path("get_search_metadata/", metadata_views.GetSearchMetadataView.as_view(), name="get_search_metadata"),
+    path("get_return_metadata/", metadata_views.GetReturnMetadataView.as_view(), name="get_return_metadata"),
 ]

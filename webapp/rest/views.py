@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import PurePosixPath
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -28,7 +29,10 @@ from matching.query import QueryImage
 from matching.safety import imaging
 from matching.safety.budget import ImageBudget
 from webapp.auth import CachedBasicAuthentication, CheckedTokenAuthentication
-from webapp.rest.inputs import Params, query_image, query_source
+from webapp.rest.inputs import DownloadFailed, Params, load_url, query_image, query_source
+from webapp.rest.metadata import ResultMetadata, parse_json
+from webapp.rest.metadata import apply as apply_metadata
+from webapp.rest.metadata import split as split_metadata
 
 logger = logging.getLogger(__name__)
 
@@ -46,9 +50,11 @@ class CanUseMatchAPI(BasePermission):
         return bool(user and user.is_active and (user.is_staff or user.has_perm("catalog.use_matchengine_api")))
 
 
-def envelope(method: str, result: list, errors: list[str] | None = None, status: int = 200) -> Response:
+def envelope(
+    method: str, result: list, errors: list[str] | None = None, status: int = 200, state: str | None = None
+) -> Response:
     errors = errors or []
-    state = "ok" if not errors else ("warn" if status < 400 else "fail")
+    state = state or ("ok" if not errors else ("warn" if status < 400 else "fail"))
     return Response({"status": state, "error": errors, "method": method, "result": result}, status=status)
 
 
@@ -68,8 +74,8 @@ class MatchEngineView(APIView):
         return Params(data, request.query_params, request.FILES)
 
     def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, LikenessError):
-            return envelope(self.method_name, [], [str(exc)], exc.status_code)
+        if isinstance(exc, LikenessError):  # a URL that did not download is a 200 "fail", as in MatchEngine
+            return envelope(self.method_name, [], [str(exc)], exc.status_code, state="fail")
         if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
             response = envelope(self.method_name, [], [str(exc.detail)], 401)
             response["WWW-Authenticate"] = 'Basic realm="Likeness MatchEngine API"'
@@ -78,17 +84,6 @@ class MatchEngineView(APIView):
             detail = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
             return envelope(self.method_name, [], [str(detail)], exc.status_code)
         raise exc
-
-
-def has_nul(value) -> bool:
-    """Whether a JSON value holds a NUL character in any string or key."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(has_nul(key) or has_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(map(has_nul, value))
-    return False
 
 
 def match_result(match: Match, filepath: str | None = None) -> dict:
@@ -108,37 +103,31 @@ class AddView(MatchEngineView):
 
     def post(self, request: Request) -> Response:
         params = self.params(request)
-        metadata = self._metadata(params.get("metadata"))
+        shared = parse_json(params.get("metadata"), "metadata")  # checked before any picture is read
         entries = self._entries(params)
-        errors, added, status = [], [], 400
-        for source_name, filepath in entries:
+        errors, added, statuses = [], [], []
+        for number, (source_name, filepath) in entries:
             try:
+                given = params.get(f"metadata[{number}]") if number is not None else None
+                metadata = (parse_json(given, f"metadata[{number}]") if given is not None else shared) or {}
                 source = params.files[source_name] if source_name in params.files else params.get(source_name)
                 added.append(self._add(source, filepath, metadata))
+            except DownloadFailed as exc:  # already says which URL
+                errors.append(str(exc))
+                statuses.append(exc.status_code)
             except LikenessError as exc:
                 errors.append(f"{filepath}: {exc}")
-                status = exc.status_code if len(entries) == 1 else 400
+                statuses.append(exc.status_code)
         if errors and not added:
-            return envelope("add", [], errors, status)
+            status = statuses[0] if len(set(statuses)) == 1 else 400
+            return envelope("add", [], errors, status, state="fail")
         return envelope("add", [], errors)  # some added: "warn" with the failures listed
 
-    @staticmethod
-    def _metadata(raw: str | None) -> dict:
-        if not raw:
-            return {}
-        try:
-            metadata = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise InvalidQuery(f"metadata must be JSON: {exc.msg} at position {exc.pos}.") from None
-        if not isinstance(metadata, dict):
-            raise InvalidQuery("metadata must be a JSON object.")
-        if has_nul(metadata):  # PostgreSQL's JSON cannot hold NUL, and no metadata needs it
-            raise InvalidQuery("metadata must not contain NUL characters.")
-        return metadata
+    get = post  # TinEye's clients add by URL with a GET and query parameters
 
     @staticmethod
-    def _entries(params: Params) -> list[tuple[str, str]]:
-        """(source field, filepath) for the single or the batch form."""
+    def _entries(params: Params) -> list[tuple[int | None, tuple[str, str]]]:
+        """(batch number or None, (source field, filepath)) for the single or the batch form."""
         if params.has("image") or params.has("url"):
             if params.has("image") and params.has("url"):
                 raise InvalidQuery("Give image or url, not both.")
@@ -148,22 +137,24 @@ class AddView(MatchEngineView):
                 if source == "url":
                     raise InvalidQuery("filepath is required when adding by url.")
                 filepath = params.files["image"].name
-            return [(source, filepath)]
+            return [(None, (source, filepath))]
         images, urls, filepaths = params.indexed("images"), params.indexed("urls"), params.indexed("filepaths")
         sources = images or urls
         if not sources:
             raise InvalidQuery("Give image (a file) or url, or the batch form images[n] or urls[n] with filepaths[n].")
         if len(sources) > settings.LIKENESS["MAX_BATCH_IMAGES"]:
             raise InvalidQuery(f"At most {settings.LIKENESS['MAX_BATCH_IMAGES']} images per add request.")
-        entries = []
+        entries: list[tuple[int | None, tuple[str, str]]] = []
         for number, field in sources.items():
             filepath = params.get(filepaths[number]) if number in filepaths else None
             if not filepath:
                 if field in params.files:
                     filepath = params.files[field].name
-                else:
+                else:  # as TinEye's Image does: a URL's file name is its filepath
+                    filepath = PurePosixPath(urlsplit(params.get(field) or "").path).name
+                if not filepath:
                     raise InvalidQuery(f"filepaths[{number}] is required for urls[{number}].")
-            entries.append((field, filepath))
+            entries.append((number, (field, filepath)))
         return entries
 
     @classmethod
@@ -172,7 +163,7 @@ class AddView(MatchEngineView):
             raise InvalidQuery("filepath is longer than 255 characters.")
         if "\x00" in filepath:
             raise InvalidQuery("filepath must not contain NUL characters.")
-        loaded = imaging.load_image(source)
+        loaded = load_url(None, source) if isinstance(source, str) else imaging.load_image(source)
         try:
             return cls._add_or_replace(loaded, filepath, metadata)
         except (IntegrityError, ValidationError) as exc:
@@ -187,12 +178,15 @@ class AddView(MatchEngineView):
     def _add_or_replace(loaded, filepath: str, metadata: dict) -> CatalogImage:
         existing = CatalogImage.objects.select_for_update().filter(identifier=filepath).first()
         if existing is not None:
+            if metadata:  # adding again with metadata replaces it, as MulticolorEngine does
+                apply_metadata(existing, metadata)
             ingest.replace_image(existing, loaded, PurePosixPath(filepath).name)
             return existing
-        title = str(metadata.get("title") or PurePosixPath(filepath).stem or filepath)[:300]
+        fields, kept = split_metadata(metadata)
+        fields.setdefault("title", str(PurePosixPath(filepath).stem or filepath)[:300])
         return ingest.create_item(
-            loaded, filename=PurePosixPath(filepath).name, identifier=filepath, title=title,
-            status=Status.DRAFT, source_metadata=metadata,
+            loaded, filename=PurePosixPath(filepath).name, identifier=filepath, status=Status.DRAFT,
+            source_metadata=kept, **fields,
         )  # fmt: skip
 
 
@@ -258,14 +252,21 @@ class SearchView(MatchEngineView):
         offset = params.integer("offset", 0)
         limit = params.integer("limit", 10, low=0, high=MAX_RESULTS)
         mirrored = params.boolean("check_horizontal_flip", False)
+        asked = ResultMetadata(params)
         loaded = query_image(params, query_source(params), ImageBudget())
-        matches = match_image(QueryImage(loaded), limit=offset + limit, min_score=min_score, mirrored=mirrored)
+        # With a metadata query, read further down the matches: some of them it leaves out.
+        wanted = offset + limit if asked.allowed is None else MAX_RESULTS
+        matches = match_image(QueryImage(loaded), limit=wanted, min_score=min_score, mirrored=mirrored)
+        if asked.allowed is not None:
+            allowed = set(asked.allowed)
+            matches = [m for m in matches if m.image_id in allowed]
         page = matches[offset : offset + limit]
         identifiers = dict(
             CatalogImage.objects.filter(pk__in=[m.image_id for m in page]).values_list("pk", "identifier")
         )
-        result = [match_result(m, identifiers[m.image_id]) for m in page if m.image_id in identifiers]
-        return envelope("search", result)
+        page = [m for m in page if m.image_id in identifiers]
+        result = [match_result(m, identifiers[m.image_id]) for m in page]
+        return envelope("search", asked.rows(result, [m.image_id for m in page]))
 
     get = post
 
@@ -284,3 +285,5 @@ class CompareView(MatchEngineView):
         if found is None or found.score < min_score:
             return envelope("compare", [])
         return envelope("compare", [match_result(found)])
+
+    get = post  # TinEye's clients compare two URLs with a GET and query parameters

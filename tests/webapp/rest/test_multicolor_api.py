@@ -70,7 +70,7 @@ def test_extract_image_colors_from_an_upload_in_rgb_and_hex(rest, catalog):
     body = rest("post", "extract_image_colors", data).json()
     assert_shape(body, "extract_image_colors", "ok")
     first = body["result"][0]
-    assert first["rank"] == 1 and len(first["color"]) == 3 and first["class"] == "blue" and first["weight"] > 40
+    assert first["rank"] == 1 and len(first["color"]) == 3 and first["class"] == "Blue" and first["weight"] > 40
     assert len(body["result"]) <= 3
     hexed = rest("get", "extract_image_colors", {"filepaths[0]": "ochre.png", "color_format": "hex"}).json()
     assert all(isinstance(row["color"], str) and len(row["color"]) == 6 for row in hexed["result"])
@@ -80,7 +80,9 @@ def test_count_image_colors_and_collection_colors(rest, catalog):
     data = {"images[0]": upload("q.png", painted(1, (NAVY, 0.6)), "image/png"), "count_colors[0]": NAVY,
             "count_colors[1]": "204,119,34"}  # fmt: skip
     body = rest("post", "count_image_colors", data).json()
-    assert body["result"][0] == {"color": NAVY, "num_images_partial_area": 1, "num_images_full_area": 1}
+    assert body["result"][0] == {"color": NAVY, "name": "Blue", "class": "Blue", "num_images_partial_area": 1,
+                                 "num_images_full_area": 1}  # fmt: skip
+    assert body["result"][1]["color"] == [204, 119, 34]  # echoed as given: r,g,b as a list, hex as a string
     assert body["result"][1]["num_images_partial_area"] == 0
     counted = rest("get", "count_collection_colors", {"count_colors[0]": OCHRE}).json()
     assert counted["result"][0]["num_images_partial_area"] == 1
