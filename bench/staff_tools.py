@@ -1,7 +1,7 @@
 """Staff tools: import throughput, and duplicate finding at catalog scale.
 
     .venv/bin/python bench/staff_tools.py [--jpegs 100] [--pngs 0] [--import-code DIR ...] [--workers 2]
-        [--rounds 3] [--sizes 10000 100000]
+        [--rounds 3] [--tasks immediate database] [--sizes 10000 100000]
     .venv/bin/python bench/staff_tools.py --jpegs 0 --sizes --catalog 10000 [--copies 200]
         [--code DIR] [--pass-args "--rebuild --workers 2"] [--runs 1]
 
@@ -10,7 +10,9 @@ SQLite catalog, on generated 12-megapixel JPEGs (4000x3000, photo-like with grai
 once into var/bench/import-jpeg-N/) or 640x480 PNGs, by each checkout in `--import-code` (a checkout
 of an older commit measures the code before a change), in rounds alternating with the pHash floor
 over the same files (bench/phash_floor.py: a draft decode and `imagehash.phash` in as many
-processes): images/s, CPU per picture, and the ratio to the floor in the same round.
+processes): images/s, CPU per picture, and the ratio to the floor in the same round; with
+`--tasks immediate` the import also indexes, makes renditions and checks duplicates after each batch
+(the embedded default), with `database` those are queued for a task worker (the import proper).
 Duplicates: `matching.duplicates.find_pairs` and grouping over generated fingerprints (random
 window keys and hashes, as bench/match_latency.py makes them) with 1% planted copies whose keys
 and hashes differ by a few bits, as a recompressed or resized copy's do; reports time and whether
@@ -108,14 +110,16 @@ def migrated(code: Path) -> Path:
     return folder / "migrated.sqlite3"
 
 
-def time_import(files: Path, code: Path, template: Path, workers: int) -> tuple[float, float]:
+def time_import(files: Path, code: Path, template: Path, workers: int, tasks: str) -> tuple[float, float]:
     """`manage.py import_catalog FILES --workers N` by the code in `code`, as a process (start-up included), into
-    a fresh catalog: a copy of `template` (see `migrated`), and no files."""
+    a fresh catalog: a copy of `template` (see `migrated`), and no files. `tasks`: TASKS_BACKEND, "immediate"
+    (indexing, renditions and the duplicates check run in the import, after each batch commits) or "database"
+    (queued for a worker: the import proper)."""
     folder = template.parent
     for stale in ("media", "originals"):
         shutil.rmtree(folder / stale, ignore_errors=True)
     shutil.copyfile(template, folder / "db.sqlite3")
-    env = bench_env(folder, folder / "db.sqlite3")
+    env = {**bench_env(folder, folder / "db.sqlite3"), "TASKS_BACKEND": tasks}
     return timed([sys.executable, str(code / "manage.py"), "import_catalog", str(files), "--workers", str(workers),
                   "--verbosity", "0"], code, env)  # fmt: skip
 
@@ -315,7 +319,7 @@ def recall(groups: list[dict], planted: list[dict]) -> dict[str, tuple[int, int]
     return found
 
 
-def import_section(kind: str, count: int, codes: list[Path], workers: int, rounds: int) -> None:
+def import_section(kind: str, count: int, codes: list[Path], workers: int, rounds: int, tasks: list[str]) -> None:
     """`import_catalog` by each checkout in `codes` against the pHash floor over the same files, in alternating
     rounds (floor, then each checkout), each a fresh process: the ratio within a round is what a busy machine
     leaves comparable."""
@@ -329,8 +333,9 @@ def import_section(kind: str, count: int, codes: list[Path], workers: int, round
         floor = time_floor(files, workers)
         runs.setdefault("pHash floor", []).append((*floor, 1.0))
         for code in codes:
-            seconds, cpu = time_import(files, code, templates[code], workers)
-            runs.setdefault(code.name, []).append((seconds, cpu, floor[0] / seconds))
+            for backend in tasks:
+                seconds, cpu = time_import(files, code, templates[code], workers, backend)
+                runs.setdefault(f"{code.name}, tasks {backend}", []).append((seconds, cpu, floor[0] / seconds))
     print(f"{label}, {workers} workers, {rounds} rounds (ranges):")
     print()
     print("| run | images/s | CPU ms/picture | ratio to the floor |")
@@ -377,6 +382,8 @@ def main() -> None:
                         help="The checkouts whose import_catalog runs, each beside the floor in every round.")  # fmt: skip
     parser.add_argument("--workers", type=int, default=2, help="import_catalog's and the floor's processes.")
     parser.add_argument("--rounds", type=int, default=3, help="Import rounds: floor, then each checkout.")
+    parser.add_argument("--tasks", nargs="+", default=["immediate", "database"], choices=["immediate", "database"],
+                        help="TASKS_BACKEND of the imports: indexing in the import, or queued (each a row).")  # fmt: skip
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--catalog", type=int, help="The real pass over a catalog of this many pictures.")
     parser.add_argument("--copies", type=int, help="Planted copies among them (default: 2%%).")
@@ -388,8 +395,8 @@ def main() -> None:
         catalog_section(args.catalog, args.copies or args.catalog // 50, args.code.resolve(), args.pass_args,
                         args.runs)  # fmt: skip
     codes = [code.resolve() for code in args.import_code]
-    import_section("jpeg", args.jpegs, codes, args.workers, args.rounds)
-    import_section("png", args.pngs, codes, args.workers, args.rounds)
+    import_section("jpeg", args.jpegs, codes, args.workers, args.rounds, args.tasks)
+    import_section("png", args.pngs, codes, args.workers, args.rounds, args.tasks)
     call_command("migrate", verbosity=0)
     if not args.sizes:
         return

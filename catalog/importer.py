@@ -143,22 +143,36 @@ def metadata_for(mapping: dict[str, dict], name: str) -> dict:
 # --- the run -----------------------------------------------------------------------------------
 
 
-def prepare(data: bytes):
+def prepare(data: bytes, sha256: str = ""):
     """Decode as ingest does and fingerprint; an error comes back as text."""
     try:
-        loaded = imaging.load_image(data)
+        loaded = imaging.load_image(data, sha256=sha256)
         return loaded, ingest.describe(loaded)
     except LikenessError as exc:
         return None, str(exc)
 
 
-def prepare_in_worker(data: bytes):
-    """`prepare` in a worker process, sending back only what the importing process lacks: not the file
-    (it has it) and not the decoded pixels (storing the item needs only the fingerprint made from them)."""
-    loaded, fingerprinted = prepare(data)
-    if loaded is not None:
-        loaded = replace(loaded, image=None, data=b"")  # the file's facts; `data` is put back on arrival
-    return loaded, fingerprinted
+def prepare_in_worker(files: list[tuple[bytes, str]]) -> list[tuple]:
+    """`prepare` for a few files (each with its content hash) in a worker process, the look-alike model run once
+    for all of them; sends back only what the importing process lacks: not the file (it has it) and not the
+    decoded pixels (storing the item needs only the fingerprint made from them)."""
+    decoded: list = []
+    for data, sha256 in files:
+        try:
+            decoded.append(imaging.load_image(data, sha256=sha256))
+        except LikenessError as exc:
+            decoded.append(str(exc))
+    pictures = [loaded for loaded in decoded if not isinstance(loaded, str)]
+    try:
+        described = iter(ingest.describe_many(pictures))
+    except LikenessError:  # one picture the model or the fingerprint refuses: each on its own, so only it fails
+        return [shipped(*prepare(data, sha256)) for data, sha256 in files]
+    return [(None, loaded) if isinstance(loaded, str) else shipped(loaded, next(described)) for loaded in decoded]
+
+
+def shipped(loaded, fingerprinted) -> tuple:
+    """A prepared file as a worker sends it back: the file's facts, without its bytes and pixels."""
+    return (replace(loaded, image=None, data=b"") if loaded is not None else None), fingerprinted
 
 
 @dataclass
@@ -178,6 +192,7 @@ class NewItem:
 
 BATCH_SIZE = 16  # new items saved per transaction, in a few bulk inserts
 BATCH_BYTES = 64 * 2**20  # or fewer, when their files are large: files wait in memory until their batch is saved
+WORKER_FILES = 4  # files a worker process prepares together: the look-alike model runs once for them
 
 
 class Importer:
@@ -220,8 +235,8 @@ class Importer:
                 transaction.set_rollback(True)
         return outcomes
 
-    def _candidates(self, names, read, settle) -> Iterator[tuple[str, bytes]]:
-        """Files not yet in the catalog and not seen earlier in this run (by content hash)."""
+    def _candidates(self, names, read, settle) -> Iterator[tuple[str, bytes, str]]:
+        """Files not yet in the catalog and not seen earlier in this run (by content hash), with that hash."""
         seen: dict[str, str] = {}
         for name in names:
             try:
@@ -229,7 +244,7 @@ class Importer:
             except (OSError, zipfile.BadZipFile, RuntimeError, NotImplementedError, LikenessError) as exc:
                 settle(Outcome(name, FAILED, reason=f"cannot be read: {exc}"))
                 continue
-            digest = hashlib.sha256(data).hexdigest()
+            digest = hashlib.sha256(data).hexdigest()  # the only time: the decode is given it
             if digest in seen:
                 settle(Outcome(name, DUPLICATE, reason=f"same file as {seen[digest]}"))
                 continue
@@ -238,39 +253,42 @@ class Importer:
             if present is not None:
                 settle(Outcome(name, PRESENT, item=present, reason="already in the catalog"))
                 continue
-            yield name, data
+            yield name, data, digest
 
     def _prepared(self, names, read, settle) -> Iterator[tuple[str, bytes, tuple]]:
         candidates = self._candidates(names, read, settle)
         if self.workers == 1:
-            for name, data in candidates:
-                yield name, data, prepare(data)
+            for name, data, digest in candidates:
+                yield name, data, prepare(data, digest)
             return
         # A bounded window of files in flight: memory stays flat however large the import. It holds a
         # batch more than the workers need, so they keep working while a batch is being saved.
         with ProcessPoolExecutor(max_workers=self.workers) as pool:
-            pending: dict[Future, tuple[str, bytes]] = {}
-            for name, data in candidates:
-                pending[pool.submit(prepare_in_worker, data)] = (name, data)
+            pending: dict[Future, list[tuple[str, bytes, str]]] = {}
+            for files in chunks(candidates, WORKER_FILES):
+                pending[pool.submit(prepare_in_worker, [(data, digest) for _, data, digest in files])] = files
+                waiting = [data for files in pending.values() for _, data, _ in files]
                 if len(pending) >= 2 * self.workers and (
-                    len(pending) >= 2 * self.workers + BATCH_SIZE
-                    or sum(len(data) for _, data in pending.values()) >= BATCH_BYTES
+                    len(waiting) >= WORKER_FILES * 2 * self.workers + BATCH_SIZE
+                    or sum(len(data) for data in waiting) >= BATCH_BYTES
                 ):
-                    yield from self._collect(pending, FIRST_COMPLETED)
+                    yield from self._collect(pending)
             while pending:
-                yield from self._collect(pending, FIRST_COMPLETED)
+                yield from self._collect(pending)
 
     @staticmethod
-    def _collect(pending: dict, return_when) -> Iterator[tuple[str, bytes, tuple]]:
-        done, _ = wait(list(pending), return_when=return_when)
-        for future in sorted(done, key=lambda f: pending[f][0]):
-            name, data = pending.pop(future)
+    def _collect(pending: dict) -> Iterator[tuple[str, bytes, tuple]]:
+        done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+        for future in sorted(done, key=lambda f: pending[f][0][0]):
+            files = pending.pop(future)
             try:
-                loaded, fingerprinted = future.result()
-            except Exception as exc:  # a worker that died (out of memory on a huge file) fails one file
-                yield name, data, (None, f"could not be processed: {exc}")
+                prepared = future.result()
+            except Exception as exc:  # a worker that died (out of memory on a huge file) fails its files
+                for name, data, _ in files:
+                    yield name, data, (None, f"could not be processed: {exc}")
                 continue
-            yield name, data, (loaded if loaded is None else replace(loaded, data=data), fingerprinted)
+            for (name, data, _), (loaded, fingerprinted) in zip(files, prepared, strict=True):
+                yield name, data, (loaded if loaded is None else replace(loaded, data=data), fingerprinted)
 
     def _check(self, name: str, data: bytes, prepared: tuple) -> Outcome | NewItem:
         """A file's outcome when it cannot be imported (or in a dry run), else the item to save."""
@@ -311,6 +329,18 @@ class Importer:
         except ValidationError as exc:
             return failed_validation(new.name, exc)
         return Outcome(new.name, IMPORTED, item=item.pk)
+
+
+def chunks(items: Iterator, size: int) -> Iterator[list]:
+    """Consecutive lists of `size` items (the last one shorter), taken as they come."""
+    chunk: list = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def failed_validation(name: str, exc: ValidationError) -> Outcome:

@@ -15,7 +15,7 @@ from catalog.signals import images_created
 from matching.algorithms import color_signature
 from matching.algorithms import fingerprint as fingerprints
 from matching.algorithms.fingerprint import Fingerprint
-from matching.embeddings.model import embed_image
+from matching.embeddings.model import embed_image, embed_images
 from matching.index import store
 from matching.safety import imaging
 from matching.safety.imaging import LoadedImage
@@ -129,6 +129,13 @@ def describe(loaded: LoadedImage, *, embed: bool = True) -> Fingerprint:
         return found
     looks = embed_image(loaded.image)
     return found.with_looks(looks.vector, looks.classes, looks.terms)
+
+
+def describe_many(loaded: list[LoadedImage]) -> list[Fingerprint]:
+    """`describe` for several pictures, the look-alike model run once for all of them (a bulk import's worker)."""
+    found = [fingerprints.fingerprint(one) for one in loaded]
+    looks = embed_images([one.image for one in loaded])
+    return [fp.with_looks(seen.vector, seen.classes, seen.terms) for fp, seen in zip(found, looks, strict=True)]
 
 
 def save_fingerprint(item: CatalogImage, loaded: LoadedImage, fingerprinted: Fingerprint | None = None) -> Fingerprint:

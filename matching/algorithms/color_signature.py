@@ -164,7 +164,16 @@ def lab_to_hex(lab: np.ndarray) -> str:
 
 def signature(rgb: np.ndarray) -> ColorSignature:
     """The colour signature of an (H, W, 3) uint8 sRGB picture."""
-    small = Image.fromarray(np.ascontiguousarray(rgb)).resize((SAMPLE_SIDE,) * 2, Image.Resampling.BOX)
+    return of_sample(sample(rgb))
+
+
+def sample(rgb: np.ndarray) -> Image.Image:
+    """The pixels a signature counts: an (H, W, 3) uint8 sRGB picture box-shrunk to SAMPLE_SIDE square."""
+    return Image.fromarray(np.ascontiguousarray(rgb)).resize((SAMPLE_SIDE,) * 2, Image.Resampling.BOX)
+
+
+def of_sample(small: Image.Image) -> ColorSignature:
+    """The colour signature from a picture's `sample` (the palette of the item page counts the same one)."""
     # Grain and gradients spread a photo over hundreds of bins: its QUANTIZE_COLORS median-cut colours,
     # each with the pixels it stands for, keep the whole picture within MAX_BINS bins.
     quantized = small.quantize(colors=QUANTIZE_COLORS, method=Image.Quantize.MEDIANCUT)

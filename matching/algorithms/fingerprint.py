@@ -140,13 +140,18 @@ def fingerprint(loaded: LoadedImage, *, for_query: bool = False) -> Fingerprint:
     What the picture looks like (embedding, classes, terms) comes from the look-alike model and is added by
     `with_looks` where it is wanted (catalog images at ingest).
     """
-    rgb = np.asarray(loaded.image.convert("RGB"))
+    image = loaded.image  # RGB from every decode; converted (a copy) only when a caller made it otherwise
+    rgb = np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    hashes, keys, valid = window_hashes(gray, VARIANTS if for_query else VARIANTS[:1])
+    # The whole picture shrunk to a block: the first window's, and a catalog picture's thumbnail (one resize).
+    whole = cv2.resize(gray, (BLOCK, BLOCK), interpolation=cv2.INTER_AREA)
+    hashes, keys, valid = window_hashes(gray, VARIANTS if for_query else VARIANTS[:1], whole=whole)
     small = feature_image(gray)
     features = pack_features(*detect(small))
     mirrored = pack_features(*detect(np.ascontiguousarray(small[:, ::-1]))) if for_query else b""
-    palette, shares = colors(rgb) if not for_query else ((), {})  # nothing reads a query's colours
+    # Nothing reads a query's colours; a catalog picture's palette and signature count the same colour sample.
+    sample = None if for_query else color_signature.sample(rgb)
+    palette, shares = colors(sample) if sample is not None else ((), {})
     return Fingerprint(
         width=loaded.width,
         height=loaded.height,
@@ -158,12 +163,19 @@ def fingerprint(loaded: LoadedImage, *, for_query: bool = False) -> Fingerprint:
         mirrored_features=mirrored,
         palette=palette,
         color_shares=shares,
-        color_signature=b"" if for_query else color_signature.signature(rgb).pack(),
+        color_signature=color_signature.of_sample(sample).pack() if sample is not None else b"",
         pixels=small if for_query else None,
         fine=fine_detail(gray),
         sha256=loaded.sha256,
-        thumbnail=None if for_query else cv2.resize(gray, (THUMBNAIL_SIDE,) * 2, interpolation=cv2.INTER_AREA),
+        thumbnail=None if for_query else thumbnail(gray, whole),
     )
+
+
+def thumbnail(gray: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """The THUMBNAIL_SIDE-square grey thumbnail: the whole picture's hash block when they are the same size."""
+    if whole.shape == (THUMBNAIL_SIDE, THUMBNAIL_SIDE):
+        return whole
+    return cv2.resize(gray, (THUMBNAIL_SIDE,) * 2, interpolation=cv2.INTER_AREA)
 
 
 def fine_detail(gray: np.ndarray) -> bool:
@@ -188,12 +200,17 @@ def fine_detail(gray: np.ndarray) -> bool:
 
 
 def window_hashes(
-    gray: np.ndarray, variants: tuple[tuple[int, float], ...]
+    gray: np.ndarray, variants: tuple[tuple[int, float], ...], *, whole: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hashes and keys of each window in each variant, and which windows had structure; `whole` is the whole
+    picture's block when the caller has made it (`window_block(gray, 0.0)`, as uint8)."""
     windows = len(WINDOW_MARGINS)
     hashes = np.zeros((len(variants), windows, 4), dtype=np.uint64)
     keys = np.zeros((len(variants), windows), dtype=np.uint64)
-    blocks = [window_block(gray, margin) for margin in WINDOW_MARGINS]
+    blocks = [
+        whole.astype(np.float32) if margin == 0 and whole is not None else window_block(gray, margin)
+        for margin in WINDOW_MARGINS
+    ]
     valid = np.array([float(block.std()) >= MIN_WINDOW_STD for block in blocks])
     skewed: dict[float, np.ndarray] = {}
     for index, (orientation, angle) in enumerate(variants):
@@ -334,14 +351,15 @@ def unpack_features(data: bytes) -> tuple[np.ndarray, np.ndarray, tuple[int, int
 # --- colour ----------------------------------------------------------------------------------
 
 
-def colors(rgb: np.ndarray) -> tuple[tuple[PaletteColor, ...], dict[str, float]]:
-    """The dominant colours with their share of the area, and the share of each named class."""
-    small = np.asarray(Image.fromarray(rgb).resize((64, 64), Image.Resampling.BOX))
+def colors(sample: Image.Image) -> tuple[tuple[PaletteColor, ...], dict[str, float]]:
+    """The dominant colours with their share of the area, and the share of each named class, from the picture's
+    colour sample (`color_signature.sample`: 64 x 64)."""
+    small = np.asarray(sample)
     names = color_names(small.reshape(-1, 3))
     counted = np.bincount(names, minlength=len(COLOR_NAMES)) / names.size
     order = np.argsort(-counted, kind="stable")
     shares = {COLOR_NAMES[i]: round(float(counted[i]), 4) for i in order if counted[i] > 0}
-    quantized = Image.fromarray(small).quantize(colors=PALETTE_SIZE, method=Image.Quantize.MEDIANCUT)
+    quantized = sample.quantize(colors=PALETTE_SIZE, method=Image.Quantize.MEDIANCUT)
     counts = np.bincount(np.asarray(quantized).ravel(), minlength=PALETTE_SIZE)[:PALETTE_SIZE]
     palette_values = quantized.getpalette()
     assert palette_values is not None  # a quantized image is a palette image

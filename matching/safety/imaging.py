@@ -13,6 +13,7 @@ import io
 import struct
 import warnings
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -47,6 +48,7 @@ def load(
     draft_size: int | None = None,
     max_pixels: int | None = None,
     max_whole_pixels: int | None = None,
+    sha256: str = "",
 ) -> LoadedImage:
     """Decode an image from bytes, a binary file, a `Path`, or an http(s) URL given as `str`.
 
@@ -56,20 +58,28 @@ def load(
     decode), other formats are reduced right after decoding, so a large decode is not kept.
     `max_pixels` lowers the pixel limit (what is left of a request's budget). `max_whole_pixels`
     lowers it further for pictures that must be decoded whole before they can be reduced (every
-    format but baseline JPEG), whose cost follows the pixels they declare, not their bytes.
+    format but baseline JPEG), whose cost follows the pixels they declare, not their bytes. `sha256` is
+    the bytes' content hash when the caller has made it already (a bulk import finds files it has by it).
     """
     data = read_source(source)
     limit = min(limits()["MAX_PIXELS"], max_pixels) if max_pixels is not None else limits()["MAX_PIXELS"]
     if data.startswith(PDF_MAGIC):
-        return _load_pdf(data, limit)
-    return _load_raster(data, draft_size, limit, max_whole_pixels)
+        loaded = _load_pdf(data, limit)
+    else:
+        loaded = _load_raster(data, draft_size, limit, max_whole_pixels)
+    return replace(loaded, sha256=sha256 or hashlib.sha256(data).hexdigest())
 
 
 def load_image(
-    source: bytes | IO[bytes] | Path | str, *, max_pixels: int | None = None, max_whole_pixels: int | None = None
+    source: bytes | IO[bytes] | Path | str,
+    *,
+    max_pixels: int | None = None,
+    max_whole_pixels: int | None = None,
+    sha256: str = "",
 ) -> LoadedImage:
     """Decode an untrusted image (upload, bytes, Path or URL) at the size fingerprinting needs; raises ImageError."""
-    return load(source, draft_size=DECODE_SIZE, max_pixels=max_pixels, max_whole_pixels=max_whole_pixels)
+    return load(source, draft_size=DECODE_SIZE, max_pixels=max_pixels, max_whole_pixels=max_whole_pixels,
+                sha256=sha256)  # fmt: skip
 
 
 def read_source(source: bytes | IO[bytes] | Path | str) -> bytes:
@@ -137,7 +147,7 @@ def _load_raster(data: bytes, draft_size: int | None, max_pixels: int, max_whole
         width=width,
         height=height,
         data=data,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256="",  # set by `load`
     )
 
 
@@ -202,7 +212,7 @@ def _load_pdf(data: bytes, max_pixels: int) -> LoadedImage:
         width=image.width,
         height=image.height,
         data=data,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256="",  # set by `load`
     )
 
 

@@ -18,6 +18,9 @@ class Command(BaseCommand):
         "usage_terms (the columns export_catalog writes). Files already in the catalog (same content) are "
         "skipped, so an interrupted import resumes; a bad file is reported and skipped."
     )
+    # The site's checks (URLs, templates, search backends) say nothing about an import and cost a fraction of
+    # a second of every start; `manage.py check` and the server run them.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", type=Path, help="A folder of images or a .zip file.")
