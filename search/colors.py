@@ -17,6 +17,7 @@ from matching.algorithms.color_signature import (
     kernel,
     lab_to_hex,
     normalised,
+    score,
 )
 from matching.index import store
 
@@ -47,9 +48,7 @@ def color_scores(ids: Iterable[int], palette: Sequence[tuple[str, float]]) -> di
     """0-1 colour scores of these items, from their stored signatures (items without one score 0)."""
     colors = QueryColors.of(palette)
     near = colors.near()
-    weights = np.array(colors.weights)
-    return {pk: float(np.minimum(weights, near[:, sig.bins.astype(np.intp)] @ sig.shares.astype(np.float64)).sum())
-            for pk, sig in store.load_color_signatures(ids).items()}  # fmt: skip
+    return {pk: score(sig, near, colors.weights) for pk, sig in store.load_color_signatures(ids).items()}
 
 
 def blend(image_score: float, color_score: float) -> float:

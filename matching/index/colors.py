@@ -14,11 +14,12 @@ import numpy as np
 
 from matching.algorithms.color_signature import (
     DEFAULT_TOLERANCE,
+    MISSING,
     ColorPostings,
     ColorSignature,
     ColorTolerance,
     kernel,
-    normalised,
+    score,
 )
 from matching.index import store
 from matching.models import IndexEvent
@@ -73,18 +74,17 @@ class ColorIndex:
     def top(
         self, labs: Sequence[np.ndarray], weights: Sequence[float], limit: int, min_score: float = 0.0
     ) -> list[tuple[int, float]]:
-        """The `limit` pictures with most of their area near the colours (see color_signature.score), best first."""
+        """The `limit` pictures with most of their area near the colours (see color_signature.combined), best first."""
         self.sync()
         assert self._postings is not None
         near = kernel(labs, self.tolerance)
         ranked = self._postings.top(near, weights, limit + len(self._changed), min_score)
         found = [(pk, value) for pk, value in ranked if pk not in self._changed]
-        share = normalised(weights)
         for pk, sig in self._changed.items():
             if sig is None:
                 continue
-            value = float(np.minimum(share, near[:, sig.bins.astype(np.intp)] @ sig.shares.astype(np.float64)).sum())
-            if value > min_score:
+            value = score(sig, near, weights)
+            if value > max(min_score, MISSING):
                 found.append((pk, value))
         found.sort(key=lambda pair: (-pair[1], pair[0]))
         return found[:limit]

@@ -24,7 +24,7 @@ from elasticsearch.dsl import Q, Search
 
 from catalog import suggestions
 from catalog.models import CatalogImage
-from matching.algorithms.color_signature import DEFAULT_TOLERANCE, ColorTolerance
+from matching.algorithms.color_signature import DEFAULT_TOLERANCE, MISSING, ColorTolerance
 from matching.errors import BackendError
 from matching.index import elastic, store
 from matching.models import ImageColor
@@ -125,17 +125,20 @@ def to_document(item: CatalogImage, colors: list[str], color_bins: dict[str, flo
 
 
 def color_query(palette: tuple[tuple[str, int], ...], tolerance: ColorTolerance = DEFAULT_TOLERANCE):
-    """Scores 0-1 as the database backend does (color_signature.score): per query colour, the share of the
-    picture near it (rank_feature clauses, linear, boosted by the colour's nearness to each bin), capped at the
-    colour's weight (script_score); the colours summed. Only pictures near some colour match."""
+    """Scores 0-1 as the database backend does (color_signature.combined). Per query colour: the share of the
+    picture near it (rank_feature clauses, linear, boosted by the colour's nearness to each bin), as
+    w x log(fulfilment / MISSING), never negative, 0 for a colour the picture lacks; the colours summed, and
+    MISSING x exp(sum) is the weighted geometric mean again. Only pictures near some colour match."""
     colors = QueryColors.of(palette)
     near = colors.near(tolerance)
     per_color = []
     for row, weight in zip(near, colors.weights, strict=True):
         bins = [Q("rank_feature", field=f"color_bins.{b}", linear={}, boost=float(row[b])) for b in np.flatnonzero(row)]
-        script = {"source": "Math.min(params.w, _score)", "params": {"w": weight}}
+        script = {"source": "params.w * Math.log(Math.max(Math.min(1.0, _score / params.w), params.m) / params.m)",
+                  "params": {"w": weight, "m": MISSING}}  # fmt: skip
         per_color.append(Q("script_score", query=Q("bool", should=bins), script=script))
-    return Q("bool", should=per_color, minimum_should_match=1)
+    summed = Q("bool", should=per_color, minimum_should_match=1)
+    return Q("script_score", query=summed, script={"source": "params.m * Math.exp(_score)", "params": {"m": MISSING}})
 
 
 def filter_clauses(filters: Filters) -> list:

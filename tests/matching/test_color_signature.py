@@ -7,6 +7,7 @@ import pytest
 
 from matching.algorithms import color_signature
 from matching.algorithms.color_signature import (
+    MISSING,
     ColorPostings,
     ColorSignature,
     dominant,
@@ -97,3 +98,35 @@ def test_every_lab_cell_maps_to_its_nearest_bin_the_first_on_ties():
     expected = (((points[rows, None, :] - centres[None].astype(np.float64)) ** 2).sum(-1)).argmin(1)
     assert np.array_equal(table.reshape(-1)[rows], expected)
     assert np.array_equal(centres, np.unique(np.round(centres / color_signature.STEP), axis=0) * color_signature.STEP)
+
+
+def test_a_pair_of_colours_wants_both_not_all_of_the_heavier_one():
+    """Navy 70 / ochre 30: a picture with some of each beats one that is all navy and has no ochre."""
+    near = kernel([hex_to_lab(NAVY), hex_to_lab(OCHRE)])
+    all_navy = signature(painted((NAVY, 0.9)))
+    both = signature(painted((NAVY, 0.45), (OCHRE, 0.2)))
+    assert score(both, near, [70, 30]) > 0.5 > score(all_navy, near, [70, 30])
+    assert score(both, near, [70, 30]) > score(all_navy, near, [70, 30]) + 0.2
+
+
+def test_one_colour_scores_the_share_of_the_picture_near_it():
+    near = kernel([hex_to_lab(OCHRE)])
+    assert score(signature(painted((OCHRE, 0.4))), near, [100]) == pytest.approx(0.4, abs=0.03)
+
+
+def test_the_next_shade_counts_for_nothing():
+    """Ochre and orange (ffa500) are 16 CIEDE2000 apart: an ochre query takes nothing from an orange picture."""
+    near = kernel([hex_to_lab(OCHRE)])
+    assert score(signature(painted(("ffa500", 0.8))), near, [100]) == pytest.approx(MISSING)
+    assert score(signature(painted((OCHRE, 0.8), background="ffa500")), near, [100]) > 0.7
+
+
+def test_postings_rank_weighted_colours_as_scoring_one_by_one():
+    sigs = [signature(painted((NAVY, n), (OCHRE, o))) for n, o in ((0.9, 0.0), (0.45, 0.2), (0.2, 0.6), (0.6, 0.3))]
+    postings = ColorPostings(np.array([1, 2, 3, 4]), sigs)
+    near = kernel([hex_to_lab(NAVY), hex_to_lab(OCHRE)])
+    ranked = postings.top(near, [70, 30], limit=10, min_score=0.02)
+    expected = sorted(((pk, score(sig, near, [70, 30])) for pk, sig in zip([1, 2, 3, 4], sigs, strict=True)),
+                      key=lambda pair: -pair[1])  # fmt: skip
+    assert [pk for pk, _ in ranked] == [pk for pk, _ in expected] == [4, 2, 3, 1]
+    assert [value for _, value in ranked] == pytest.approx([value for _, value in expected], abs=1e-4)

@@ -4,13 +4,16 @@ perceptually, alone or with words, an image and filters. Real pictures through r
 from __future__ import annotations
 
 import functools
+import io
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from matching.safety.imaging import load_image
+from search import service
 from search.backends import get_search_backend
-from search.colors import collection_colors
+from search.colors import collection_colors, color_scores
 from search.query import Filters, SearchQuery
 from tests.images import encode, picture
 
@@ -54,8 +57,9 @@ def keys(results, items) -> list[str]:
 class ColorBehaviour:
     def test_a_navy_query_ranks_navy_above_royal_blue(self, backend, colored):
         found = keys(backend.search(SearchQuery(palette=((NAVY, 100),))), colored)
-        assert found.index("navy") < found.index("royal") if "royal" in found else "navy" in found
-        assert found[0] in ("navy", "pair")
+        assert found[:2] == ["navy", "pair"]
+        assert "royal" not in found
+        assert keys(backend.search(SearchQuery(palette=((ROYAL, 100),))), colored)[0] == "royal"
 
     def test_forty_percent_ochre_ranks_above_an_ochre_speck(self, backend, colored):
         results = backend.search(SearchQuery(palette=((OCHRE, 100),)))
@@ -70,6 +74,30 @@ class ColorBehaviour:
         assert navy_first.index("navy") < navy_first.index("ochre")
         assert ochre_first.index("ochre") < ochre_first.index("navy")
         assert keys(backend.search(SearchQuery(palette=((NAVY, 60), (OCHRE, 40)))), colored)[0] == "pair"
+
+    def test_a_pair_of_colours_prefers_pictures_holding_both(self, backend, colored, make_item):
+        """Navy 70 / ochre 30: some of each beats all navy and no ochre (and the scores are the signatures')."""
+        all_navy = make_item(data=painted(11, (NAVY, 0.9)), title="All navy")
+        both = make_item(data=painted(12, (NAVY, 0.45), (OCHRE, 0.2)), title="Navy and a little ochre")
+        results = backend.search(SearchQuery(palette=((NAVY, 70), (OCHRE, 30))))
+        ranked = [hit.item.pk for hit in results.hits]
+        assert ranked.index(both.pk) < ranked.index(all_navy.pk)
+        expected = color_scores(ranked, ((NAVY, 70), (OCHRE, 30)))
+        for hit in results.hits:
+            assert hit.color_score == pytest.approx(100 * expected[hit.item.pk], abs=1.0)
+
+    def test_colours_reorder_an_image_search(self, backend, make_item):
+        """Two pictures of one photo, its top half painted navy in one and ochre in the other: the query
+        image (the photo's unpainted bottom half) finds both, and the colours say which comes first."""
+        navy = make_item(data=painted(21, (NAVY, 0.5)), title="Quay in navy")
+        ochre = make_item(data=painted(21, (OCHRE, 0.5)), title="Quay in ochre")
+        other = make_item(data=painted(22), title="Another quay")
+        photo = Image.open(io.BytesIO(painted(21))).crop((0, 120, 320, 240))
+        image = load_image(encode(photo, "JPEG"))
+        for color, first, second in ((NAVY, navy, ochre), (OCHRE, ochre, navy)):
+            found = [hit.item.pk for hit in service.search(SearchQuery(images=(image,), palette=((color, 100),))).hits]
+            assert found[0] == first.pk
+            assert found.index(second.pk) < found.index(other.pk) if other.pk in found else second.pk in found
 
     def test_words_narrow_a_colour_search(self, backend, colored):
         found = keys(backend.search(SearchQuery(text="harbour", palette=((NAVY, 100),))), colored)
