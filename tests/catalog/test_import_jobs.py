@@ -27,7 +27,7 @@ from catalog.models import CatalogImage, ImportJob, JobState, StaffJob
 from tests.conftest import upload
 from tests.images import encode, image_bytes
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # the worker loop commits, as a real one does
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ from catalog.models import CatalogImage, ImportJob
 from tests.conftest import upload
 from tests.images import image_bytes
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # the worker loop commits, as a real one does
 
 
 @pytest.fixture(autouse=True)
