@@ -198,6 +198,9 @@ def test_a_rebuild_started_from_the_admin_is_queued_and_the_worker_runs_it(staff
     job = StaffJob.objects.get()
     assert response.url == reverse("admin:catalog_staffjob_change", args=[job.pk])
     assert job.state == JobState.QUEUED
+    page = staff_client.get(response.url).content.decode()
+    assert "is waiting for the worker" in page
+    assert f'action="{reverse("admin:catalog_staffjob_cancel", args=[job.pk])}"' in page
     with committed():
         again = staff_client.post(start)  # one at a time: the running one is shown
     assert again.url == response.url and StaffJob.objects.count() == 1
