@@ -18,7 +18,7 @@ from matching.index import store
 from matching.safety.budget import ImageBudget
 from matching.safety.imaging import LoadedImage
 from search import service
-from search.colors import HOLDS_SHARE, QueryColors, collection_colors, color_scores
+from search.colors import COLOR_FLOOR, HOLDS_SHARE, QueryColors, collection_colors, color_scores
 from search.forms import parse_palette
 from search.query import Filters, SearchQuery
 from webapp.rest import metadata
@@ -124,8 +124,9 @@ def ranked(palette: tuple[tuple[str, int], ...], allowed: list[int] | None) -> l
     if allowed is None:
         results = service.search(SearchQuery(palette=palette, page_size=MAX_COLOR_RESULTS, filters=EVERY_ITEM))
         return [(hit.item.pk, hit.color_score or 0.0) for hit in results.hits]
-    scores = color_scores(allowed, palette)
-    return sorted(((pk, 100 * scores.get(pk, 0.0)) for pk in allowed), key=lambda pair: -pair[1])
+    scores = color_scores(allowed, palette)  # below the floor the index leaves out, not a hit either
+    found = [(pk, 100 * scores[pk]) for pk in allowed if scores.get(pk, 0.0) >= COLOR_FLOOR]
+    return sorted(found, key=lambda pair: -pair[1])
 
 
 def palette_of_picture(picture: LoadedImage) -> tuple[tuple[tuple[str, int], ...], float]:
