@@ -38,8 +38,8 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev node_modules/.installed
 
 # The embedded default: SQLite, the database search backend, local hashes, indexing at once, and staff jobs
-# (imports, rebuilds) run by a quiet `db_worker` started and stopped with the site (JOBS_BACKEND=immediate: none;
-# TASKS_BACKEND=database: it runs the indexing tasks too). Ctrl+C stops both; a job cut short resumes next time.
+# (imports, rebuilds) run by a quiet `db_worker` started and stopped with the site (TASKS_BACKEND=database: it runs
+# the indexing tasks too; both immediate: no worker). Ctrl+C stops both; a job cut short resumes next time.
 # Another port: make run PORT=8080 (or PORT=8080 make run); another address: HOST=0.0.0.0.
 run: install
 	@echo "== Preparing the database (the first run also paints the demo catalog: about two minutes)"
@@ -50,7 +50,7 @@ run: install
 	@echo "   Staff admin: http://$(HOST):$(PORT)/admin/ as admin, with the password printed when it was made"
 	@echo "   (a new one: $(PY) manage.py changepassword admin). Stop with Ctrl+C."
 	@export DEBUG=$${DEBUG:-1}; \
-	if [ "$${JOBS_BACKEND:-database}" = database ]; then \
+	if [ "$${JOBS_BACKEND:-database}" = database ] || [ "$${TASKS_BACKEND:-immediate}" = database ]; then \
 	  queue=jobs; [ "$${TASKS_BACKEND:-immediate}" = database ] && queue=default; \
 	  $(PY) manage.py db_worker --backend $$queue --no-reload --no-startup-delay --verbosity 0 & worker=$$!; \
 	  trap 'kill -TERM $$worker 2>/dev/null; kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
