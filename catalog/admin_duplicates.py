@@ -1,26 +1,33 @@
 """The admin's Duplicates page: the stored groups side by side; keep one, or mark a group as not duplicates.
 
 The page reads what catalog.duplicate_checks keeps (no picture is matched while it loads) and says how
-many pictures are not checked yet.
+many pictures are not checked yet. At catalog scale it reads the stored pairs as bare ids (groups are their
+connected parts, so every pair above the threshold counts), then loads the pictures of the groups shown
+only; the count of unchecked pictures is remembered until the catalog or a check changes.
 """
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
-from django.core.paginator import Paginator
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Max
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from catalog.duplicate_checks import unchecked
-from catalog.duplicates import copies_of, dismiss, find_groups, keep_one
-from catalog.models import CatalogImage
+from catalog.duplicates import DuplicateGroup, copies_of, dismiss, keep_one, quality
+from catalog.models import CatalogImage, DismissedDuplicate, DuplicateCheck, DuplicatePair
+from matching import duplicates
 from matching.duplicates import DEFAULT_THRESHOLD
 from matching.index import store
 
 GROUPS_PER_PAGE = 50
+UNCHECKED_KEY = "duplicates:unchecked"  # (the state it was counted in, the count)
+MEMBER_FIELDS = ("title", "width", "height", "format", "file_size", "status")  # what a group shows and ranks by
 
 
 def group_url(item_id: int) -> str:
@@ -40,13 +47,44 @@ def duplicates_view(request: HttpRequest, model_admin: admin.ModelAdmin) -> Http
         threshold = DEFAULT_THRESHOLD
     threshold = min(100.0, max(0.0, threshold))
     item = request.GET.get("item", "")
-    groups = find_groups(threshold, item=int(item) if item.isdigit() else None)
-    page = Paginator(groups, GROUPS_PER_PAGE).get_page(request.GET.get("page"))
-    context = {**model_admin.admin_site.each_context(request), "title": "Duplicates", "groups": page.object_list,
-               "page": page, "total": len(groups), "first_number": page.start_index(), "threshold": threshold,
-               "item": item if item.isdigit() else "", "unchecked": unchecked().count(),
+    page, groups = group_page(threshold, int(item) if item.isdigit() else None, request.GET.get("page"))
+    context = {**model_admin.admin_site.each_context(request), "title": "Duplicates", "groups": groups,
+               "page": page, "total": page.paginator.count, "first_number": page.start_index(),
+               "threshold": threshold, "item": item if item.isdigit() else "", "unchecked": unchecked_count(),
                "opts": model_admin.model._meta}  # fmt: skip
     return render(request, "admin/catalog/duplicates.html", context)
+
+
+def group_page(threshold: float, item: int | None, number: str | None) -> tuple[Page, list[DuplicateGroup]]:
+    """One page of the stored groups (ordered and ranked as catalog.duplicates.find_groups does) and its groups,
+    with only their pictures loaded: two queries of ids and scores for all groups, one for the pictures shown."""
+    rows = DuplicatePair.objects.filter(score__gte=threshold).order_by("first_id", "second_id")
+    pairs = [
+        duplicates.Pair(first, second, score, duplicates.UNHASHED, method=method)
+        for first, second, score, method in rows.values_list("first_id", "second_id", "score", "method")
+    ]
+    dismissed = set(DismissedDuplicate.objects.values_list("first_id", "second_id"))
+    entries = [entry for entry in duplicates.group(pairs, dismissed) if item is None or item in entry.ids]
+    page = Paginator(entries, GROUPS_PER_PAGE).get_page(number)
+    shown = CatalogImage.objects.only(*MEMBER_FIELDS).in_bulk([i for entry in page.object_list for i in entry.ids])
+    groups = [
+        DuplicateGroup(sorted((shown[i] for i in entry.ids if i in shown), key=quality), entry.pairs)
+        for entry in page.object_list
+    ]
+    return page, [group for group in groups if len(group.members) > 1]  # one removed meanwhile: not a group
+
+
+def unchecked_count() -> int:
+    """How many pictures are not checked for duplicates (catalog.duplicate_checks.unchecked), counted again only
+    when the catalog's change log or a check moved: counting compares every picture's file with its check."""
+    checks = DuplicateCheck.objects.aggregate(done=Count("full_at"), last=Max("full_at"))
+    state = (store.latest_change(), checks["done"], checks["last"])
+    kept = cache.get(UNCHECKED_KEY)
+    if kept is not None and kept[0] == state:
+        return kept[1]
+    count = unchecked().count()
+    cache.set(UNCHECKED_KEY, (state, count), None)
+    return count
 
 
 def act(request: HttpRequest) -> HttpResponse:

@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import ngettext
 
 from catalog import licensing
+from catalog.admin import LONG_ITEM_FIELDS, LeanListAdmin
 from catalog.models import LicenceRequest
 
 CUSTOMER_FIELDS = ("item_link", "licence_type", "usage", "size", "customer_name", "customer_email", "organisation",
@@ -22,7 +23,7 @@ OUTCOME_FIELDS = ("status", "acted_by", "acted_at", "downloads_used", "downloads
 
 
 @admin.register(LicenceRequest)
-class LicenceRequestAdmin(admin.ModelAdmin):
+class LicenceRequestAdmin(LeanListAdmin):
     """Requests come from customers and partners; staff change only the quoted price, and act through the actions."""
 
     list_display = ["created_at", "status", "item", "customer_name", "customer_email", "organisation", "acted_at"]
@@ -30,6 +31,8 @@ class LicenceRequestAdmin(admin.ModelAdmin):
     list_filter = ["status", "created_at", "licence_type"]
     search_fields = ["customer_name", "customer_email", "organisation", "item__title"]
     list_select_related = ["item"]
+    list_deferred = ("intended_use", *(f"item__{name}" for name in LONG_ITEM_FIELDS))
+    list_per_page = 50
     date_hierarchy = "created_at"
     actions = ["grant", "mark_quoted", "decline"]
     fieldsets = [
@@ -38,6 +41,9 @@ class LicenceRequestAdmin(admin.ModelAdmin):
         ("Outcome", {"fields": OUTCOME_FIELDS}),
     ]
     readonly_fields = [*CUSTOMER_FIELDS, *OUTCOME_FIELDS]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[LicenceRequest]:
+        return super().get_queryset(request).select_related("item", "acted_by", "requested_by")  # one query a page
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
