@@ -127,16 +127,82 @@
   const panel = document.getElementById("filters-panel");
   if (panel && window.matchMedia("(max-width: 820px)").matches) panel.open = false;
 
-  // Filters and sort apply as soon as they change.
+  // Filters and sort apply as soon as they change; a slider moved by the keyboard changes at every step,
+  // so it applies once it rests.
+  let settleTimer = null;
   document.querySelectorAll('[form="search"]').forEach((control) => {
-    control.addEventListener("change", () => form.requestSubmit());
+    control.addEventListener("change", () => {
+      clearTimeout(settleTimer);
+      if (control.hasAttribute("data-settle")) settleTimer = setTimeout(() => form.requestSubmit(), 500);
+      else form.requestSubmit();
+    });
   });
-  // Empty fields stay out of the URL, so shared links read cleanly.
-  form.addEventListener("formdata", (event) => {
-    for (const [name, value] of Array.from(event.formData.entries())) {
-      if (value === "") event.formData.delete(name);
+  // Empty fields stay out of the URL, and colours go in without their "#", so shared links read cleanly.
+  const tidy = (event) => {
+    const entries = Array.from(event.formData.entries());
+    entries.forEach(([name]) => event.formData.delete(name));
+    for (const [name, value] of entries) {
+      if (value === "") continue;
+      event.formData.append(name, name === "colors" || name === "add_color" ? value.replace(/^#/, "") : value);
     }
-  });
+  };
+  form.addEventListener("formdata", tidy);
+
+  // The colour picker: a colour chosen in the add field is added at once; dragging one share moves the
+  // others in proportion, so that the shares always add up to 100 (the server would rescale them anyway).
+  const addColor = document.getElementById("add-color");
+  if (addColor) {
+    addColor.addEventListener("formdata", tidy);
+    addColor.querySelector("input[type=color]").addEventListener("change", () => addColor.requestSubmit());
+  }
+  const shares = Array.from(document.querySelectorAll("#palette input.share"));
+  const showShare = (input) => {
+    input.setAttribute("aria-valuetext", `${input.value}%`);
+    const output = document.getElementById(`${input.id}-value`);
+    if (output) output.textContent = `${input.value}%`;
+  };
+  const rebalance = (moved) => {
+    const others = shares.filter((input) => input !== moved);
+    const left = 100 - Number(moved.value);
+    const before = others.reduce((sum, input) => sum + Number(input.value), 0);
+    const exact = others.map((input) => (Number(input.value) / before) * left);
+    const whole = exact.map((value) => Math.max(1, Math.floor(value)));
+    const order = exact.map((value, i) => [value - Math.floor(value), i]).sort((a, b) => b[0] - a[0]).map(([, i]) => i);
+    const total = () => whole.reduce((sum, value) => sum + value, 0);
+    // Whole shares, at least 1 each: the largest remainders take the points left over.
+    for (let guard = 0; total() !== left && guard < 100; guard += 1) {
+      const grow = total() < left;
+      for (const i of grow ? order : [...order].reverse()) {
+        if (total() === left) break;
+        if (grow || whole[i] > 1) whole[i] += grow ? 1 : -1;
+      }
+    }
+    others.forEach((input, i) => {
+      input.value = String(whole[i]);
+      showShare(input);
+    });
+    showShare(moved);
+  };
+  shares.forEach((input) => input.addEventListener("input", () => rebalance(input)));
+
+  // The results' colours are one stop of the Tab key (a toolbar: arrow keys move between swatches), so the
+  // keyboard reaches the results as quickly as before.
+  const swatchBar = document.getElementById("strip-swatches");
+  const swatches = swatchBar ? Array.from(swatchBar.querySelectorAll("a")) : [];
+  if (swatches.length > 1) {
+    swatchBar.setAttribute("role", "toolbar");
+    swatches.forEach((link, i) => { link.tabIndex = i === 0 ? 0 : -1; });
+    swatchBar.addEventListener("keydown", (event) => {
+      const at = swatches.indexOf(document.activeElement);
+      const moves = { ArrowRight: at + 1, ArrowDown: at + 1, ArrowLeft: at - 1, ArrowUp: at - 1, Home: 0, End: swatches.length - 1 };
+      if (at < 0 || !(event.key in moves)) return;
+      event.preventDefault();
+      const next = (moves[event.key] + swatches.length) % swatches.length;
+      swatches[at].tabIndex = -1;
+      swatches[next].tabIndex = 0;
+      swatches[next].focus();
+    });
+  }
 
   // Region: drag a box on the query image; the search re-runs with ?region=x,y,w,h on release.
   const frame = document.querySelector(".region-frame");

@@ -29,7 +29,7 @@ EDITED_SCORE = 60.0  # a copy with visible edits: crops, text, colour changes
 HIGHER_RESOLUTION = 1.2  # a hit this many times the query's pixels is "higher resolution"
 PAGE_PARAMS = ("page",)
 FILTER_PARAMS = ("color", "format", "license", "collection", "orientation", "min_width", "min_height",
-                 "min_megapixels", "year_from", "year_to")  # fmt: skip
+                 "min_megapixels", "year_from", "year_to", "colors", "color_weights")  # fmt: skip
 
 
 def url_for(params: QueryDict, *, drop: tuple[str, str | None] | None = None, **changes) -> str:
@@ -144,6 +144,7 @@ def region_presets(params: QueryDict) -> list[Option]:
 class Chip:
     label: str
     remove_url: str
+    swatch: str = ""  # a picked colour's chip shows it
 
 
 def filter_chips(

@@ -21,7 +21,7 @@ from search import service, spelling
 from search.forms import SearchForm
 from search.query import Filters, SearchQuery, SearchResults
 from webapp.identity.models import current
-from webapp.page import home, query_images
+from webapp.page import home, palette, query_images
 from webapp.page import presentation as page
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,9 @@ IMAGE_EXPIRED = "The query image has expired. Drop it again to search by it."
 
 @require_GET
 def search_page(request: HttpRequest) -> HttpResponse:
+    canonical = palette.canonical_url(request.GET)  # a colour added, or weights rescaled to add up to 100
+    if canonical is not None:
+        return redirect(f"{reverse('page:search')}{canonical}")
     return render_search(request, request.GET)
 
 
@@ -118,7 +121,9 @@ def render_search(request: HttpRequest, params: QueryDict, *, image_error: str =
     context["groups"] = page.filter_groups(context["results"], params)
     chosen = form.cleaned_data.get("collection")  # the form was validated above
     collection = Collection.objects.filter(pk=chosen).first() if chosen else None
-    context["chips"] = page.filter_chips(params, context["similar_item"], collection)
+    context["chips"] = page.filter_chips(params, context["similar_item"], collection) + palette.chips(params)
+    picked = form.cleaned_data.get("palette", ()) if form.is_valid() else ()
+    context["picker"] = palette.picker(params, picked)
     context["region_presets"] = page.region_presets(params) if token else []
     context["has_filters"] = bool(context["chips"])
     context["urls"] = {
@@ -129,6 +134,8 @@ def render_search(request: HttpRequest, params: QueryDict, *, image_error: str =
     }
     results: SearchResults | None = context["results"]
     context.update(around_results(request, params, form, results, token))
+    if results is not None and results.total and not context["home"]:
+        context["strip"] = results_strip(form.to_query(), token, params, picked, results.total)
     if results is not None:
         context["previous_url"] = page.url_for(params, page=results.page - 1) if results.has_previous else ""
         context["next_url"] = page.url_for(params, page=results.page + 1) if results.has_next else ""
@@ -156,9 +163,25 @@ def run_search(query: SearchQuery, token: str = "") -> tuple[SearchResults | Non
         return service.search(query, image_scores=scores), ""
     except ProviderError as exc:
         log.warning("image search failed, answering with words and filters only: %s", exc)
-        if not query.text and not has_filters(query):
+        if not query.text and not has_filters(query) and not query.palette:
             return None, "Image search is unavailable right now. Try again in a minute, or search by words."
         return service.search(dataclasses.replace(query, images=(), similar_to=None, region=None)), IMAGE_UNAVAILABLE
+
+
+STRIP_SAMPLE = 240  # the first results (ten pages) whose colours the strip shows
+
+
+def results_strip(query: SearchQuery, token: str, params: QueryDict, picked, total: int) -> palette.Strip | None:
+    """The dominant colours of the current results, from their first STRIP_SAMPLE (the image candidates of a
+    query image are kept, so this reads no image again)."""
+    try:
+        sample, _ = run_search(dataclasses.replace(query, page=1, page_size=STRIP_SAMPLE), token)
+    except LikenessError as exc:
+        log.warning("the colours of a result set were not worked out: %s", exc)
+        return None
+    if sample is None:
+        return None
+    return palette.strip(params, picked, [hit.item.pk for hit in sample.hits], total)
 
 
 def around_results(request: HttpRequest, params: QueryDict, form: SearchForm, results: SearchResults | None,
