@@ -6,20 +6,23 @@ from __future__ import annotations
 import logging
 
 from django.core.files.storage import default_storage
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from catalog import originals, renditions
 from catalog.duplicates import copies_of
 from catalog.models import CatalogImage, Status
 from catalog.visibility import sees_drafts, visible_items
+from matching.algorithms.color_signature import MAX_COLORS, parse_hex
 from matching.errors import LikenessError
 from matching.providers import SIMILAR
 from search import service
 from search.query import Filters, SearchQuery
 from webapp.media import original_response, rendition_response
+from webapp.page.palette import shares
 from webapp.page.presentation import Outline
 
 log = logging.getLogger(__name__)
@@ -38,7 +41,8 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Arriving from a copy in the results: the part of this picture the visitor's picture shows.
     region = Outline.parse(request.GET.get("region", ""), item.width, item.height)
     context = {"item": item, "versions": versions, "versions_error": versions_error, "palette": colors,
-               "similar": similar, "region": region}  # fmt: skip
+               "all_colors_url": search_by(colors) if len(colors) > 1 else "", "similar": similar,
+               "region": region}  # fmt: skip
     return render(request, "page/item.html", context)
 
 
@@ -52,7 +56,17 @@ def named_colors(palette: list) -> list[dict]:
         else:
             named[name] = {"hex": hex_, "share": share, "name": name}
     ordered = sorted(named.values(), key=lambda color: -color["share"])
-    return [{**color, "percent": round(color["share"] * 100)} for color in ordered]
+    return [{**color, "percent": round(color["share"] * 100), "search": search_by([color])} for color in ordered]
+
+
+def search_by(colors: list[dict]) -> str:
+    """The search page's URL for these palette colours (at most five), weighted by their shares."""
+    chosen = colors[:MAX_COLORS]
+    weights = shares([color["share"] for color in chosen]) if len(chosen) > 1 else []
+    params = QueryDict(mutable=True)
+    params.setlist("colors", [parse_hex(color["hex"]) for color in chosen])
+    params.setlist("color_weights", [str(weight) for weight in weights])
+    return f"{reverse('page:search')}?{params.urlencode()}"
 
 
 def other_versions(request: HttpRequest, item: CatalogImage) -> tuple[list[tuple[CatalogImage, float]], str]:
