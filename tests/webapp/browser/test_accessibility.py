@@ -97,3 +97,16 @@ def test_the_admins_item_list_passes_axe(page, catalog_pages, staff_user, axe_so
         page.click("input[type=submit]")
     assert page.locator("#site-name").inner_text().endswith("· staff admin")
     assert not serious_violations(page, axe_source)
+
+
+@pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
+def test_a_colour_search_with_colours_picked_passes_axe(page, catalog_pages, axe_source, width):
+    """The picker with two colours and their shares, the strip of the results' colours and the colour chips."""
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(catalog_pages["words results"])
+    hexes = [page.locator("#strip a[data-hex]").nth(i).get_attribute("data-hex") for i in range(2)]
+    page.goto(f"/?q=harbour&colors={hexes[0]}&colors={hexes[1]}&color_weights=60&color_weights=40")
+    page.wait_for_load_state("load")
+    assert page.locator(".picked-color").count() == 2 and page.locator("#strip").is_visible()
+    page.locator("#filters-panel").evaluate("(panel) => { panel.open = true; }")  # folded on a phone
+    assert not serious_violations(page, axe_source)
