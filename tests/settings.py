@@ -23,3 +23,7 @@ LIKENESS = {**LIKENESS, "ALLOW_PRIVATE_URLS": True, "INDEX_DIR": ""}
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="likeness-test-static-"))  # a Path, as in production
 WHITENOISE_AUTOREFRESH = True
 LOGGING = {**LOGGING, "loggers": {**LOGGING["loggers"], "django_tasks": {"level": "WARNING"}}}  # noqa: F405
+# Staff jobs run in the request in tests, as indexing does; tests of the worker queue them themselves
+# (tests/catalog/test_import_jobs*.py, tests/webapp/api/test_imports_api.py).
+TASKS = {**TASKS, "jobs": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}  # noqa: F405
+JOBS = {**JOBS, "BACKEND": "jobs"}  # noqa: F405
