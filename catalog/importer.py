@@ -28,6 +28,7 @@ from catalog import ingest
 from catalog.duplicates import partners
 from catalog.metadata import item_fields
 from catalog.models import CatalogImage, Status
+from matching.algorithms import color_signature
 from matching.algorithms.fingerprint import Fingerprint
 from matching.errors import ImageTooLarge, LikenessError
 from matching.safety import imaging
@@ -263,13 +264,16 @@ class Importer:
             return
         # A bounded window of files in flight: memory stays flat however large the import. It holds a
         # batch more than the workers need, so they keep working while a batch is being saved.
+        # Few files share a worker's run of the model when they are few: every worker gets some.
+        size = max(1, min(WORKER_FILES, len(names) // self.workers))
+        color_signature.bin_centres()  # made once here (a fraction of a second), not by each forked worker
         with ProcessPoolExecutor(max_workers=self.workers) as pool:
             pending: dict[Future, list[tuple[str, bytes, str]]] = {}
-            for files in chunks(candidates, WORKER_FILES):
+            for files in chunks(candidates, size):
                 pending[pool.submit(prepare_in_worker, [(data, digest) for _, data, digest in files])] = files
                 waiting = [data for files in pending.values() for _, data, _ in files]
                 if len(pending) >= 2 * self.workers and (
-                    len(waiting) >= WORKER_FILES * 2 * self.workers + BATCH_SIZE
+                    len(waiting) >= size * 2 * self.workers + BATCH_SIZE
                     or sum(len(data) for data in waiting) >= BATCH_BYTES
                 ):
                     yield from self._collect(pending)

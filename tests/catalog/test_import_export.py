@@ -89,6 +89,29 @@ def test_worker_processes_give_the_same_result(folder):
         assert store.load_current(item.pk, item.sha256) is not None and store.has_embedding(item.pk)
 
 
+def test_workers_store_the_fingerprints_and_embeddings_ingest_makes_one_by_one(folder):
+    """Workers prepare a few files at a time (the model run once for them, a corrupt file among them): each
+    item's stored fingerprint and embedding are, bit for bit, those ingest makes of its file alone."""
+    import numpy as np
+
+    from catalog import ingest
+    from matching.index import store
+    from matching.safety.imaging import load_image
+
+    for n in range(5):
+        (folder / f"more-{n}.jpg").write_bytes(image_bytes("JPEG", 700, 500, 60 + n))
+    assert "Imported 7" in run_import(folder, "--workers", "2")
+    for item in CatalogImage.objects.all():
+        alone = ingest.describe(load_image((folder / item.identifier).read_bytes()))
+        stored = store.load_current(item.pk, item.sha256)
+        assert stored is not None, item.identifier
+        assert np.array_equal(stored.hashes, alone.hashes) and np.array_equal(stored.keys, alone.keys)
+        assert stored.features == alone.features and stored.fine == alone.fine
+        kept = alone.embedding.astype("<f2").astype(np.float32)  # the store keeps float16
+        assert np.array_equal(store.load_embedding(item.pk), kept), item.identifier
+        assert item.color_mask == alone.color_mask
+
+
 def test_a_zip_imports_with_json_metadata(tmp_path):
     archive = tmp_path / "batch.zip"
     with zipfile.ZipFile(archive, "w") as zipped:
