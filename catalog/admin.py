@@ -243,14 +243,15 @@ class CatalogImageAdmin(LeanListAdmin):
     ]
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
-        """The admin's search over `search_fields` (each word in one of them), the creator's name matched once in
-        the creators (a subquery) rather than joined to every item the search reads."""
+        """The admin's search over `search_fields` (each word in one of them), the creator's name matched first in
+        the creators, not joined to every item the search reads; their ids leave the item columns' conditions
+        free to use an index where the database has one (PostgreSQL trigrams)."""
         own = [name for name in self.search_fields if "__" not in name]
         for bit in smart_split(search_term):
             if bit[:1] in "\"'" and bit[-1:] == bit[:1]:
                 bit = unescape_string_literal(bit)
-            creators = Creator.objects.filter(name__icontains=bit).values("pk")
-            matches = Q(creator__in=creators)
+            creators = list(Creator.objects.filter(name__icontains=bit).values_list("pk", flat=True))
+            matches = Q(creator__in=creators) if creators else Q(pk__in=[])
             for name in own:
                 matches |= Q(**{f"{name}__icontains": bit})
             queryset = queryset.filter(matches)
