@@ -12,8 +12,10 @@ import zipfile
 
 import cv2
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
+from django_tasks_db.management.commands.db_worker import Worker
 from PIL import ImageEnhance
 
 from catalog import duplicate_checks, ingest
@@ -63,6 +65,12 @@ def queued(settings):
         return len(ready)
 
     return run
+
+
+def run_queued_jobs() -> None:
+    """What the worker beside the site does: run every queued staff job, then stop."""
+    Worker(queue_names=["default"], interval=0, batch=True, backend_name=settings.JOBS["BACKEND"],
+           startup_delay=False, max_tasks=None, worker_id="test-worker", excluded_queue_names=[]).run()  # fmt: skip
 
 
 @pytest.fixture
@@ -209,6 +217,30 @@ def test_an_interrupted_rebuild_resumes_with_the_pictures_it_had_not_done(make_i
     assert not again.resumed and again.checked == 6
 
 
+def test_the_rebuild_command_shows_its_progress_and_resumes_after_a_ctrl_c(make_item, capsys, monkeypatch):
+    items = [make_item(seed=seed, data=encode(picture(640, 480, seed), "JPEG")) for seed in (2, 3, 4, 5, 6, 7)]
+    plan, record = duplicate_checks.plan, duplicate_checks.record
+    monkeypatch.setattr(duplicate_checks, "plan", lambda todo, limits, size: plan(todo, limits, 2))  # small chunks
+    recorded = []
+
+    def stop_after_two_chunks(settled, since, **options) -> None:
+        if len(recorded) == 2:
+            raise KeyboardInterrupt  # the staff member's Ctrl-C
+        recorded.append(settled.pictures)
+        record(settled, since, **options)
+
+    monkeypatch.setattr(duplicate_checks, "record", stop_after_two_chunks)
+    with pytest.raises(KeyboardInterrupt):
+        call_command("find_duplicates", "--rebuild", "--workers", "1", verbosity=1)
+    assert "4/6 " in capsys.readouterr().err  # the bar where it stopped: two chunks recorded
+    monkeypatch.setattr(duplicate_checks, "record", record)
+    call_command("find_duplicates", "--rebuild", "--workers", "1", verbosity=1)
+    err = capsys.readouterr().err
+    assert "checking: 100%" in err and "2/2 " in err  # the bar counts the pictures left, as they are done
+    assert "Resumed the interrupted rebuild: checked 2 images" in err
+    assert duplicate_checks.unchecked().count() == 0 and len(items) == 6
+
+
 def test_a_picture_whose_file_cannot_be_read_is_named_and_stays_unchecked(make_item, capsys):
     original = make_item(seed=1, data=encode(HARBOUR, "PNG"))
     edited = make_item(seed=1, data=trimmed())
@@ -221,6 +253,7 @@ def test_a_picture_whose_file_cannot_be_read_is_named_and_stays_unchecked(make_i
     assert "2 images are not checked for duplicates yet" in err
 
 
+@pytest.mark.django_db(transaction=True)  # the jobs worker commits, as a real one does
 def test_the_import_report_flags_a_duplicate_with_a_link_to_its_group(make_item, staff_client, committed):
     original = make_item(seed=1, title="Harbour", data=encode(HARBOUR, "PNG"))
     archive = io.BytesIO()
@@ -230,6 +263,7 @@ def test_the_import_report_flags_a_duplicate_with_a_link_to_its_group(make_item,
     with committed():
         staff_client.post(reverse("admin:catalog_importjob_add"),
                           {"archive": upload("batch.zip", archive.getvalue(), "application/zip")})  # fmt: skip
+    run_queued_jobs()  # the import runs in the background, as the worker beside the site runs it
     job = ImportJob.objects.get()
     copy = CatalogImage.objects.get(identifier="harbour-trimmed.jpg")
     html = staff_client.get(reverse("admin:catalog_importjob_change", args=[job.pk])).content.decode()
