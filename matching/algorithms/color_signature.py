@@ -15,6 +15,7 @@ reads only the bins near its colours: a few milliseconds over a million pictures
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -290,6 +291,7 @@ class ColorPostings:
     def _set(self, rows: np.ndarray, bins: np.ndarray, shares: np.ndarray) -> None:
         order = np.argsort(bins, kind="stable")
         self.rows, self.shares = rows[order], shares[order]
+        self._scratch = threading.local()
         self.offsets = np.searchsorted(bins[order], np.arange(len(bin_centres()) + 1))
 
     def __len__(self) -> int:
@@ -304,31 +306,59 @@ class ColorPostings:
         values *= np.repeat(row[touched], np.diff(self.offsets)[touched])
         return rows, values
 
-    def log_scores(self, near: np.ndarray, weights: Sequence[float]) -> np.ndarray:
-        """(N,) float32 logarithms of the scores (see `combined`), for every picture."""
+    def _buffers(self) -> tuple[np.ndarray, np.ndarray]:
+        """(total zeroed, part all zero): float32 scratch of one value a picture, kept per thread, as new
+        arrays of a million values cost their page faults again on every query."""
+        local = self._scratch
+        if getattr(local, "part", None) is None or len(local.part) != len(self.ids):
+            local.total, local.part = np.zeros(len(self.ids), np.float32), np.zeros(len(self.ids), np.float32)
+        local.total.fill(0)
+        return local.total, local.part
+
+    def _weighted_logs(self, near: np.ndarray, weights: Sequence[float]) -> tuple[np.ndarray, float]:
+        """(sum over colours of w log(clip(share near it, MISSING w, w)) for every picture, in this thread's
+        scratch; the constant that makes it log(score)) (see `combined`). Whole-array passes, in order through
+        memory: faster than gathering and scattering the pictures near each colour, as a million floats fit in
+        the cache and random reads do not."""
         share = normalised(weights).astype(np.float32)
-        total = np.zeros(len(self.ids), np.float32)
-        part = np.empty_like(total)
-        for q, row in enumerate(near):
-            # float32 ufunc.at adds in place, about twice as fast as bincount's float64 copy
-            part.fill(0)
-            np.add.at(part, *self._near(row))
-            part *= 1 / share[q]
-            np.clip(part, MISSING, 1, out=part)
-            total += np.log(part, out=part) * share[q]
-        return total
+        total, part = self._buffers()
+        try:
+            for q, row in enumerate(near):
+                np.add.at(part, *self._near(row))  # float32 in place: about twice as fast as bincount's float64
+                np.clip(part, MISSING * share[q], share[q], out=part)
+                np.log(part, out=part)
+                part *= share[q]
+                total += part
+                part.fill(0)
+        except BaseException:
+            part.fill(0)  # the next query needs it all zero
+            raise
+        return total, -float((share * np.log(share)).sum())
+
+    def _ranked(self, near: np.ndarray, weights: Sequence[float]) -> tuple[np.ndarray, float]:
+        """(a value per picture ranking as its score, the constant to add to it before exp, or nan when the value
+        is the score itself): for one colour the share near it, summed in place; else `_weighted_logs`."""
+        if len(near) != 1:
+            return self._weighted_logs(near, weights)
+        total, _ = self._buffers()
+        np.add.at(total, *self._near(near[0]))
+        return total, float("nan")
 
     def scores(self, near: np.ndarray, weights: Sequence[float]) -> np.ndarray:
         """(N,) float32 scores 0-1 (see `combined`), for every picture."""
-        return np.asarray(np.exp(self.log_scores(near, weights)))
+        found, offset = self._ranked(near, weights)
+        return np.clip(found, MISSING, 1) if np.isnan(offset) else np.asarray(np.exp(found + offset))
 
     def top(
         self, near: np.ndarray, weights: Sequence[float], limit: int, min_score: float = 0.0
     ) -> list[tuple[int, float]]:
         """The `limit` best (id, score) above `min_score`, best first."""
-        found = self.log_scores(near, weights)
-        candidates = np.flatnonzero(found > np.log(max(min_score, MISSING)))
+        found, offset = self._ranked(near, weights)
+        low = max(min_score, MISSING)
+        candidates = np.flatnonzero(found > (low if np.isnan(offset) else np.log(low) - offset))
         if len(candidates) > limit:
             candidates = candidates[np.argpartition(-found[candidates], limit - 1)[:limit]]
         candidates = candidates[np.lexsort((self.ids[candidates], -found[candidates]))]
-        return [(int(self.ids[i]), float(np.exp(found[i]))) for i in candidates]
+        values = found[candidates].astype(np.float64)
+        values = np.minimum(values, 1) if np.isnan(offset) else np.exp(values + offset)
+        return list(zip(self.ids[candidates].tolist(), values.tolist(), strict=True))
