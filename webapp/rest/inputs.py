@@ -30,11 +30,19 @@ class DownloadFailed(LikenessError):
         super().__init__(f"{url}: Failed to download file.")
 
 
+# What matching.safety.fetch says when the picture could not be had (no such host, no connection, an error
+# status, no data). A URL refused by policy (private address, user-info, not http) or cut off by a limit (time,
+# size) is bad input instead: a 4xx with the reason, on every surface.
+UNREACHABLE = ("cannot be resolved", "Could not connect", "the server answered", "returned no data", "is not an image")
+
+
 def load_url(budget: ImageBudget | None, url: str) -> LoadedImage:
-    """The picture at `url`, or DownloadFailed when it cannot be fetched (the reason goes to the log)."""
+    """The picture at `url`; DownloadFailed when it cannot be had (the reason goes to the log)."""
     try:
         return budget.load(url) if budget is not None else imaging.load_image(url)
     except ImageFetchError as exc:
+        if not any(marker in str(exc) for marker in UNREACHABLE):
+            raise
         logger.info("rest: %s could not be fetched: %s", url[:200], exc)
         raise DownloadFailed(url) from exc
 

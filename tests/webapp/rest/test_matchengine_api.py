@@ -277,6 +277,7 @@ def test_compare_an_upload_with_an_indexed_filepath(api, collection):
     [
         ("search", {}, 400, "exactly one of image"),
         ("search", {"filepath": "nope.png"}, 404, "No image with filepath"),
+        ("search", {"url": "ftp://files.test/x.png"}, 400, "http"),  # refused, not a download that failed
         ("search", {"filepath": "x", "min_score": "high"}, 400, "min_score must be a number"),
         ("search", {"filepath": "x", "check_horizontal_flip": "maybe"}, 400, "true or false"),
         ("add", {}, 400, "Give image"),
@@ -295,9 +296,12 @@ def test_bad_requests_get_a_4xx_with_a_readable_error(api, method, data, status,
     assert message in body["error"][0]
 
 
-@pytest.mark.parametrize("url", ["ftp://files.test/x.png", "http://127.0.0.1:9/x.png"])
-def test_a_url_that_cannot_be_fetched_is_a_fail_in_a_200_as_matchengine_answers(api, url):
-    body = api("get", "search", {"url": url}).json()
+@pytest.mark.parametrize("path", ["/missing.png", "/page.html", "closed port"])
+def test_a_url_that_cannot_be_fetched_is_a_fail_in_a_200_as_matchengine_answers(api, path):
+    with LoopbackServer() as server:
+        server.serve("/page.html", b"<html></html>", "text/html")
+        url = "http://127.0.0.1:9/x.png" if path == "closed port" else server.url(path)
+        body = api("get", "search", {"url": url}).json()
     assert body == {"status": "fail", "error": [f"{url}: Failed to download file."], "method": "search", "result": []}
 
 
