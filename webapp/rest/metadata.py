@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from catalog.models import CatalogImage
+from catalog.years import MAX_YEAR, MIN_YEAR
 from matching.errors import InvalidQuery
 from webapp.rest.inputs import Params
 
@@ -123,8 +124,8 @@ def writable(key: str, value: Any) -> Any:
             year = int(value)
         except (TypeError, ValueError):
             raise InvalidQuery(f"year must be a whole number; got {str(value)[:32]!r}.") from None
-        if not -5000 <= year <= 9999:
-            raise InvalidQuery(f"year must be from -5000 to 9999; got {year}.")
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            raise InvalidQuery(f"year must be from {MIN_YEAR} to {MAX_YEAR}; got {year}.")
         return year
     if key == "tags":
         return ", ".join(map(str, value))[:1000] if isinstance(value, list) else str(value)[:1000]

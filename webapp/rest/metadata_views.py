@@ -5,6 +5,7 @@ count_metadata[i]; metadata as JSON (webapp.rest.metadata says what it maps onto
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -52,7 +53,10 @@ class UpdateMetadataView(MatchEngineView):
             for filepath, update in zip(filepaths, updates, strict=True):
                 if filepath in found:
                     metadata.apply(found[filepath], update)
-                    found[filepath].full_clean(exclude=["image"])
+                    try:
+                        found[filepath].full_clean(exclude=["image"])
+                    except ValidationError as exc:  # the catalog's own rules (a year's range...): bad input
+                        raise InvalidQuery(f"{filepath}: {' '.join(exc.messages)}") from None
                     found[filepath].save()
         errors = missing(filepaths, found)
         if errors and len(errors) == len(filepaths):

@@ -141,6 +141,7 @@ def test_search_and_return_metadata_summaries_and_count_metadata(rest, catalog):
         ("update_metadata", {"filepaths[0]": "navy.png"}, "same number of metadata"),
         ("update_metadata", {"filepaths[0]": "navy.png", "metadata[0]": '{"creator": "X"}'}, "set by the catalog"),
         ("update_metadata", {"filepaths[0]": "navy.png", "metadata[0]": json.dumps({"year": "soon"})}, "year must be"),
+        ("update_metadata", {"filepaths[0]": "navy.png", "metadata[0]": '{"year": 12000}'}, "year must be from"),
         ("get_metadata", {}, "filepaths[0]"),
     ],
 )  # fmt: skip
