@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.db import connection, models, transaction
 from django.db.models import Model
 from django.utils import timezone
@@ -62,8 +63,6 @@ def superuser():
 
 def ensure(items: int, tags_per_item: int, *, rebuild: bool = False) -> bool:
     """Build the catalog unless the database already holds this one; whether it was built."""
-    from django.core.management import call_command
-
     call_command("migrate", verbosity=0)
     wanted = f"{MARKER}:{items}:{tags_per_item}"
     if not rebuild and ImportJob.objects.filter(summary=wanted).exists():
