@@ -1,7 +1,7 @@
-"""MulticolorEngine's metadata methods at /rest/ (update_metadata, get_metadata, get_search_metadata,
-get_return_metadata, count_metadata), and the metadata / return_metadata / sort_metadata parameters that
-color_search and search share. As TinEye's clients send them: GET with filepaths[i], metadata[i],
-count_metadata[i]; metadata as JSON (webapp.rest.metadata says what it maps onto)."""
+"""MulticolorEngine's metadata methods at /rest/: update_metadata, get_metadata, get_search_metadata,
+get_return_metadata (count_metadata sits with the colour methods, whose selections it shares). As TinEye's
+clients send them: GET with filepaths[i], metadata[i]; metadata as JSON, mapped onto the catalog's fields as
+webapp.rest.metadata says."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """TinEye MulticolorEngine-compatible colour methods at /rest/, beside the MatchEngine ones, with the same
 authentication, envelope and errors (webapp.rest.views.MatchEngineView): color_search, extract_image_colors,
-count_image_colors, extract_collection_colors, count_collection_colors. As TinEye's clients send them: GET
-with query parameters, or POST with files; colours as hex ("DF4F23", "#df4f23") or "r,g,b"."""
+count_image_colors, extract_collection_colors, count_collection_colors, count_metadata. As TinEye's clients
+send them: GET with query parameters, or POST with files; colours as hex ("DF4F23", "#df4f23") or "r,g,b".
+The collection is every /rest/ picture, drafts included (where /rest/add puts them)."""
 
 from __future__ import annotations
 

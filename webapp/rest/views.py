@@ -1,6 +1,8 @@
 """A TinEye MatchEngine-compatible API at /rest/, so existing MatchEngine and Match clients work unchanged.
 
 Every answer is JSON: {"status": "ok"|"warn"|"fail", "error": [...], "method": "...", "result": [...]}.
+Requests come as TinEye's clients send them: GET with query parameters when no file is sent, POST with files.
+A URL that cannot be had is a "fail" in a 200 ("<url>: Failed to download file."), as MatchEngine answers.
 """
 
 from __future__ import annotations
