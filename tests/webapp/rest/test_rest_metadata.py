@@ -156,3 +156,15 @@ def test_bad_input_is_a_400_with_the_reason(rest, catalog, method, query, reason
 def test_unknown_filepaths_in_update_metadata_are_a_404(rest, catalog):
     response = rest("get", "update_metadata", {"filepaths[0]": "gone.png", "metadata[0]": "{}"})
     assert response.status_code == 404 and response.json()["error"] == ["gone.png: not in the collection."]
+
+
+def test_the_node_clients_multipart_posts_reach_the_metadata_methods(rest, catalog):
+    """TinEye's Node.js client posts a multipart form for every MulticolorEngine call, metadata ones too."""
+    update = {"filepaths[0]": "navy.png", "metadata[0]": json.dumps({"keywords": ["seal"]})}
+    assert rest("post", "update_metadata", update).json()["status"] == "ok"
+    body = rest("post", "get_metadata", {"filepaths[0]": "navy.png"}).json()
+    assert body["result"][0]["metadata"]["keywords"][""] == ["seal"]
+    assert "seal" in rest("post", "get_search_metadata").json()["result"][0]["metadata"]["keywords"][""]
+    assert "id" in rest("post", "get_return_metadata").json()["result"][0]["metadata"]
+    counted = rest("post", "count_metadata", {"count_metadata[0]": '{"keywords": "seal"}'}).json()
+    assert counted["result"] == [{"metadata": {"keywords": "seal"}, "count": 1}]
