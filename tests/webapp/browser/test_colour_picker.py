@@ -49,6 +49,9 @@ def test_an_ochre_field_ranks_above_an_ochre_speck(page, colored):
     found = titles(page)
     assert found[0] in ("Ochre Field", "Harbour at Dusk")
     assert "Green Field" not in found or found.index("Ochre Field") < found.index("Green Field")
+    assert page.locator("#pick-1").input_value() == f"#{OCHRE}"
+    share = page.locator(".card", has_text="Ochre Field").locator(".color-share").inner_text()
+    assert int(share.split("%")[0]) >= 30
 
 
 def test_dragging_a_share_moves_the_other_so_that_they_add_up_to_100(page, colored):

@@ -153,8 +153,10 @@ def test_the_strip_adds_to_the_picked_colours_and_marks_the_picked_one(client, c
     assert "Colours in these results" in response.content.decode()
 
 
-def test_the_strip_is_not_on_the_home_page(client, colored):
-    assert '<section class="strip"' not in client.get("/").content.decode()
+def test_the_home_page_offers_the_picker_but_no_strip(client, colored):
+    page = client.get("/").content.decode()
+    assert '<label for="add-color-value">Pick a colour</label>' in page
+    assert '<section class="strip"' not in page
 
 
 def test_picked_colours_stay_in_the_search_form_when_nothing_is_found(client, colored):
