@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import ngettext
 
 from catalog import licensing
-from catalog.admin import LONG_ITEM_FIELDS, LeanListAdmin
+from catalog.admin_lists import LONG_ITEM_FIELDS, LeanListAdmin
 from catalog.models import LicenceRequest
 
 CUSTOMER_FIELDS = ("item_link", "licence_type", "usage", "size", "customer_name", "customer_email", "organisation",
