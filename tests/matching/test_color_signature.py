@@ -130,3 +130,14 @@ def test_postings_rank_weighted_colours_as_scoring_one_by_one():
                       key=lambda pair: -pair[1])  # fmt: skip
     assert [pk for pk, _ in ranked] == [pk for pk, _ in expected] == [4, 2, 3, 1]
     assert [value for _, value in ranked] == pytest.approx([value for _, value in expected], abs=1e-4)
+
+
+def test_a_query_leaves_nothing_behind_for_the_next():
+    """The postings keep their working arrays between queries: each answer is what fresh postings give."""
+    sigs = [signature(painted((NAVY, n), (OCHRE, o))) for n, o in ((0.9, 0.0), (0.45, 0.2), (0.2, 0.6))]
+    kept = ColorPostings(np.array([1, 2, 3]), sigs)
+    asked = [([NAVY, OCHRE], [50, 50]), ([OCHRE], [100]), ([NAVY, OCHRE, ROYAL], [60, 30, 10]), ([NAVY], [100])]
+    for colours, weights in asked * 2:
+        near = kernel([hex_to_lab(c) for c in colours])
+        fresh = ColorPostings(np.array([1, 2, 3]), sigs)
+        assert kept.top(near, weights, limit=10, min_score=0.0) == fresh.top(near, weights, limit=10, min_score=0.0)
