@@ -51,6 +51,11 @@ class ImageFetchError(ImageError):
     status_code = 400
 
 
+class ImageUnreachable(ImageFetchError):
+    """The picture at a URL could not be had (no such host, no connection, an error status, not an image, no
+    data), as opposed to a URL refused by policy or cut off by a limit: /rest/ reports it as MatchEngine does."""
+
+
 class ProviderError(LikenessError):
     """The match provider failed; permanent=False means trying again later may work."""
 

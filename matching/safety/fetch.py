@@ -33,7 +33,7 @@ from django.conf import settings
 from requests.utils import requote_uri
 from urllib3.exceptions import HTTPError, LocationParseError
 
-from matching.errors import ImageFetchError, ImageTooLarge
+from matching.errors import ImageFetchError, ImageTooLarge, ImageUnreachable
 
 if TYPE_CHECKING:
     from urllib3._base_connection import BaseHTTPConnection
@@ -134,12 +134,12 @@ def _fetch(url: str, max_bytes: int, deadline: float, seconds: float, cutoff: Cu
                 url = urljoin(url, response.headers.get("Location", ""))
                 continue
             if response.status != 200:
-                raise ImageFetchError(f"Fetching {url} failed: the server answered {response.status}.")
+                raise ImageUnreachable(f"Fetching {url} failed: the server answered {response.status}.")
             content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
             if content_type and not (
                 content_type.startswith("image/") or content_type in ("application/pdf", "application/octet-stream")
             ):
-                raise ImageFetchError(f"{url} is not an image (the server says {content_type}).")
+                raise ImageUnreachable(f"{url} is not an image (the server says {content_type}).")
             return _read(response, max_bytes, deadline, seconds)
         finally:
             response.release_conn()
@@ -184,11 +184,11 @@ def resolve(host: str, port: int) -> str:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise ImageFetchError(f"The host {host} cannot be resolved.") from exc
+        raise ImageUnreachable(f"The host {host} cannot be resolved.") from exc
     # str(): a stream socket's address is a host string (only other families, such as CAN, give numbers).
     addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     if not addresses:
-        raise ImageFetchError(f"The host {host} cannot be resolved.")
+        raise ImageUnreachable(f"The host {host} cannot be resolved.")
     if not settings.LIKENESS.get("ALLOW_PRIVATE_URLS") and not all(map(is_public, addresses)):
         raise ImageFetchError(f"The host {host} is on a private or reserved network; refused.")
     return str(addresses[0])
@@ -234,11 +234,11 @@ def _open(target: Target, deadline: float, seconds: float, cutoff: Cutoff) -> ur
     try:
         return pool.urlopen("GET", target.path, headers=headers, redirect=False, retries=False, preload_content=False)
     except urllib3.exceptions.NewConnectionError as exc:  # refused, unreachable (a subclass of the timeout)
-        raise ImageFetchError(f"Could not connect to {target.host}.") from exc
+        raise ImageUnreachable(f"Could not connect to {target.host}.") from exc
     except urllib3.exceptions.TimeoutError as exc:
         raise ImageFetchError(f"Fetching the image from {target.host} timed out.") from exc
     except HTTPError as exc:
-        raise ImageFetchError(f"Could not connect to {target.host}.") from exc
+        raise ImageUnreachable(f"Could not connect to {target.host}.") from exc
 
 
 def _read(response: urllib3.BaseHTTPResponse, max_bytes: int, deadline: float, seconds: float) -> bytes:
@@ -264,5 +264,5 @@ def _read(response: urllib3.BaseHTTPResponse, max_bytes: int, deadline: float, s
     except (HTTPError, OSError) as exc:
         raise ImageFetchError("The image download was interrupted or timed out.") from exc
     if not body:
-        raise ImageFetchError("The URL returned no data.")
+        raise ImageUnreachable("The URL returned no data.")
     return bytes(body)

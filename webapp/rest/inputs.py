@@ -8,7 +8,7 @@ from django.http import QueryDict
 
 from catalog import ingest
 from catalog.models import CatalogImage
-from matching.errors import ImageFetchError, InvalidQuery, LikenessError, NotFound
+from matching.errors import ImageUnreachable, InvalidQuery, LikenessError, NotFound
 from matching.safety import imaging
 from matching.safety.budget import ImageBudget
 from matching.safety.imaging import LoadedImage
@@ -30,19 +30,11 @@ class DownloadFailed(LikenessError):
         super().__init__(f"{url}: Failed to download file.")
 
 
-# What matching.safety.fetch says when the picture could not be had (no such host, no connection, an error
-# status, no data). A URL refused by policy (private address, user-info, not http) or cut off by a limit (time,
-# size) is bad input instead: a 4xx with the reason, on every surface.
-UNREACHABLE = ("cannot be resolved", "Could not connect", "the server answered", "returned no data", "is not an image")
-
-
 def load_url(budget: ImageBudget | None, url: str) -> LoadedImage:
     """The picture at `url`; DownloadFailed when it cannot be had (the reason goes to the log)."""
     try:
         return budget.load(url) if budget is not None else imaging.load_image(url)
-    except ImageFetchError as exc:
-        if not any(marker in str(exc) for marker in UNREACHABLE):
-            raise
+    except ImageUnreachable as exc:  # refused by policy or cut off by a limit: bad input, a 4xx with the reason
         logger.info("rest: %s could not be fetched: %s", url[:200], exc)
         raise DownloadFailed(url) from exc
 
