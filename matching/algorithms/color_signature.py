@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, cast
+from typing import cast
 
 import numpy as np
 from PIL import Image
@@ -249,21 +249,27 @@ def dominant(
     `merge` CIEDE2000 of a kept colour; each as (mean Lab weighted by share, total share)."""
     centres = bin_centres().astype(np.float64)
     order = np.argsort(-shares, kind="stable")
-    kept: list[list[Any]] = []  # [lab sum, share, seed lab]
-    for index in order:
-        share = float(shares[index])
-        if share <= 0:
-            break
-        lab = centres[int(sig_bins[index])]
-        for entry in kept:
-            if deltaE_ciede2000(entry[2], lab) < merge:
-                entry[0] = entry[0] + lab * share
-                entry[1] += share
-                break
-        else:
-            kept.append([lab * share, share, lab])
-    kept.sort(key=lambda entry: -entry[1])
-    return [(entry[0] / entry[1], entry[1]) for entry in kept[:limit]]
+    order = order[shares[order] > 0]
+    labs = centres[np.asarray(sig_bins)[order].astype(np.intp)]
+    weights = shares[order].astype(np.float64)
+    owner = np.full(len(order), -1)
+    count = 0
+    for i in range(len(order)):  # each bin no earlier colour took seeds one, and takes every later bin near it
+        if owner[i] >= 0:
+            continue
+        owner[i] = count
+        rest = np.flatnonzero(owner[i + 1 :] < 0) + i + 1
+        if len(rest):
+            near = deltaE_ciede2000(np.broadcast_to(labs[i], labs[rest].shape), labs[rest]) < merge
+            owner[rest[near]] = count
+        count += 1
+    found = []
+    for k in range(count):
+        members = np.flatnonzero(owner == k)
+        total = float(weights[members].sum())
+        found.append(((labs[members] * weights[members, None]).sum(0) / total, total))
+    found.sort(key=lambda entry: -entry[1])
+    return found[:limit]
 
 
 # --- many signatures ------------------------------------------------------------------------------
