@@ -141,3 +141,39 @@ def test_a_result_sets_colours_say_how_many_pictures_hold_each(colored):
     assert found and all(0 < color.count <= len(colored) for color in found)
     navy = [c for c in found if c.hex[:2] < "30" and c.hex[4:] > "60"]
     assert navy and max(c.count for c in navy) >= 2
+
+
+class SurfacesBehaviour:
+    """The page, the partner API and /rest/color_search/ rank by colour through the configured backend."""
+
+    def test_every_surface_ranks_navy_first(self, backend, colored, client, staff_user):
+        navy = colored["navy"]
+        page = client.get("/", {"colors": NAVY})
+        assert page.status_code == 200
+        assert navy.title.encode() in page.content and colored["royal"].title.encode() not in page.content
+        api = client.get("/api/v1/search/", {"colors": NAVY}).json()
+        assert api["results"][0]["id"] == navy.pk
+        assert colored["royal"].pk not in [row["id"] for row in api["results"]]
+        rest = client.get("/rest/color_search/", {"colors[0]": NAVY}, HTTP_AUTHORIZATION="Basic c3RhZmY6cHc=")
+        assert rest.json()["status"] == "ok"
+        assert rest.json()["result"][0]["filepath"] == navy.identifier  # staff:pw above
+
+    def test_every_surface_refuses_a_bad_colour_with_a_reason(self, backend, colored, client, staff_user):
+        assert client.get("/", {"colors": "navy"}).status_code == 400
+        assert "colors" in client.get("/api/v1/search/", {"colors": "navy"}).json()
+        rest = client.get("/rest/color_search/", {"colors[0]": "navy"}, HTTP_AUTHORIZATION="Basic c3RhZmY6cHc=")
+        assert rest.status_code == 400 and rest.json()["status"] == "fail" and rest.json()["error"]
+
+
+class TestDatabaseSurfaces(SurfacesBehaviour):
+    @pytest.fixture
+    def backend(self, settings):
+        settings.LIKENESS_SEARCH_BACKENDS = {"default": {"BACKEND": "search.backends.database"}}
+        return get_search_backend()
+
+
+@pytest.mark.elasticsearch
+class TestElasticsearchSurfaces(SurfacesBehaviour):
+    @pytest.fixture
+    def backend(self, elasticsearch_settings):
+        return get_search_backend()
