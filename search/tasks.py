@@ -10,6 +10,7 @@ import dataclasses
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
@@ -73,14 +74,15 @@ def make_renditions(items: list[CatalogImage]) -> None:
 
 def check_duplicates(items: list[CatalogImage]) -> None:
     """Store the near-exact copies of newly indexed pictures now, and look for their edited copies in the
-    background (catalog.duplicate_checks); a failure is logged, never fatal to indexing."""
+    background (catalog.duplicate_checks), on the staff jobs' queue: a worker's, even when indexing runs in
+    the request or the import; a failure is logged, never fatal to indexing."""
     try:
         ids = duplicate_checks.check_indexed(items)
     except LikenessError as exc:
         logger.error("Duplicates of items %s not checked: %s", [item.pk for item in items], exc)
         return
     if ids:
-        catalog_tasks.check_duplicates.enqueue(ids)
+        catalog_tasks.check_duplicates.using(backend=settings.JOBS["BACKEND"]).enqueue(ids)
 
 
 def remove_item(image_id: int) -> None:

@@ -56,6 +56,7 @@ def queued(settings):
     from django_tasks_db.models import DBTaskResult
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.JOBS = {**settings.JOBS, "BACKEND": "default"}  # one queue for both, as with TASKS_BACKEND=database
 
     def run(path: str) -> int:
         ready = list(DBTaskResult.objects.filter(task_path=path, status="READY"))

@@ -97,6 +97,7 @@ def test_writes_made_while_the_node_is_frozen_reach_the_index_once_it_returns(
     from django_tasks_db.models import DBTaskResult
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.JOBS = {**settings.JOBS, "BACKEND": "default"}  # one queue for both, as with TASKS_BACKEND=database
     node.freeze()
     image = upload("lighthouse.png", encode(picture(320, 240, 9), "PNG"), "image/png")
     with committed():
