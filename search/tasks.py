@@ -152,8 +152,15 @@ def index_images(image_ids: list[int]) -> None:
         for item in items:
             index_image.enqueue(item.pk)
         return
-    make_renditions(items)
+    # An import's renditions wait for the staff jobs' worker, not the import (a visitor's request makes any missing).
+    render_images.using(backend=settings.JOBS["BACKEND"]).enqueue([item.pk for item in items])
     check_duplicates(items)
+
+
+@task()
+def render_images(image_ids: list[int]) -> None:
+    """The public renditions of a bulk import's items."""
+    make_renditions(list(CatalogImage.objects.filter(pk__in=image_ids)))
 
 
 @task()

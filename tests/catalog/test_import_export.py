@@ -64,6 +64,28 @@ def test_a_folder_imports_with_metadata_and_reports_each_file(folder, tmp_path, 
     assert harbour.fingerprint is not None  # fingerprinted, so it is searchable by image
 
 
+def test_an_imports_renditions_and_edited_copy_checks_wait_for_the_jobs_worker(folder, settings, committed):
+    """Indexing runs in the import (TASKS_BACKEND=immediate), but the slow parts are the worker's, not the import's."""
+    from django.core.files.storage import default_storage
+    from django_tasks_db.models import DBTaskResult
+
+    from catalog.renditions import KINDS, rendition_name
+
+    settings.TASKS = {**settings.TASKS, "jobs": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.JOBS = {**settings.JOBS, "BACKEND": "jobs"}
+    with committed():
+        run_import(folder, "--workers", "1")
+    items = list(CatalogImage.objects.all())
+    assert len(items) == 2 and all(item.fingerprint is not None for item in items)  # indexed at once
+    names = [rendition_name(item, kind) for item in items for kind in KINDS]
+    assert not any(default_storage.exists(name) for name in names)
+    queued = list(DBTaskResult.objects.filter(task_path="search.tasks.render_images", status="READY"))
+    assert sorted(pk for result in queued for pk in result.args_kwargs["args"][0]) == sorted(i.pk for i in items)
+    for result in queued:  # as the worker would
+        result.task.call(*result.args_kwargs["args"])
+    assert all(default_storage.exists(name) for name in names)
+
+
 def test_a_second_run_resumes_by_skipping_what_is_already_there(folder):
     run_import(folder, "--workers", "1")
     out = run_import(folder, "--workers", "1")
