@@ -64,7 +64,7 @@ def test_a_folder_imports_with_metadata_and_reports_each_file(folder, tmp_path, 
     assert harbour.fingerprint is not None  # fingerprinted, so it is searchable by image
 
 
-def test_an_imports_renditions_and_edited_copy_checks_wait_for_the_jobs_worker(folder, settings, committed):
+def test_an_imports_renditions_and_edited_copy_checks_wait_for_the_jobs_worker(tmp_path, settings, committed):
     """Indexing runs in the import (TASKS_BACKEND=immediate), but the slow parts are the worker's, not the import's."""
     from django.core.files.storage import default_storage
     from django_tasks_db.models import DBTaskResult
@@ -73,8 +73,10 @@ def test_an_imports_renditions_and_edited_copy_checks_wait_for_the_jobs_worker(f
 
     settings.TASKS = {**settings.TASKS, "jobs": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     settings.JOBS = {**settings.JOBS, "BACKEND": "jobs"}
+    for seed in (901, 902):  # pictures no other test makes: renditions are named by the file's content
+        (tmp_path / f"{seed}.png").write_bytes(image_bytes("PNG", 400, 300, seed))
     with committed():
-        run_import(folder, "--workers", "1")
+        run_import(tmp_path, "--workers", "1")
     items = list(CatalogImage.objects.all())
     assert len(items) == 2 and all(item.fingerprint is not None for item in items)  # indexed at once
     names = [rendition_name(item, kind) for item in items for kind in KINDS]
