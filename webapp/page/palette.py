@@ -28,7 +28,7 @@ Palette = Sequence[tuple[str, int]]
 
 def shares(weights: Sequence[float]) -> list[int]:
     """Whole percentages in proportion to `weights` (all positive), each at least 1, adding up to exactly 100."""
-    if not weights:
+    if not weights or len(weights) > 100:  # more than 100 shares of at least 1 cannot add up to 100
         return []
     total = float(sum(weights))
     exact = [100 * w / total for w in weights]
@@ -163,7 +163,7 @@ def chips(params: QueryDict) -> list[Chip]:
         found.append(Chip("Colour shares without colours", f"?{palette_params(params, []).urlencode()}"))
     for i, value in enumerate(colors):
         rest = [c for j, c in enumerate(colors) if j != i]
-        kept = [n for j, n in enumerate(numbers) if j != i] if numbers and weights else []
+        kept = [n for j, n in enumerate(numbers) if j != i] if numbers and weights and len(rest) <= MAX_COLORS else []
         try:
             hex_ = parse_hex(value)
         except ValueError:

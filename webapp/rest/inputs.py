@@ -39,6 +39,11 @@ def load_url(budget: ImageBudget | None, url: str) -> LoadedImage:
         raise DownloadFailed(url) from exc
 
 
+def number(text: str) -> bool:
+    """Whether `text` is a plain decimal number (str.isdigit also takes "²", which int() refuses)."""
+    return text.isascii() and text.isdecimal()
+
+
 class Params:
     """Form fields, then query-string fields, of one request."""
 
@@ -107,7 +112,7 @@ class Params:
         found: dict[int, str] = {}
         for source in (self.data, self.query, self.files):
             for key in source:
-                if key.startswith(f"{prefix}[") and key.endswith("]") and key[len(prefix) + 1 : -1].isdigit():
+                if key.startswith(f"{prefix}[") and key.endswith("]") and number(key[len(prefix) + 1 : -1]):
                     found.setdefault(int(key[len(prefix) + 1 : -1]), key)
         return dict(sorted(found.items()))
 

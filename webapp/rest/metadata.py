@@ -31,14 +31,25 @@ MAX_LISTED_VALUES = 100  # values listed per key by get_search_metadata, the mos
 MAX_QUERY_DEPTH = 8
 
 
+def not_a_number(name: str):
+    """json.loads' hook for NaN and Infinity, which no database's JSON holds."""
+
+    def refuse(constant: str) -> Any:
+        raise InvalidQuery(f"{name} must be JSON without {constant}.")
+
+    return refuse
+
+
 def parse_json(raw: str | None, name: str, kind: type = dict) -> Any:
     """A JSON parameter (object or list), or None when absent or empty."""
     if raw in (None, ""):
         return None
     try:
-        value = json.loads(raw)
+        value = json.loads(raw, parse_constant=not_a_number(name))
     except json.JSONDecodeError as exc:
         raise InvalidQuery(f"{name} must be JSON: {exc.msg} at position {exc.pos}.") from None
+    except RecursionError:
+        raise InvalidQuery(f"{name} is nested too deeply.") from None
     if not isinstance(value, kind):
         raise InvalidQuery(f"{name} must be a JSON {'object' if kind is dict else 'list'}.")
     if has_nul(value):  # PostgreSQL's JSON cannot hold NUL, and no metadata needs it
@@ -122,7 +133,7 @@ def writable(key: str, value: Any) -> Any:
     if key == "year":
         try:
             year = int(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise InvalidQuery(f"year must be a whole number; got {str(value)[:32]!r}.") from None
         if not MIN_YEAR <= year <= MAX_YEAR:
             raise InvalidQuery(f"year must be from {MIN_YEAR} to {MAX_YEAR}; got {year}.")

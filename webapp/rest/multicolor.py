@@ -91,6 +91,9 @@ def images_given(params: Params, budget: ImageBudget) -> tuple[list[LoadedImage]
     failures: list[LikenessError] = []
     for prefix, field in (("images", "image"), ("urls", "url"), ("filepaths", "filepath")):
         for key in params.indexed(prefix).values():
+            if prefix == "images" and key not in params.files:
+                failures.append(InvalidQuery(f"{key} must be a file upload."))
+                continue
             value = params.files.get(key) if prefix == "images" else params.get(key)
             one = Params({field: value}, params.query, {field: value} if prefix == "images" else {})
             try:

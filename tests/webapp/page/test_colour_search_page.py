@@ -103,6 +103,7 @@ def test_weights_not_adding_up_to_100_are_rescaled_by_a_redirect(client, colored
         ({"color_weights": "100"}, "without colors"),
         ({"colors": [NAVY, "111111", "222222", "333333", "444444"], "add_color": OCHRE}, "At most 5 colors"),
         ({"colors": NAVY, "add_color": "ochre"}, "is not a colour"),
+        ({"colors": ["ff0000"] * 102, "color_weights": ["1"] * 102}, "At most 5 colors"),  # once hung a worker
     ],
 )
 def test_bad_colours_are_a_form_error_with_a_way_out(client, colored, params, reason):

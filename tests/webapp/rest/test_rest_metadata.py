@@ -143,6 +143,12 @@ def test_search_and_return_metadata_summaries_and_count_metadata(rest, catalog):
         ("update_metadata", {"filepaths[0]": "navy.png", "metadata[0]": json.dumps({"year": "soon"})}, "year must be"),
         ("update_metadata", {"filepaths[0]": "navy.png", "metadata[0]": '{"year": 12000}'}, "year must be from"),
         ("get_metadata", {}, "filepaths[0]"),
+        ("update_metadata", {"filepaths[0]": "navy.png", "metadata[0]": '{"year": Infinity}'}, "without Infinity"),
+        ("update_metadata", {"filepaths[0]": "navy.png", "metadata[0]": '{"score": NaN}'}, "without NaN"),
+        ("update_metadata", {"filepaths[0]": "navy.png", "metadata[0]": "[" * 100_000 + "]" * 100_000},
+         "nested too deeply"),
+        ("extract_image_colors", {"images[0]": "hello"}, "images[0] must be a file upload"),
+        ("get_metadata", {"filepaths[²]": "navy.png"}, "filepaths[0]"),
     ],
 )  # fmt: skip
 def test_bad_input_is_a_400_with_the_reason(rest, catalog, method, query, reason):
