@@ -47,10 +47,11 @@ def duplicates_view(request: HttpRequest, model_admin: admin.ModelAdmin) -> Http
         threshold = DEFAULT_THRESHOLD
     threshold = min(100.0, max(0.0, threshold))
     item = request.GET.get("item", "")
-    page, groups = group_page(threshold, int(item) if item.isdigit() else None, request.GET.get("page"))
+    item = item if item.isascii() and item.isdecimal() else ""
+    page, groups = group_page(threshold, int(item) if item else None, request.GET.get("page"))
     context = {**model_admin.admin_site.each_context(request), "title": "Duplicates", "groups": groups,
                "page": page, "total": page.paginator.count, "first_number": page.start_index(),
-               "threshold": threshold, "item": item if item.isdigit() else "", "unchecked": unchecked_count(),
+               "threshold": threshold, "item": item, "unchecked": unchecked_count(),
                "opts": model_admin.model._meta}  # fmt: skip
     return render(request, "admin/catalog/duplicates.html", context)
 
@@ -88,7 +89,7 @@ def unchecked_count() -> int:
 
 
 def act(request: HttpRequest) -> HttpResponse:
-    ids = [int(i) for i in request.POST.getlist("member") if i.isdigit()]
+    ids = [int(i) for i in request.POST.getlist("member") if i.isascii() and i.isdecimal()]
     members = list(CatalogImage.objects.filter(pk__in=ids))
     back = HttpResponseRedirect(request.get_full_path())
     if len(members) < 2:

@@ -5,6 +5,7 @@ answers at once, its page shows its progress as it is when shown, and staff can 
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
@@ -56,6 +57,8 @@ class JobAdmin(admin.ModelAdmin):
         job = self.get_queryset(request).filter(pk=job_id).first()
         if job is None or not self.has_view_permission(request, job):
             raise Http404
+        if not super().has_change_permission(request):  # the model's change permission: viewing is not enough
+            raise PermissionDenied
         if jobs.cancel(job, request.user.get_username()):
             messages.success(request, f"{job} is cancelled; a running one stops within seconds.")
         else:

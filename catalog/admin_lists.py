@@ -34,7 +34,8 @@ class PeekingPaginator(Paginator):
         if number != 1:
             return super().page(number)
         # Page one is the rows read already: all of them when they are all, else a page's worth (orphans go last).
-        rows = self.first_rows if self.count == len(self.first_rows) else self.first_rows[: self.per_page]
+        whole = len(self.first_rows) <= self.per_page + self.orphans
+        rows = self.first_rows if whole else self.first_rows[: self.per_page]
         return Page(rows, number, self)
 
 

@@ -122,11 +122,18 @@ def read_metadata(data: bytes, name: str) -> dict[str, dict]:
             parsed = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ImportSourceError(f"{name} is not valid JSON: {exc.msg} at line {exc.lineno}.") from None
-        rows = [{"file": key, **value} for key, value in parsed.items()] if isinstance(parsed, dict) else parsed
-        if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        except RecursionError:
+            raise ImportSourceError(f"{name} is nested too deeply.") from None
+        if isinstance(parsed, dict) and all(isinstance(value, dict) for value in parsed.values()):
+            parsed = [{"file": key, **value} for key, value in parsed.items()]
+        if not isinstance(parsed, list) or not all(isinstance(row, dict) for row in parsed):
             raise ImportSourceError(f"{name} must hold a list of objects, or an object keyed by file name.")
+        rows = parsed
     else:
-        rows = list(csv.DictReader(io.StringIO(text)))
+        try:
+            rows = list(csv.DictReader(io.StringIO(text)))
+        except csv.Error as exc:
+            raise ImportSourceError(f"{name} is not a readable CSV file: {exc}.") from None
     mapping = {}
     for number, row in enumerate(rows, start=1):
         key = str(row.get("file") or row.get("filename") or row.get("filepath") or "").strip()

@@ -35,8 +35,11 @@ def run_import_job(job_id: int) -> None:
             importer.Importer(mapping, publish=job.publish, on_outcome=lambda o: record(job, o, progress)).run(
                 todo, read
             )
-    except jobs.Stopped:
-        return  # cancelled: what was imported stays, and the report says so
+    except jobs.Stopped:  # cancelled: what was imported stays, and the report says so
+        ImportJob.objects.filter(pk=job.pk, state=JobState.CANCELLED, worker=job.worker).update(
+            done=job.done, report=job.report
+        )
+        return
     except (importer.ImportSourceError, OSError) as exc:
         jobs.finish(job, JobState.FAILED, f"The import could not run: {exc}", REPORT_FIELDS)
         return

@@ -174,3 +174,15 @@ def test_the_duplicates_page_counts_unchecked_pictures_again_when_a_check_or_the
     assert "2 images are not checked" in staff_client.get(url).content.decode()
     items[3].delete()  # the unchecked picture leaves the catalog, through the admin's own signals
     assert "1 image is not checked" in staff_client.get(url).content.decode()
+
+
+@pytest.mark.parametrize("rows", [99, 100, 101, 150, 250])
+def test_the_peeking_paginator_pages_as_djangos_does(rows):
+    """Page one from the rows read ahead holds what Django's own paginator would put there, no row twice."""
+    from django.core.paginator import Paginator
+
+    from catalog.admin_lists import PeekingPaginator
+
+    ours, django = PeekingPaginator(list(range(rows)), 100), Paginator(list(range(rows)), 100)
+    assert ours.num_pages == django.num_pages
+    assert [list(ours.page(n)) for n in ours.page_range] == [list(django.page(n)) for n in django.page_range]

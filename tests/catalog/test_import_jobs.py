@@ -167,6 +167,18 @@ def test_a_queued_import_cancelled_from_its_page_never_runs(staff_client, start_
     assert "was cancelled" in page and f'action="{cancel_url}"' not in page
 
 
+def test_staff_who_may_only_view_jobs_cannot_cancel_one(client, django_user_model, start_import):
+    from django.contrib.auth.models import Permission
+
+    _, job = start_import(pictures(1))
+    viewer = django_user_model.objects.create_user("viewer", password="pw", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_importjob"))
+    client.force_login(viewer)
+    assert client.get(reverse("admin:catalog_importjob_change", args=[job.pk])).status_code == 200
+    assert client.post(reverse("admin:catalog_importjob_cancel", args=[job.pk])).status_code == 403
+    assert ImportJob.objects.get().state == JobState.QUEUED
+
+
 def test_a_running_job_cancelled_stops_at_its_next_save(start_import):
     _, job = start_import(pictures(1))
     claimed = jobs.claim(ImportJob, job.pk)

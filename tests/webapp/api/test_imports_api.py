@@ -102,6 +102,9 @@ def test_a_queued_import_can_be_cancelled_and_an_ended_one_cannot(users, committ
          "not a zip file"),
         ({"archive": "not a file"}, "archive", "not a file"),
         ({"metadata": upload("meta.json", b"{not json", "application/json")}, "metadata", "JSON"),
+        ({"metadata": upload("meta.json", b'{"a.png": 1}', "application/json")}, "metadata", "list of objects"),
+        ({"metadata": upload("meta.csv", b"file,title\na.png," + b"x" * 200_000 + b"\n", "text/csv")}, "metadata",
+         "not a readable CSV"),
         ({"publish": "perhaps"}, "publish", "valid boolean"),
     ],
 )  # fmt: skip
