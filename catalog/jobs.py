@@ -143,7 +143,9 @@ def recover_stale() -> int:
     for model in JOB_MODELS:
         for job in stale(model):
             with transaction.atomic():
-                again = model.objects.filter(pk=job.pk, state=JobState.RUNNING, worker=job.worker)
+                # A beat since it was read means its worker is alive after all (unless its process is gone).
+                beat = {} if gone(job.worker) else {"heartbeat_at": job.heartbeat_at}
+                again = model.objects.filter(pk=job.pk, state=JobState.RUNNING, worker=job.worker, **beat)
                 if again.update(state=JobState.QUEUED, worker="", heartbeat_at=None):
                     enqueue(job)
                     recovered += 1

@@ -133,6 +133,18 @@ def test_a_file_saved_but_not_yet_reported_when_the_worker_died_counts_as_import
     assert job.summary.startswith("Imported 2,")
 
 
+def test_a_job_that_beats_while_it_is_judged_stale_keeps_running(start_import, monkeypatch):
+    _, job = start_import(pictures(1))
+    silent = timezone.now() - timedelta(seconds=settings.JOBS["STALE_SECONDS"] + 1)
+    ImportJob.objects.filter(pk=job.pk).update(state=JobState.RUNNING, worker="elsewhere.invalid:1",
+                                               heartbeat_at=silent)  # fmt: skip
+    judged = jobs.stale(ImportJob)
+    ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())  # its worker beats meanwhile
+    monkeypatch.setattr(jobs, "stale", lambda model: judged if model is ImportJob else [])
+    assert jobs.recover_stale() == 0
+    assert ImportJob.objects.get().state == JobState.RUNNING
+
+
 def test_a_job_beating_on_another_host_is_left_alone_until_its_beat_stops(start_import, committed):
     _, job = start_import(pictures(1))
     ImportJob.objects.filter(pk=job.pk).update(state=JobState.RUNNING, worker="elsewhere.invalid:1",
