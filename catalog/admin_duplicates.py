@@ -19,9 +19,8 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from catalog.duplicate_checks import unchecked
-from catalog.duplicates import DuplicateGroup, copies_of, dismiss, keep_one, quality
-from catalog.models import CatalogImage, DismissedDuplicate, DuplicateCheck, DuplicatePair
-from matching import duplicates
+from catalog.duplicates import DuplicateGroup, copies_of, dismiss, keep_one, quality, stored_entries
+from catalog.models import CatalogImage, DuplicateCheck
 from matching.duplicates import DEFAULT_THRESHOLD
 from matching.index import store
 
@@ -59,14 +58,7 @@ def duplicates_view(request: HttpRequest, model_admin: admin.ModelAdmin) -> Http
 def group_page(threshold: float, item: int | None, number: str | None) -> tuple[Page, list[DuplicateGroup]]:
     """One page of the stored groups (ordered and ranked as catalog.duplicates.find_groups does) and its groups,
     with only their pictures loaded: two queries of ids and scores for all groups, one for the pictures shown."""
-    rows = DuplicatePair.objects.filter(score__gte=threshold).order_by("first_id", "second_id")
-    pairs = [
-        duplicates.Pair(first, second, score, duplicates.UNHASHED, method=method)
-        for first, second, score, method in rows.values_list("first_id", "second_id", "score", "method")
-    ]
-    dismissed = set(DismissedDuplicate.objects.values_list("first_id", "second_id"))
-    entries = [entry for entry in duplicates.group(pairs, dismissed) if item is None or item in entry.ids]
-    page = Paginator(entries, GROUPS_PER_PAGE).get_page(number)
+    page = Paginator(stored_entries(threshold, item), GROUPS_PER_PAGE).get_page(number)
     shown = CatalogImage.objects.only(*MEMBER_FIELDS).in_bulk([i for entry in page.object_list for i in entry.ids])
     groups = [
         DuplicateGroup(sorted((shown[i] for i in entry.ids if i in shown), key=quality), entry.pairs)

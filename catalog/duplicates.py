@@ -45,16 +45,21 @@ def quality(item: CatalogImage) -> tuple:
     return (-item.width * item.height, item.format not in LOSSLESS, -item.file_size, item.pk)
 
 
-def find_groups(threshold: float = duplicates.DEFAULT_THRESHOLD, item: int | None = None) -> list[DuplicateGroup]:
-    """The stored groups of catalog images that are one picture, by pairs scoring at least `threshold`, except
-    pairs staff dismissed; largest groups first. `item`: only the group it belongs to."""
+def stored_entries(threshold: float, item: int | None = None) -> list[duplicates.Group]:
+    """The stored groups as ids and pairs (matching.duplicates.group), from pairs scoring at least `threshold`,
+    except pairs staff dismissed; largest groups first. `item`: only the group it belongs to."""
     rows = DuplicatePair.objects.filter(score__gte=threshold).order_by("first_id", "second_id")
     pairs = [
         duplicates.Pair(first, second, score, duplicates.UNHASHED, method=method)
         for first, second, score, method in rows.values_list("first_id", "second_id", "score", "method")
     ]
     dismissed = set(DismissedDuplicate.objects.values_list("first_id", "second_id"))
-    groups = [entry for entry in duplicates.group(pairs, dismissed) if item is None or item in entry.ids]
+    return [entry for entry in duplicates.group(pairs, dismissed) if item is None or item in entry.ids]
+
+
+def find_groups(threshold: float = duplicates.DEFAULT_THRESHOLD, item: int | None = None) -> list[DuplicateGroup]:
+    """The stored groups of catalog images that are one picture (`stored_entries`), with their images."""
+    groups = stored_entries(threshold, item)
     items = CatalogImage.objects.select_related("creator").in_bulk([i for g in groups for i in g.ids])
     found = []
     for entry in groups:
