@@ -14,6 +14,7 @@ from django.urls import reverse
 from catalog.models import CatalogImage, Creator, ImportJob, Status
 from tests.conftest import upload
 from tests.images import image_bytes
+from tests.jobs import queue_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -71,8 +72,7 @@ def test_an_imports_renditions_and_edited_copy_checks_wait_for_the_jobs_worker(t
 
     from catalog.renditions import KINDS, rendition_name
 
-    settings.TASKS = {**settings.TASKS, "jobs": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    settings.JOBS = {**settings.JOBS, "BACKEND": "jobs"}
+    queue_jobs(settings)
     for seed in (901, 902):  # pictures no other test makes: renditions are named by the file's content
         (tmp_path / f"{seed}.png").write_bytes(image_bytes("PNG", 400, 300, seed))
     with committed():

@@ -18,7 +18,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from PIL import Image
 
@@ -26,21 +25,10 @@ from catalog import importer, jobs
 from catalog.models import CatalogImage, ImportJob, JobState, StaffJob
 from tests.conftest import upload
 from tests.images import encode, image_bytes
+from tests.jobs import jobs_queued, run_queued_jobs  # noqa: F401 (the fixture)
 
-pytestmark = pytest.mark.django_db(transaction=True)  # the worker loop commits, as a real one does
-
-
-@pytest.fixture(autouse=True)
-def jobs_queued(settings):
-    """Staff jobs wait in the database queue for a worker, as by default (whatever the suite's settings say)."""
-    settings.TASKS = {**settings.TASKS, "jobs": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    settings.JOBS = {**settings.JOBS, "BACKEND": "jobs"}
-
-
-def run_queued_jobs() -> None:
-    """What the worker beside the site does: run every queued job, then stop."""
-    Worker(queue_names=["default"], interval=0, batch=True, backend_name=settings.JOBS["BACKEND"],
-           startup_delay=False, max_tasks=None, worker_id="test-worker", excluded_queue_names=[]).run()  # fmt: skip
+# The worker loop commits, as a real one does; staff jobs wait in the database queue, as by default.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("jobs_queued")]
 
 
 def zipped(files: dict[str, bytes]) -> bytes:

@@ -5,22 +5,15 @@ import re
 import zipfile
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
-from django_tasks_db.management.commands.db_worker import Worker
 
 from catalog.models import CatalogImage, ImportJob
 from tests.conftest import upload
 from tests.images import image_bytes
+from tests.jobs import jobs_queued, run_queued_jobs  # noqa: F401 (the fixture)
 
-pytestmark = pytest.mark.django_db(transaction=True)  # the worker loop commits, as a real one does
-
-
-@pytest.fixture(autouse=True)
-def jobs_queued(settings):
-    """Staff jobs wait in the database queue for a worker, as by default (whatever the suite's settings say)."""
-    settings.TASKS = {**settings.TASKS, "jobs": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    settings.JOBS = {**settings.JOBS, "BACKEND": "jobs"}
+# The worker loop commits, as a real one does; staff jobs wait in the database queue, as by default.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("jobs_queued")]
 
 
 @pytest.fixture
@@ -34,12 +27,6 @@ def finished_job(staff_client, committed):
         response = staff_client.post(reverse("admin:catalog_importjob_add"), {"archive": zip_file})
     run_queued_jobs()
     return response, ImportJob.objects.get()
-
-
-def run_queued_jobs() -> None:
-    """What the worker beside the site does: run every queued job, then stop."""
-    Worker(queue_names=["default"], interval=0, batch=True, backend_name=settings.JOBS["BACKEND"],
-           startup_delay=False, max_tasks=None, worker_id="test-worker", excluded_queue_names=[]).run()  # fmt: skip
 
 
 def test_after_starting_an_import_its_report_says_the_state_it_is_in_now(staff_client, finished_job):

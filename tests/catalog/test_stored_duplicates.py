@@ -12,10 +12,8 @@ import zipfile
 
 import cv2
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
-from django_tasks_db.management.commands.db_worker import Worker
 from PIL import ImageEnhance
 
 from catalog import duplicate_checks, ingest
@@ -26,6 +24,7 @@ from matching.algorithms import verify
 from matching.safety import imaging
 from tests.conftest import upload
 from tests.images import encode, picture
+from tests.jobs import run_queued_jobs
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -66,12 +65,6 @@ def queued(settings):
         return len(ready)
 
     return run
-
-
-def run_queued_jobs() -> None:
-    """What the worker beside the site does: run every queued staff job, then stop."""
-    Worker(queue_names=["default"], interval=0, batch=True, backend_name=settings.JOBS["BACKEND"],
-           startup_delay=False, max_tasks=None, worker_id="test-worker", excluded_queue_names=[]).run()  # fmt: skip
 
 
 @pytest.fixture

@@ -8,29 +8,17 @@ import json
 import zipfile
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import Permission
-from django_tasks_db.management.commands.db_worker import Worker
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from catalog.models import CatalogImage, ImportJob, JobState
 from tests.conftest import upload
 from tests.images import image_bytes
+from tests.jobs import jobs_queued, run_queued_jobs  # noqa: F401 (the fixture)
 
-pytestmark = pytest.mark.django_db(transaction=True)  # the worker loop commits, as a real one does
-
-
-@pytest.fixture(autouse=True)
-def jobs_queued(settings):
-    """Staff jobs wait in the database queue for a worker, as by default (whatever the suite's settings say)."""
-    settings.TASKS = {**settings.TASKS, "jobs": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    settings.JOBS = {**settings.JOBS, "BACKEND": "jobs"}
-
-
-def run_queued_jobs() -> None:
-    Worker(queue_names=["default"], interval=0, batch=True, backend_name=settings.JOBS["BACKEND"],
-           startup_delay=False, max_tasks=None, worker_id="test-worker", excluded_queue_names=[]).run()  # fmt: skip
+# The worker loop commits, as a real one does; staff jobs wait in the database queue, as by default.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("jobs_queued")]
 
 
 @pytest.fixture
