@@ -3,10 +3,8 @@ perceptually, alone or with words, an image and filters. Real pictures through r
 
 from __future__ import annotations
 
-import functools
 import io
 
-import numpy as np
 import pytest
 from PIL import Image
 
@@ -15,23 +13,10 @@ from search import service
 from search.backends import get_search_backend
 from search.colors import collection_colors, color_scores
 from search.query import Filters, SearchQuery
-from tests.images import encode, picture
+from tests.colour_pictures import LEAF, NAVY, OCHRE, ROYAL, painted
+from tests.images import encode
 
 pytestmark = pytest.mark.django_db
-
-NAVY, ROYAL, OCHRE, LEAF = "000080", "4169e1", "cc7722", "2e8b3a"
-
-
-@functools.lru_cache(maxsize=32)
-def painted(seed: int, *parts: tuple[str, float]) -> bytes:
-    """A photo-like picture with bands of colour covering the given shares of its area, as a PNG."""
-    rgb = np.asarray(picture(320, 240, seed)).copy()
-    row = 0
-    for color, share in parts:
-        rows = round(240 * share)
-        rgb[row : row + rows] = [int(color[i : i + 2], 16) for i in (0, 2, 4)]
-        row += rows
-    return encode(Image.fromarray(rgb), "PNG")
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.webapp.page.colour_pictures import NAVY, OCHRE, colored_catalog  # noqa: F401 (the "colored" fixture)
+from tests.colour_pictures import NAVY, OCHRE, colored_catalog  # noqa: F401 (the "colored" fixture)
 
 pytestmark = pytest.mark.browser
 

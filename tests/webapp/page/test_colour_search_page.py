@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.http import QueryDict
 
-from tests.webapp.page.colour_pictures import NAVY, OCHRE, ROYAL, colored_catalog  # noqa: F401 (the "colored" fixture)
+from tests.colour_pictures import NAVY, OCHRE, ROYAL, colored_catalog  # noqa: F401 (the "colored" fixture)
 from webapp.page.palette import canonical_url, shares
 
 pytestmark = pytest.mark.django_db

@@ -1,5 +1,5 @@
-"""Catalog pictures of known colours for the page's colour search tests (with and without a browser): photo-like
-pictures with bands painted over given shares of their area, made in code."""
+"""Catalog pictures of known colours for the colour search tests (search backends, the page, the browser):
+photo-like pictures with bands painted over given shares of their area, made in code."""
 
 from __future__ import annotations
 
