@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from catalog import importer, jobs
 from catalog.models import ImportJob
-from webapp.api.views import PartnerView
+from webapp.api.views import PartnerRows
 
 
 class ImportPermission(permissions.BasePermission):
@@ -93,18 +93,13 @@ class ImportPages(PageNumberPagination):
     max_page_size = 200
 
 
-class ImportJobViewSet(PartnerView, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ImportJobViewSet(PartnerRows, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """A partner's batch imports (staff see every one)."""
 
     permission_classes = [ImportPermission]
     parser_classes = [MultiPartParser, FormParser]
     pagination_class = ImportPages
     queryset = ImportJob.objects.none()  # only tells the schema generator the type of {id}
-    lookup_value_regex = r"[0-9]{1,18}"  # never more than a 64-bit id holds
-
-    def get_throttles(self):
-        self.throttle_scope = "search" if self.request.method in permissions.SAFE_METHODS else "writes"
-        return super().get_throttles()
 
     def get_serializer_class(self):
         return ImportJobDetailSerializer if self.action == "retrieve" else ImportJobSerializer

@@ -13,7 +13,7 @@ from rest_framework.settings import api_settings
 from catalog import licensing
 from catalog.models import LicenceRequest
 from webapp.api.serializers import LicenceRequestSerializer
-from webapp.api.views import PartnerView
+from webapp.api.views import PartnerRows
 
 
 class LicenceRequestPages(PageNumberPagination):
@@ -23,7 +23,7 @@ class LicenceRequestPages(PageNumberPagination):
 
 
 class LicenceRequestViewSet(
-    PartnerView, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    PartnerRows, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     """A partner's own licence requests (staff see every one); created for published items only."""
 
@@ -31,11 +31,6 @@ class LicenceRequestViewSet(
     permission_classes = [permissions.IsAuthenticated]
     pagination_class = LicenceRequestPages
     queryset = LicenceRequest.objects.none()  # only tells the schema generator the type of {id}
-    lookup_value_regex = r"[0-9]{1,18}"  # never more than a 64-bit id holds
-
-    def get_throttles(self):
-        self.throttle_scope = "search" if self.request.method in permissions.SAFE_METHODS else "writes"
-        return super().get_throttles()
 
     def get_queryset(self) -> QuerySet[LicenceRequest]:
         requests = LicenceRequest.objects.select_related("item", "requested_by")

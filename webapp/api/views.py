@@ -198,17 +198,22 @@ class PagedSearchSchema(AutoSchema):
         return False
 
 
-class ItemViewSet(PartnerView, viewsets.ViewSet):
-    """Catalog items: list and read for everybody, create/update/delete for partners with write access."""
+class PartnerRows(PartnerView):
+    """Shared by the viewsets of rows: ids that fit 64 bits, reads throttled as searches and changes as writes."""
 
-    schema = PagedSearchSchema()
-    parser_classes = [MultiPartParser, FormParser]
-    queryset = CatalogImage.objects.none()  # only tells the schema generator the type of {id}
     lookup_value_regex = r"[0-9]{1,18}"  # never more than a 64-bit id holds
 
     def get_throttles(self):
         self.throttle_scope = "search" if self.request.method in permissions.SAFE_METHODS else "writes"
         return super().get_throttles()
+
+
+class ItemViewSet(PartnerRows, viewsets.ViewSet):
+    """Catalog items: list and read for everybody, create/update/delete for partners with write access."""
+
+    schema = PagedSearchSchema()
+    parser_classes = [MultiPartParser, FormParser]
+    queryset = CatalogImage.objects.none()  # only tells the schema generator the type of {id}
 
     def visible(self, request: Request):
         """Published items; drafts too for staff and partners who may change the catalog."""
