@@ -217,6 +217,7 @@ class Importer:
         self.metadata = metadata or {}
         self.publish, self.workers, self.dry_run = publish, max(1, workers), dry_run
         self.on_outcome = on_outcome or (lambda outcome: None)
+        self.taken: set[str] = set()  # names of the run's files that items already have
 
     def run(self, names: list[str], read: Callable[[str], bytes]) -> list[Outcome]:
         outcomes: list[Outcome] = []
@@ -244,24 +245,43 @@ class Importer:
         return outcomes
 
     def _candidates(self, names, read, settle) -> Iterator[tuple[str, bytes, str]]:
-        """Files not yet in the catalog and not seen earlier in this run (by content hash), with that hash."""
+        """Files not yet in the catalog and not seen earlier in this run (by content hash), with that hash; the
+        catalog is asked about a group of files at once (their hashes, and which of their names are taken)."""
         seen: dict[str, str] = {}
+        for group in self._read_groups(names, read, settle):
+            digests = [digest for _, _, digest in group]
+            present = dict(CatalogImage.objects.filter(sha256__in=digests).values_list("sha256", "pk"))
+            group_names = [name for name, _, _ in group]
+            self.taken |= set(
+                CatalogImage.objects.filter(identifier__in=group_names).values_list("identifier", flat=True)
+            )
+            for name, data, digest in group:
+                if digest in seen:
+                    settle(Outcome(name, DUPLICATE, reason=f"same file as {seen[digest]}"))
+                    continue
+                seen[digest] = name
+                if digest in present:
+                    settle(Outcome(name, PRESENT, item=present[digest], reason="already in the catalog"))
+                    continue
+                yield name, data, digest
+
+    @staticmethod
+    def _read_groups(names, read, settle) -> Iterator[list[tuple[str, bytes, str]]]:
+        """The readable files with their content hash (the only time it is computed: the decode is given it),
+        BATCH_SIZE files or BATCH_BYTES at a time."""
+        group: list[tuple[str, bytes, str]] = []
         for name in names:
             try:
                 data = read(name)
             except (OSError, zipfile.BadZipFile, RuntimeError, NotImplementedError, LikenessError) as exc:
                 settle(Outcome(name, FAILED, reason=f"cannot be read: {exc}"))
                 continue
-            digest = hashlib.sha256(data).hexdigest()  # the only time: the decode is given it
-            if digest in seen:
-                settle(Outcome(name, DUPLICATE, reason=f"same file as {seen[digest]}"))
-                continue
-            seen[digest] = name
-            present = CatalogImage.objects.filter(sha256=digest).values_list("pk", flat=True).first()
-            if present is not None:
-                settle(Outcome(name, PRESENT, item=present, reason="already in the catalog"))
-                continue
-            yield name, data, digest
+            group.append((name, data, hashlib.sha256(data).hexdigest()))
+            if len(group) >= BATCH_SIZE or sum(len(data) for _, data, _ in group) >= BATCH_BYTES:
+                yield group
+                group = []
+        if group:
+            yield group
 
     def _prepared(self, names, read, settle) -> Iterator[tuple[str, bytes, tuple]]:
         candidates = self._candidates(names, read, settle)
@@ -273,7 +293,7 @@ class Importer:
         # batch more than the workers need, so they keep working while a batch is being saved.
         # Few files share a worker's run of the model when they are few: every worker gets some.
         size = max(1, min(WORKER_FILES, len(names) // self.workers))
-        color_signature.bin_centres()  # made once here (a fraction of a second), not by each forked worker
+        color_signature.bin_centres()  # read once here, not by each forked worker
         with ProcessPoolExecutor(max_workers=self.workers) as pool:
             pending: dict[Future, list[tuple[str, bytes, str]]] = {}
             for files in chunks(candidates, size):
@@ -306,7 +326,7 @@ class Importer:
         loaded, fingerprinted = prepared
         if loaded is None:
             return Outcome(name, FAILED, reason=fingerprinted)
-        if CatalogImage.objects.filter(identifier=name).exists():
+        if name in self.taken:
             return Outcome(
                 name, FAILED, reason="another file was imported under this name; rename it or delete that item"
             )
