@@ -22,15 +22,23 @@ the window laid along the affine fit hashes apart. It is fitted when first asked
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
+from types import ModuleType
 
 import cv2
-import faiss
 import numpy as np
 
 from matching.algorithms.fingerprint import BLOCK, WINDOW_MARGINS, block_hash, hamming, unpack_features
 
-faiss.omp_set_num_threads(1)  # as in matching.index.lookalike_memory: web and import workers run in parallel already
+
+@cache
+def _faiss() -> ModuleType:
+    """faiss, imported when a pair is first verified (a tenth of a second that an import's start need not pay)."""
+    import faiss
+
+    faiss.omp_set_num_threads(1)  # as in matching.index.lookalike_memory: web and import workers run in parallel
+    return faiss
+
 
 RATIO = 0.8  # Lowe's ratio test
 MIN_INLIERS = 15
@@ -141,7 +149,7 @@ def ratio_pairs(query_descriptors: np.ndarray, target_descriptors: np.ndarray) -
     by 500 features. Ties cannot change the pairs (equal nearest two fail the test), so they are exactly
     those of `cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(..., k=2)` with the same test.
     """
-    distances, nearest = faiss.knn_hamming(query_descriptors, target_descriptors, 2)
+    distances, nearest = _faiss().knn_hamming(query_descriptors, target_descriptors, 2)
     good = np.flatnonzero(distances[:, 0] < RATIO * distances[:, 1])
     return good, nearest[good, 0]
 
