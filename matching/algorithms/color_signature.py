@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import cast
 
 import numpy as np
@@ -83,13 +84,21 @@ class ColorSignature:
 # --- the palette: cells of the Lab grid -------------------------------------------------------
 
 
+GRID_FILE = Path(__file__).resolve().parent / "data" / "color_grid.npz"
+
+
 @cache
 def _grid() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(bin centres (K, 3) Lab, the lowest cell coordinate, a dense cell -> bin lookup table).
+    """(bin centres (K, 3) Lab, the lowest cell coordinate, a dense cell -> bin lookup table), as shipped in
+    GRID_FILE: what `build_grid` makes (tests/matching/test_color_signature.py holds them equal), read in a
+    millisecond where making it takes a sixth of a second of every import's start."""
+    with np.load(GRID_FILE, allow_pickle=False) as shipped:
+        return shipped["centres"], shipped["low"], shipped["table"].astype(np.int32)
 
-    The bins are the cells sRGB colours fall in; every other cell of the bounding box maps to its
-    nearest bin, so any Lab value has a bin.
-    """
+
+def build_grid() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The grid `_grid` reads: the bins are the cells sRGB colours fall in; every other cell of the bounding
+    box maps to its nearest bin, so any Lab value has a bin."""
     levels = np.arange(0, 256, 4, dtype=np.float64) / 255
     cube = np.stack(np.meshgrid(levels, levels, levels, indexing="ij"), -1).reshape(-1, 1, 3)
     cells = unique_rows(np.round(rgb2lab(cube).reshape(-1, 3) / STEP).astype(np.int32))
@@ -368,3 +377,11 @@ class ColorPostings:
         values = found[candidates].astype(np.float64)
         values = np.minimum(values, 1) if np.isnan(offset) else np.exp(values + offset)
         return list(zip(self.ids[candidates].tolist(), values.tolist(), strict=True))
+
+
+def write_grid() -> None:
+    """Make GRID_FILE again (after a change of STEP, or of scikit-image's Lab conversion):
+    `python -c "import matching.algorithms.color_signature as c; c.write_grid()"`."""
+    centres, low, table = build_grid()
+    GRID_FILE.parent.mkdir(exist_ok=True)
+    np.savez_compressed(GRID_FILE, centres=centres, low=low, table=table.astype(np.uint16))

@@ -100,6 +100,14 @@ def test_every_lab_cell_maps_to_its_nearest_bin_the_first_on_ties():
     assert np.array_equal(centres, np.unique(np.round(centres / color_signature.STEP), axis=0) * color_signature.STEP)
 
 
+def test_the_shipped_grid_is_the_one_the_code_makes():
+    """color_grid.npz is read instead of made at every start: it must be what build_grid makes today (after
+    a change of STEP or of scikit-image, make it again with color_signature.write_grid)."""
+    shipped, made = color_signature._grid(), color_signature.build_grid()
+    for read, expected in zip(shipped, made, strict=True):
+        assert read.dtype == expected.dtype and np.array_equal(read, expected)
+
+
 def test_a_pair_of_colours_wants_both_not_all_of_the_heavier_one():
     """Navy 70 / ochre 30: a picture with some of each beats one that is all navy and has no ochre."""
     near = kernel([hex_to_lab(NAVY), hex_to_lab(OCHRE)])
