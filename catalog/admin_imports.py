@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -92,7 +92,11 @@ class ImportJobAdmin(JobAdmin):
         assert request.user.is_authenticated  # the admin serves signed-in staff only
         obj.created_by = request.user
         super().save_model(request, obj, form, change)
-        jobs.enqueue(obj)
+        try:
+            jobs.enqueue(obj)  # in the add view's transaction: the job and its task are saved together or not at all
+        except DatabaseError:
+            obj.delete_files()
+            raise
 
     def response_add(self, request: HttpRequest, obj: ImportJob, post_url_continue=None) -> HttpResponseRedirect:
         """To the job's report, whose banner says its state as it is when shown (a message written now would
@@ -118,15 +122,19 @@ class StaffJobAdmin(JobAdmin):
             return HttpResponseNotAllowed(["POST"])
         if kind not in StaffJob.Kind.values or not self.has_change_permission(request):
             raise Http404
-        running = StaffJob.objects.filter(kind=kind, state__in=BackgroundJob.ACTIVE).first()
-        if running is not None:
-            messages.warning(request, f"{running} is already under way.")
-            return HttpResponseRedirect(reverse("admin:catalog_staffjob_change", args=[running.pk]))
         assert request.user.is_authenticated  # the admin serves signed-in staff only
-        with transaction.atomic():
-            job = StaffJob.objects.create(kind=kind, task=jobs.STAFF_TASKS[kind], created_by=request.user,
-                                          state=JobState.QUEUED)  # fmt: skip
-            jobs.enqueue(job)
+        try:
+            with transaction.atomic():
+                job = StaffJob.objects.create(kind=kind, task=jobs.STAFF_TASKS[kind], created_by=request.user,
+                                              state=JobState.QUEUED)  # fmt: skip
+                jobs.enqueue(job)
+        except DatabaseError:
+            running = StaffJob.objects.filter(kind=kind, state__in=BackgroundJob.ACTIVE).first()
+            if running is None:  # not one under way: the database refused the job or its task
+                messages.error(request, "The job could not be queued; nothing was started. Try again.")
+                return HttpResponseRedirect(reverse("admin:catalog_staffjob_changelist"))
+            messages.warning(request, f"{running} is already under way.")  # a second click, or a colleague's
+            return HttpResponseRedirect(reverse("admin:catalog_staffjob_change", args=[running.pk]))
         return HttpResponseRedirect(reverse("admin:catalog_staffjob_change", args=[job.pk]))
 
 

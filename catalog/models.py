@@ -353,6 +353,12 @@ class ImportJob(BackgroundJob):
     def __str__(self) -> str:
         return f"import {self.pk} ({self.get_state_display().lower()})"
 
+    def delete_files(self) -> None:
+        """Take the uploaded zip and metadata file out of storage (a job that could not be queued keeps nothing)."""
+        for upload in (self.archive, self.metadata):
+            if upload:
+                upload.delete(save=False)
+
 
 class StaffJob(BackgroundJob):
     """Other long staff work started from the admin: rebuilding the search indexes, or the duplicates pass.
@@ -368,6 +374,11 @@ class StaffJob(BackgroundJob):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     task = models.CharField(max_length=200)
     cursor = models.JSONField(default=dict, blank=True)
+
+    class Meta(BackgroundJob.Meta):
+        # One of a kind under way at once: two quick clicks start one rebuild, not two.
+        constraints = [models.UniqueConstraint(fields=["kind"], condition=models.Q(state__in=BackgroundJob.ACTIVE),
+                                               name="one_active_staff_job_per_kind")]  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.get_kind_display().lower()} {self.pk} ({self.get_state_display().lower()})"
