@@ -10,9 +10,11 @@ puts it back to queued and enqueues its task again; the task resumes from the jo
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -33,6 +35,7 @@ STAFF_TASKS: dict[str, str] = {
     StaffJob.Kind.DUPLICATES: "catalog.tasks.run_duplicates_job",
 }
 JOB_MODELS: tuple[type[BackgroundJob], ...] = (ImportJob, StaffJob)
+log = logging.getLogger(__name__)
 
 
 class Stopped(Exception):
@@ -53,12 +56,16 @@ def queued_in_background() -> bool:
 
 
 def enqueue(job: BackgroundJob) -> None:
-    """Queue the job's task once the transaction that made (or re-queued) the job commits."""
-    run: Task = import_string(task_path(job))
-    job_id = job.pk
-    transaction.on_commit(lambda: run.using(backend=settings.JOBS["BACKEND"]).enqueue(job_id))
+    """Queue the job's task. Where jobs wait for a worker, its row is written in the transaction that made (or
+    queued again) the job, so both are saved or neither: a job is never left queued with nothing to run it.
+    Where jobs run at once, it runs once that transaction commits."""
+    run: Task = import_string(task_path(job)).using(backend=settings.JOBS["BACKEND"])
     if queued_in_background():
+        run.enqueue(job.pk)
         transaction.on_commit(schedule_watch)
+    else:
+        job_id = job.pk
+        transaction.on_commit(lambda: run.enqueue(job_id))
 
 
 def claim(model: type[BackgroundJob], job_id: int) -> BackgroundJob | None:
@@ -99,6 +106,27 @@ def finish(job: BackgroundJob, state: str, summary: str, fields: tuple[str, ...]
     values = {name: getattr(job, name) for name in fields}
     mine = type(job).objects.filter(pk=job.pk, state=JobState.RUNNING, worker=job.worker)
     return bool(mine.update(state=state, summary=job.summary, finished_at=job.finished_at, **values))
+
+
+def run_claimed(job: BackgroundJob, work: Callable[[], str], fields: tuple[str, ...] = ("done", "total"), *,
+                expected: tuple[type[Exception], ...] = (), explain: Callable[[Exception], str] = str,
+                stopped: Callable[[], object] = lambda: None) -> None:  # fmt: skip
+    """Run a claimed job's `work` to the summary it returns, and record how it ended: cancelled or handed on
+    (Stopped: `stopped` tidies up), failed on an `expected` error (the reason `explain` gives staff), or failed
+    on any other error (logged, and raised again for the task queue to record)."""
+    try:
+        summary = work()
+    except Stopped:
+        stopped()
+        return
+    except expected as exc:
+        finish(job, JobState.FAILED, explain(exc), fields)
+        return
+    except Exception:
+        log.exception("%s failed", job)
+        finish(job, JobState.FAILED, "The job stopped on an unexpected error; the log has the details.", fields)
+        raise
+    finish(job, JobState.DONE, summary, fields)
 
 
 def cancel(job: BackgroundJob, who: str) -> bool:

@@ -24,7 +24,8 @@ def run_import_job(job_id: int) -> None:
         return  # deleted, cancelled, or already taken
     assert isinstance(job, ImportJob)
     progress = jobs.Progress(job, REPORT_FIELDS)
-    try:
+
+    def work() -> str:
         with job.archive.open("rb") as archive:
             names, read = importer.zip_sources(archive)
             mapping = read_mapping(job)
@@ -35,20 +36,15 @@ def run_import_job(job_id: int) -> None:
             importer.Importer(mapping, publish=job.publish, on_outcome=lambda o: record(job, o, progress)).run(
                 todo, read
             )
-    except jobs.Stopped:  # cancelled: what was imported stays, and the report says so
+        return importer.summarize(outcomes(job))
+
+    def cancelled() -> None:  # what was imported stays, and the report says so
         ImportJob.objects.filter(pk=job.pk, state=JobState.CANCELLED, worker=job.worker).update(
             done=job.done, report=job.report
         )
-        return
-    except (importer.ImportSourceError, OSError) as exc:
-        jobs.finish(job, JobState.FAILED, f"The import could not run: {exc}", REPORT_FIELDS)
-        return
-    except Exception:
-        log.exception("import job %s failed", job.pk)
-        jobs.finish(job, JobState.FAILED, "The import stopped on an unexpected error; the log has the details.",
-                    REPORT_FIELDS)  # fmt: skip
-        raise
-    jobs.finish(job, JobState.DONE, importer.summarize(outcomes(job)), REPORT_FIELDS)
+
+    jobs.run_claimed(job, work, REPORT_FIELDS, expected=(importer.ImportSourceError, OSError),
+                     explain=lambda exc: f"The import could not run: {exc}", stopped=cancelled)  # fmt: skip
 
 
 def read_mapping(job: ImportJob) -> dict[str, dict]:
@@ -98,17 +94,13 @@ def run_duplicates_job(job_id: int) -> None:
         job.done += count
         progress.save()
 
-    try:
+    def work() -> str:
         report = duplicate_checks.run_pass(workers=os.cpu_count() or 1, restart=job.attempts == 1, progress=advanced,
                                            on_start=started)  # fmt: skip
-    except jobs.Stopped:
-        return
-    except Exception:
-        log.exception("duplicates job %s failed", job.pk)
-        jobs.finish(job, JobState.FAILED, "The pass stopped on an unexpected error; the log has the details.")
-        raise
-    unreadable = f"; {len(report.unreadable)} files could not be read" if report.unreadable else ""
-    jobs.finish(job, JobState.DONE, f"Checked {report.checked:,} pictures{unreadable}.")
+        unreadable = f"; {len(report.unreadable)} files could not be read" if report.unreadable else ""
+        return f"Checked {report.checked:,} pictures{unreadable}."
+
+    jobs.run_claimed(job, work)
 
 
 @task()

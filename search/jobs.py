@@ -12,7 +12,7 @@ from django_tasks import task
 
 from catalog import jobs, renditions, suggestions
 from catalog.ingest import ensure_fingerprint
-from catalog.models import CatalogImage, JobState, StaffJob
+from catalog.models import CatalogImage, StaffJob
 from matching.errors import LikenessError
 from matching.index.lookalike import get_lookalike_index
 from matching.providers import get_provider
@@ -83,16 +83,5 @@ def run_index_job(job_id: int) -> None:
     if claimed is None:
         return
     assert isinstance(claimed, StaffJob)
-    try:
-        summary = IndexJob(claimed).run()
-    except jobs.Stopped:
-        return
-    except LikenessError as exc:
-        jobs.finish(claimed, JobState.FAILED, f"The indexes were not rebuilt: {exc} Start the job again.", FIELDS)
-        return
-    except Exception:
-        logger.exception("index job %s failed", claimed.pk)
-        jobs.finish(claimed, JobState.FAILED, "The job stopped on an unexpected error; the log has the details.",
-                    FIELDS)  # fmt: skip
-        raise
-    jobs.finish(claimed, JobState.DONE, summary, FIELDS)
+    jobs.run_claimed(claimed, lambda: IndexJob(claimed).run(), FIELDS, expected=(LikenessError,),
+                     explain=lambda exc: f"The indexes were not rebuilt: {exc} Start the job again.")  # fmt: skip

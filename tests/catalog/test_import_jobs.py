@@ -14,7 +14,7 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +25,7 @@ from catalog import importer, jobs
 from catalog.models import CatalogImage, ImportJob, JobState, StaffJob
 from tests.conftest import upload
 from tests.images import encode, image_bytes
-from tests.jobs import jobs_queued, run_queued_jobs  # noqa: F401 (the fixture)
+from tests.jobs import jobs_queued, queue_refusing_tasks, run_queued_jobs  # noqa: F401 (the fixture)
 
 # The worker loop commits, as a real one does; staff jobs wait in the database queue, as by default.
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("jobs_queued")]
@@ -248,3 +248,28 @@ def test_a_rebuild_can_be_cancelled_and_only_staff_start_one(client, plain_user,
     client.force_login(plain_user)
     client.post(reverse("admin:catalog_staffjob_start", args=[StaffJob.Kind.DUPLICATES]))
     assert StaffJob.objects.count() == 1
+
+
+def test_the_database_keeps_one_rebuild_of_a_kind_under_way_however_close_the_clicks():
+    """The check is the database's (a unique constraint over the jobs under way), so two requests at the same
+    moment cannot both start one: the second's insert fails, and the admin shows it the first."""
+    task = jobs.STAFF_TASKS[StaffJob.Kind.DUPLICATES]
+    StaffJob.objects.create(kind=StaffJob.Kind.DUPLICATES, task=task, state=JobState.RUNNING)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StaffJob.objects.create(kind=StaffJob.Kind.DUPLICATES, task=task, state=JobState.QUEUED)
+    StaffJob.objects.create(kind=StaffJob.Kind.UPDATE_INDEX, task=jobs.STAFF_TASKS[StaffJob.Kind.UPDATE_INDEX])
+    StaffJob.objects.create(kind=StaffJob.Kind.DUPLICATES, task=task, state=JobState.DONE)  # ended ones: any number
+    assert StaffJob.objects.filter(kind=StaffJob.Kind.DUPLICATES).count() == 2
+
+
+def test_a_rebuild_whose_task_cannot_be_queued_is_not_left_waiting(staff_client, committed):
+    """The job's row and its task's row are written in one transaction: when the queue refuses the task, no job
+    is left "queued" with nothing to run it, and staff are told."""
+    with queue_refusing_tasks():
+        response = staff_client.post(reverse("admin:catalog_staffjob_start", args=[StaffJob.Kind.DUPLICATES]),
+                                     follow=True)  # fmt: skip
+    assert StaffJob.objects.count() == 0 and DBTaskResult.objects.count() == 0
+    assert "could not be queued; nothing was started" in response.content.decode()
+    with committed():
+        staff_client.post(reverse("admin:catalog_staffjob_start", args=[StaffJob.Kind.DUPLICATES]))
+    assert StaffJob.objects.get().state == JobState.QUEUED  # once the queue works again, a click starts one

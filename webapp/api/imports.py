@@ -4,7 +4,7 @@ and per-file report. Whoever may create items may import; a partner sees its own
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -126,12 +126,17 @@ class ImportJobViewSet(PartnerRows, mixins.ListModelMixin, mixins.RetrieveModelM
         data = checked.validated_data
         assert request.user.is_authenticated  # ImportPermission
         job = ImportJob(publish=data["publish"], created_by=request.user)
-        with transaction.atomic():
-            job.archive.save(data["archive"].name or "import.zip", data["archive"], save=False)
-            if data.get("metadata") is not None:
-                job.metadata.save(data["metadata"].name or "metadata", data["metadata"], save=False)
-            job.save()
-            jobs.enqueue(job)
+        try:
+            with transaction.atomic():
+                job.archive.save(data["archive"].name or "import.zip", data["archive"], save=False)
+                if data.get("metadata") is not None:
+                    job.metadata.save(data["metadata"].name or "metadata", data["metadata"], save=False)
+                job.save()
+                jobs.enqueue(job)  # in the same transaction: the job and its task are saved together or not at all
+        except DatabaseError:
+            job.delete_files()
+            return Response({"detail": "The import could not be queued; nothing was kept. Try again."},
+                            status=status.HTTP_503_SERVICE_UNAVAILABLE)  # fmt: skip
         body = ImportJobSerializer(job, context={"request": request}).data
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 

@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 from catalog.models import CatalogImage, ImportJob, JobState
 from tests.conftest import upload
 from tests.images import image_bytes
-from tests.jobs import jobs_queued, run_queued_jobs  # noqa: F401 (the fixture)
+from tests.jobs import jobs_queued, queue_refusing_tasks, run_queued_jobs  # noqa: F401 (the fixture)
 
 # The worker loop commits, as a real one does; staff jobs wait in the database queue, as by default.
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("jobs_queued")]
@@ -129,3 +129,14 @@ def test_a_writer_sees_its_own_imports_and_staff_see_every_one(users, committed)
     listed = client_for(users["writer"]).get("/api/v1/imports/").json()
     assert [job["id"] for job in listed["results"]] == [mine.json()["id"]] and "report" not in listed["results"][0]
     assert client_for(users["other"]).get("/api/v1/imports/").json()["results"] == []
+
+
+def test_an_import_that_cannot_be_queued_answers_503_and_keeps_nothing(users, settings, tmp_path):
+    """The queue refusing the job's task: no job row, no uploaded zip left in storage, and a reason."""
+    settings.MEDIA_ROOT = str(tmp_path)
+    with queue_refusing_tasks():
+        response = client_for(users["writer"]).post("/api/v1/imports/", {"archive": two_pictures()}, format="multipart")
+    assert response.status_code == 503
+    assert "could not be queued; nothing was kept" in response.json()["detail"]
+    assert ImportJob.objects.count() == 0
+    assert [path for path in tmp_path.rglob("*") if path.is_file()] == []
