@@ -73,10 +73,8 @@ def add_new(suggested: Iterable[tuple[CatalogImage, Iterable[tuple[str, float]]]
         for item, terms in suggested
         for term, confidence in _wanted(item, terms).items()
     ]
-    meta = SuggestedTag._meta
-    columns = ", ".join(connection.ops.quote_name(meta.get_field(name).column)
-                        for name in ("image", "term", "confidence", "hidden"))  # fmt: skip
-    insert = f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) VALUES (%s, %s, %s, %s)"  # noqa: S608
+    table = connection.ops.quote_name(SuggestedTag._meta.db_table)
+    insert = f"INSERT INTO {table} (image_id, term, confidence, hidden) VALUES (%s, %s, %s, %s)"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.executemany(insert, rows)
     change: dict[str, float] = defaultdict(float)
