@@ -48,7 +48,8 @@ from PIL import Image  # noqa: E402
 from catalog import ingest  # noqa: E402
 from catalog.models import Status  # noqa: E402
 from matching.algorithms import fingerprint  # noqa: E402
-from matching.algorithms.verify import STRONG_PIXELS, verify  # noqa: E402
+from matching.algorithms.overlay import STRONG_PIXELS  # noqa: E402
+from matching.algorithms.verify import verify  # noqa: E402
 from matching.index.lookalike import get_lookalike_index  # noqa: E402
 from matching.providers import get_provider, rules  # noqa: E402
 from matching.query import QueryImage  # noqa: E402

@@ -32,14 +32,8 @@ from matching.algorithms.fingerprint import (
     detect,
     pack_features,
 )
-from matching.algorithms.verify import (
-    WEAK_INLIERS,
-    Likeness,
-    Verification,
-    aligned_correlation,
-    aligned_distance,
-    verify,
-)
+from matching.algorithms.overlay import Likeness, aligned_correlation, aligned_distance
+from matching.algorithms.verify import WEAK_INLIERS, Verification, verify
 from matching.providers.base import Match
 from matching.providers.thresholds import Thresholds
 

@@ -9,7 +9,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from matching.algorithms.verify import PLAIN_AGREEMENT
+from matching.algorithms.overlay import PLAIN_AGREEMENT
 
 
 @dataclass(frozen=True)

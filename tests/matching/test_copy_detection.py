@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageOps
 
-from matching.algorithms import borders, verify
+from matching.algorithms import borders, overlay, verify
 from matching.algorithms import fingerprint as fingerprint_module
 from matching.algorithms.fingerprint import fine_detail, fingerprint, unpack_features
 from matching.providers import get_provider
@@ -214,7 +214,7 @@ def test_a_detail_with_few_distinctive_features_is_found_by_guided_matching_and_
     found = matches[0].details
     assert found["method"] == "features" and found["candidate"] == "embedding"
     assert found["inliers"] < verify.MIN_INLIERS <= found["guided_inliers"]
-    assert found["correlation"] >= verify.STRONG_PIXELS and found["edge_correlation"] >= verify.STRONG_EDGES
+    assert found["correlation"] >= overlay.STRONG_PIXELS and found["edge_correlation"] >= overlay.STRONG_EDGES
     assert_box_near(matches[0].target_box, (0.5, 0.5, 1.0, 1.0))
 
 
@@ -236,7 +236,7 @@ def test_a_detail_of_a_painting_with_few_corners_at_its_contrast_is_found_once_i
     assert_box_near(matches[0].target_box, (0.45, 0.42, 0.95, 0.92))
 
 
-def laid_over(query_std: float, thumbnail_std: float, same: bool = False) -> verify.Likeness | None:
+def laid_over(query_std: float, thumbnail_std: float, same: bool = False) -> overlay.Likeness | None:
     """aligned_correlation of a 256 px query laid (unmoved) over a 256 px catalog picture, each showing random
     blotches of these standard deviations around mid-grey at the thumbnail's scale (the same blotches: `same`)."""
     rng = np.random.default_rng(7)
@@ -246,7 +246,7 @@ def laid_over(query_std: float, thumbnail_std: float, same: bool = False) -> ver
     blotches = np.clip(128 + query_std * pattern, 0, 255).astype(np.uint8)
     query_pixels = cv2.resize(blotches, (256, 256), interpolation=cv2.INTER_NEAREST)
     checked = verify.Verification(20, 0.5, 1.0, 1.0, np.eye(2, 3), (256, 256))
-    return verify.aligned_correlation(query_pixels, checked, thumbnail)
+    return overlay.aligned_correlation(query_pixels, checked, thumbnail)
 
 
 def test_pixels_too_plain_to_compare_are_plain_alike_only_when_both_sides_are_and_alike_in_it():
@@ -311,7 +311,7 @@ def test_a_4_3_rendition_of_a_grid_of_plain_rectangles_is_found_and_fits_as_a_ce
         catalog_side = fingerprint(imaging.load(encode(artwork(number), "PNG")))
         seeded = verify.verify_centred_crop(query_side.features, catalog_side.features)
         alike = (
-            None if seeded is None else verify.aligned_correlation(query_side.pixels, seeded, catalog_side.thumbnail)
+            None if seeded is None else overlay.aligned_correlation(query_side.pixels, seeded, catalog_side.thumbnail)
         )
         if number == 99:  # another painting (circles): laid over it, the pixels do not agree
             assert alike is None or not alike.strong
@@ -358,8 +358,8 @@ def test_a_photo_of_a_print_is_compared_along_its_perspective():
     query_side = query(photo).fingerprint
     checked = verify.verify(query_side.features, catalog_side.features, min_inliers=verify.WEAK_INLIERS)
     assert checked is not None and checked.homography is not None
-    along_perspective = verify.aligned_correlation(query_side.pixels, checked, catalog_side.thumbnail)
-    along_affine = verify.aligned_correlation(
+    along_perspective = overlay.aligned_correlation(query_side.pixels, checked, catalog_side.thumbnail)
+    along_affine = overlay.aligned_correlation(
         query_side.pixels, dataclasses.replace(checked, perspective_inputs=None), catalog_side.thumbnail
     )
     assert along_perspective.strong and not along_affine.strong
@@ -370,7 +370,7 @@ def test_a_photo_of_a_print_with_few_features_is_found(unspread, artworks):
     photo = EDITS["photo of a print (8% keystone)"](artwork(4), np.random.default_rng(1))
     matches = get_provider().match(query(photo))
     assert [m.image_id for m in matches] == [artworks[4].pk]
-    assert matches[0].details["correlation"] >= verify.STRONG_PIXELS
+    assert matches[0].details["correlation"] >= overlay.STRONG_PIXELS
 
 
 def test_a_photo_of_a_print_whose_window_hashes_apart_along_the_affine_fit_is_re_hashed_along_its_perspective(
@@ -386,11 +386,11 @@ def test_a_photo_of_a_print_whose_window_hashes_apart_along_the_affine_fit_is_re
     checked = verify.verify(query_side.features, catalog_side.features, min_inliers=verify.WEAK_INLIERS)
     assert checked is not None and not checked.weak and checked.homography is not None
     hashes, valid = catalog_side.hashes[0], catalog_side.valid
-    along_affine = verify.aligned_distance(query_side.pixels, checked, hashes, valid)
-    along_perspective = verify.aligned_distance(query_side.pixels, checked, hashes, valid, perspective=True)
+    along_affine = overlay.aligned_distance(query_side.pixels, checked, hashes, valid)
+    along_perspective = overlay.aligned_distance(query_side.pixels, checked, hashes, valid, perspective=True)
     assert along_perspective[0] <= Thresholds().aligned_distance < along_affine[0]
     no_perspective = dataclasses.replace(checked, perspective_inputs=None)
-    assert verify.aligned_distance(query_side.pixels, no_perspective, hashes, valid, perspective=True) is None
+    assert overlay.aligned_distance(query_side.pixels, no_perspective, hashes, valid, perspective=True) is None
     catalog = {number: make_item(seed=number, data=encode(artwork(number), "PNG")) for number in (27, 28, 29)}
     matches = get_provider().match(query(photo))
     assert [m.image_id for m in matches] == [catalog[28].pk]
