@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/fingerprint_speed.py [--images 8]
 
-Ours: matching.safety.imaging.load(draft_size=512) + matching.algorithms.fingerprint (window hashes in every query
-variant, ORB features, palette, and for catalog images the look-alike embedding; the row without
+Ours: matching.safety.imaging.load_image (the draft decode) + matching.algorithms.fingerprint (window hashes in
+every query variant, ORB features, palette, and for catalog images the look-alike embedding; the row without
 it shows what the embedding costs). Plain: imagehash.phash(Image.open(path)), one 64-bit hash from a
 full decode. Also: our fingerprint from a full decode, to show what the draft decode saves.
 """
@@ -51,16 +51,12 @@ def main() -> None:
         out = io.BytesIO()
         picture(1000, 750, seed).resize((4000, 3000), Image.Resampling.BICUBIC).save(out, "JPEG", quality=90)
         files.append(out.getvalue())
-    fingerprint.fingerprint(imaging.load(files[0], draft_size=512))  # load the model once, outside the timing
+    fingerprint.fingerprint(imaging.load_image(files[0]))  # load the model once, outside the timing
     results = {
         "megapixels": 12,
-        "ours_catalog": per_second(lambda d: fingerprint.fingerprint(imaging.load(d, draft_size=512)), files),
-        "ours_catalog_without_embedding": per_second(
-            lambda d: fingerprint.fingerprint(imaging.load(d, draft_size=512)), files
-        ),
-        "ours_query": per_second(
-            lambda d: fingerprint.fingerprint(imaging.load(d, draft_size=512), for_query=True), files
-        ),
+        "ours_catalog": per_second(lambda d: fingerprint.fingerprint(imaging.load_image(d)), files),
+        "ours_catalog_without_embedding": per_second(lambda d: fingerprint.fingerprint(imaging.load_image(d)), files),
+        "ours_query": per_second(lambda d: fingerprint.fingerprint(imaging.load_image(d), for_query=True), files),
         "ours_catalog_full_decode": per_second(lambda d: fingerprint.fingerprint(imaging.load(d)), files),
         "plain_phash": per_second(lambda d: imagehash.phash(Image.open(io.BytesIO(d))), files),
     }

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/robustness.py [--artworks 120] [--distractors 300] [--emoji-package DIR]
                                          [--orb-sample 25] [--json bench/results/robustness.json]
+                                         [--originals-long-side N]
 
 Originals (scikit-image's sample photos and demo artworks) are ingested into a temporary catalog
 through the real ingest path (embeddings included) and indexed by the local provider. Every edit of
@@ -123,19 +124,28 @@ class BruteForceORB:
 
 
 def query_image(image: Image.Image) -> imaging.LoadedImage:
-    return imaging.load(corpus.encode(image, "JPEG", 90), draft_size=512)
+    return imaging.load_image(corpus.encode(image, "JPEG", 90))  # decoded as a query to the site is
+
+
+def enlarged(image: Image.Image, long_side: int) -> Image.Image:
+    scale = long_side / max(image.size)
+    return image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS)
 
 
 def run(
-    artworks: int, distractor_count: int, emoji_package: Path | None, orb_sample: int, emoji_limit=None, edits=None
-) -> dict:
+    artworks: int, distractor_count: int, emoji_package: Path | None, orb_sample: int, emoji_limit=None, edits=None,
+    long_side: int | None = None,
+) -> dict:  # fmt: skip
     connection.creation.create_test_db(verbosity=0)
     originals = corpus.originals(artworks)
+    if long_side:  # a catalog of large JPEGs, as photographers deliver: the draft decode at work on both sides
+        originals = {name: enlarged(image, long_side) for name, image in originals.items()}
     names = list(originals)
     started = time.perf_counter()
     items = {}
     for name in names:
-        loaded = imaging.load_image(corpus.encode(originals[name], "PNG"))
+        original = corpus.encode(originals[name], "JPEG", 90) if long_side else corpus.encode(originals[name], "PNG")
+        loaded = imaging.load_image(original)
         items[name] = ingest.create_item(loaded, title=name, status=Status.PUBLISHED).pk
     ingest_seconds = time.perf_counter() - started
     id_to_name = {pk: name for name, pk in items.items()}
@@ -341,6 +351,9 @@ def main() -> None:
     parser.add_argument("--emoji-limit", type=int, default=None, help="at most this many emoji (default: all)")
     parser.add_argument("--orb-sample", type=int, default=25, help="originals per edit the ORB baseline is run on")
     parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "robustness.json"))
+    parser.add_argument("--originals-long-side", type=int, default=None, metavar="N",
+                        help="originals enlarged to N pixels on their long side and stored as JPEG q90 (queries are "
+                             "made from them): what a catalog of large files meets")  # fmt: skip
     parser.add_argument(
         "--provider", choices=["local", "elasticsearch"], default="local",
         help="elasticsearch: the chunk-term provider against osmem-server (a test server; ELASTICSEARCH_URL for a "
@@ -353,7 +366,8 @@ def main() -> None:
     if emoji is None:
         print(f"No emoji package at {args.emoji_package} (no flat-graphics distractors); fetch it with:")
         print("   ", corpus.EMOJI_PACKAGE_HELP)
-    result = run(args.artworks, args.distractors, emoji, args.orb_sample, args.emoji_limit, args.edits)
+    result = run(args.artworks, args.distractors, emoji, args.orb_sample, args.emoji_limit, args.edits,
+                 args.originals_long_side)  # fmt: skip
     print(table(result))
     for false in result["false_matches"][:20]:
         print("  false match:", false)

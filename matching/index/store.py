@@ -17,17 +17,22 @@ from matching.algorithms.fingerprint import (
 )
 from matching.models import ImageColor, ImageColorSignature, ImageEmbedding, ImageFingerprint, IndexEvent
 
-VERSION = 3
+VERSION = 4
 # 2: the fine-detail flag (bit FINE_BIT of valid_windows) and the thumbnail; update_index remakes version-1 rows.
 # 3: local features are found on the spread grey levels (matching.algorithms.fingerprint.spread); update_index remakes
+#    older rows.
+# 4 (with embedding 4 and colour signature 2): a picture is decoded only as large as the fingerprint uses
+#    (fingerprint.DECODE_LONG and DECODE_SHORT: a 12 MP JPEG at an eighth, not a quarter); update_index remakes
 #    older rows.
 FINE_BIT = 1 << 7
 # 2: suggested tags are made from the classifier's full output, so version-1 rows are made again.
 # 3: the network sees the whole picture padded to a square, not its centre square, and fainter words are
 #    suggested (matching.embeddings.terms); update_index remakes older rows and their suggestions.
-EMBEDDING_VERSION = 3
+# 4: the decode of fingerprint version 4.
+EMBEDDING_VERSION = 4
 # 1: CIELAB grid bins of STEP 8 over the picture's median-cut colours (matching.algorithms.color_signature).
-COLOR_SIGNATURE_VERSION = 1
+# 2: the decode of fingerprint version 4.
+COLOR_SIGNATURE_VERSION = 2
 
 
 def _valid_bits(valid: np.ndarray, fine: bool = False) -> int:

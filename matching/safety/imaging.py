@@ -23,10 +23,9 @@ import pypdfium2
 from django.conf import settings
 from PIL import GifImagePlugin, Image, ImageOps
 
-from matching.algorithms.fingerprint import DECODE_SIZE
+from matching.algorithms.fingerprint import DECODE_LONG, DECODE_SHORT
 from matching.algorithms.picture import LoadedImage
 from matching.errors import CorruptImage, ImageFetchError, ImageTooLarge, UnsupportedImage
-from matching.safety.fetch import fetch_url
 
 pillow_heif.register_heif_opener()
 
@@ -46,6 +45,7 @@ def load(
     source: bytes | IO[bytes] | Path | str,
     *,
     draft_size: int | None = None,
+    draft_long: int | None = None,
     max_pixels: int | None = None,
     max_whole_pixels: int | None = None,
     sha256: str = "",
@@ -54,8 +54,9 @@ def load(
 
     Plain strings are always URLs, never file paths, so user input cannot name a local file.
     With `draft_size`, the decoded picture is kept only as large as needed for a short side of at
-    least `draft_size` pixels: JPEGs are decoded at that scale (several times cheaper than a full
-    decode), other formats are reduced right after decoding, so a large decode is not kept.
+    least `draft_size` pixels (and a long side of at least `draft_long`, when given): JPEGs are decoded at
+    that scale (several times cheaper than a full decode), other formats are reduced right after
+    decoding, so a large decode is not kept.
     `max_pixels` lowers the pixel limit (what is left of a request's budget). `max_whole_pixels`
     lowers it further for pictures that must be decoded whole before they can be reduced (every
     format but baseline JPEG), whose cost follows the pixels they declare, not their bytes. `sha256` is
@@ -66,7 +67,8 @@ def load(
     if data.startswith(PDF_MAGIC):
         loaded = _load_pdf(data, limit)
     else:
-        loaded = _load_raster(data, draft_size, limit, max_whole_pixels)
+        minimum = (draft_size, max(draft_long or 0, draft_size)) if draft_size else None
+        loaded = _load_raster(data, minimum, limit, max_whole_pixels)
     return replace(loaded, sha256=sha256 or hashlib.sha256(data).hexdigest())
 
 
@@ -78,14 +80,16 @@ def load_image(
     sha256: str = "",
 ) -> LoadedImage:
     """Decode an untrusted image (upload, bytes, Path or URL) at the size fingerprinting needs; raises ImageError."""
-    return load(source, draft_size=DECODE_SIZE, max_pixels=max_pixels, max_whole_pixels=max_whole_pixels,
-                sha256=sha256)  # fmt: skip
+    return load(source, draft_size=DECODE_SHORT, draft_long=DECODE_LONG, max_pixels=max_pixels,
+                max_whole_pixels=max_whole_pixels, sha256=sha256)  # fmt: skip
 
 
 def read_source(source: bytes | IO[bytes] | Path | str) -> bytes:
     """Read all bytes of a source, refusing more than MAX_UPLOAD_BYTES."""
     max_bytes = limits()["MAX_UPLOAD_BYTES"]
     if isinstance(source, str):
+        from matching.safety.fetch import fetch_url  # urllib3 and its TLS set-up, only where a URL is fetched
+
         return fetch_url(source, max_bytes)
     if isinstance(source, bytes | bytearray | memoryview):
         data = bytes(source)
@@ -106,7 +110,9 @@ def read_source(source: bytes | IO[bytes] | Path | str) -> bytes:
     return data
 
 
-def _load_raster(data: bytes, draft_size: int | None, max_pixels: int, max_whole_pixels: int | None) -> LoadedImage:
+def _load_raster(
+    data: bytes, minimum: tuple[int, int] | None, max_pixels: int, max_whole_pixels: int | None
+) -> LoadedImage:
     try:
         with warnings.catch_warnings():
             # Our own pixel limit is checked from the header below, before any decoding.
@@ -126,12 +132,12 @@ def _load_raster(data: bytes, draft_size: int | None, max_pixels: int, max_whole
             _check_pixels(image.width, image.height, max_pixels)
             orientation = image.getexif().get(0x0112, 1)
             width, height = (image.height, image.width) if orientation in (5, 6, 7, 8) else image.size
-            if draft_size and fmt == "JPEG":
-                image.draft("RGB", (draft_size, draft_size))
+            if minimum and fmt == "JPEG":
+                image.draft("RGB", _oriented(image.size, minimum))
             image.seek(0)  # first frame of a GIF, first page of a TIFF
             image.load()
             ImageOps.exif_transpose(image, in_place=True)  # in place: an upright picture is not copied
-            image = to_rgb(_reduce(image, draft_size))
+            image = to_rgb(_reduce(image, minimum))
     except Image.DecompressionBombError as exc:
         raise ImageTooLarge("The image has too many pixels to be decoded safely.") from exc
     except Image.UnidentifiedImageError as exc:
@@ -173,13 +179,22 @@ def _check_pixels(width: int, height: int, max_pixels: int) -> None:
         raise CorruptImage("The image has no pixels.")
 
 
-def _reduce(image: Image.Image, draft_size: int | None) -> Image.Image:
-    """The picture reduced by a whole factor while its short side stays at least `draft_size`.
+def _oriented(size: tuple[int, int], minimum: tuple[int, int]) -> tuple[int, int]:
+    """The (short, long) minimum as a (width, height) for a picture of this size."""
+    short, long = minimum
+    return (long, short) if size[0] >= size[1] else (short, long)
+
+
+def _reduce(image: Image.Image, minimum: tuple[int, int] | None) -> Image.Image:
+    """The picture reduced by a whole factor while its sides stay at least the (short, long) `minimum`.
 
     Reduced before it is made RGB where its mode allows, so a large grey or 1-bit canvas is not
     first tripled in size; palette indices cannot be averaged, so palette pictures become RGB first.
     """
-    factor = min(image.size) // draft_size if draft_size else 1
+    if minimum is None:
+        return image
+    least = _oriented(image.size, minimum)
+    factor = min(image.width // least[0], image.height // least[1])
     if factor < 2:
         return image
     if image.mode == "1":

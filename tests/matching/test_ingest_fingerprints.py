@@ -2,8 +2,9 @@
 
 tests/matching/fixtures/ingest_fingerprints.json holds digests of every part of what ingest recorded for a few
 generated pictures (hashes, keys, features, palette, colour signature, thumbnail, embedding, classes, words),
-made by the code before the import was made faster; a change to any bit fails here unless the fingerprint or
-embedding version is bumped and the file made again (`python -m tests.matching.fixtures.ingest_fingerprints`).
+made by the code before the import was made faster (and made again for the large JPEG when fingerprint version
+4 decoded it at an eighth); a change to any bit fails here unless the fingerprint or embedding version is bumped
+and the file made again (`python -m tests.matching.fixtures.ingest_fingerprints`).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def query(image: Image.Image, quality: int = 90) -> QueryImage:
-    return QueryImage(imaging.load(encode(image, "JPEG", quality=quality), draft_size=512))
+    return QueryImage(imaging.load_image(encode(image, "JPEG", quality=quality)))
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def catalog(make_item):
 
 def test_an_identical_image_scores_100(catalog):
     items, original = catalog
-    same_file = QueryImage(imaging.load(encode(original, "PNG"), draft_size=512))
+    same_file = QueryImage(imaging.load_image(encode(original, "PNG")))
     matches = get_provider().match(same_file)
     assert matches[0].image_id == items[0].pk
     assert matches[0].score == 100 and matches[0].target_overlap == 100
