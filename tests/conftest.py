@@ -27,12 +27,14 @@ def fresh_providers():
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    """Throttle counters and cached thumbnail URLs live in the cache: every test starts without them."""
-    from django.core.cache import cache
+    """Throttle counters and cached thumbnail URLs live in the caches: every test starts without them."""
+    from django.core.cache import cache, caches
 
     cache.clear()
+    caches["rates"].clear()
     yield
     cache.clear()
+    caches["rates"].clear()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret")
 os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="likeness-test-media-")
 os.environ["ORIGINALS_ROOT"] = tempfile.mkdtemp(prefix="likeness-test-originals-")
 os.environ.setdefault("QUERY_IMAGE_DIR", tempfile.mkdtemp(prefix="likeness-test-queries-"))
+os.environ["RATE_LIMIT_DIR"] = tempfile.mkdtemp(prefix="likeness-test-rates-")  # each process its own counts
 
 from webapp.settings import *  # noqa: F403
 from webapp.settings import LIKENESS

@@ -406,10 +406,15 @@ EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", default=True)
 EMAIL_TIMEOUT = 10  # seconds: a mail server that does not answer fails the grant instead of hanging the admin
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "likeness@localhost")
 
-# Caches: per-process memory for throttles and thumbnail URLs; query images go to files on this host
-# so that every web worker process sees them.
+# Caches: per-process memory by default; query images and the request counts of rate limits go to files on
+# this host, so that every web worker process sees them (a limit counted per process is as many times looser).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "rates": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("RATE_LIMIT_DIR", str(BASE_DIR / "var" / "rates")),
+        "OPTIONS": {"MAX_ENTRIES": 20000},
+    },
     "query-images": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": os.environ.get("QUERY_IMAGE_DIR", str(BASE_DIR / "var" / "query-images")),

@@ -16,7 +16,6 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
 from catalog import ingest
@@ -29,14 +28,11 @@ from matching.safety.budget import ImageBudget
 from search import service
 from search.forms import SearchForm
 from search.query import SearchResults
+from webapp import rates
 from webapp.api.schema import search_parameters
 from webapp.api.serializers import ItemSerializer, ItemWriteSerializer, SearchResponseSerializer
 
 SEARCH_PARAMETERS = search_parameters()
-
-
-class SearchThrottle(ScopedRateThrottle):
-    scope_attr = "throttle_scope"
 
 
 class PartnerPermission(permissions.BasePermission):
@@ -107,7 +103,7 @@ class PartnerView(_APIViewMixin):
     """Shared: throttles, permissions, errors from search as JSON with the right status."""
 
     permission_classes = [PartnerPermission]
-    throttle_classes = [AnonRateThrottle, ScopedRateThrottle]
+    throttle_classes = [rates.AnonThrottle, rates.ScopedThrottle]
     content_negotiation_class = FormatIsAFilter
 
     def handle_exception(self, exc):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from catalog import licensing
 from catalog.models import CatalogImage
 from catalog.originals import LinkRefused
+from webapp import rates
 from webapp.media import original_response
 
 RATE_WINDOW_SECONDS = 3600
@@ -53,13 +53,7 @@ def over_the_limit(request: HttpRequest) -> bool:
     The address is the connection's (REMOTE_ADDR), never a forwarded header a client can forge.
     """
     key = f"licence-requests:{request.META.get('REMOTE_ADDR', '')}"
-    cache.add(key, 0, RATE_WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, RATE_WINDOW_SECONDS)
-        count = 1
-    return count > settings.LIKENESS["LICENCE_REQUESTS_PER_HOUR"]
+    return rates.count(key, RATE_WINDOW_SECONDS) > settings.LIKENESS["LICENCE_REQUESTS_PER_HOUR"]
 
 
 @require_http_methods(["GET", "POST"])
