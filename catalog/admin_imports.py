@@ -67,6 +67,10 @@ class JobAdmin(admin.ModelAdmin):
                                             args=[job.pk]))  # fmt: skip
 
 
+class NotQueued(Exception):
+    """The task queue refused a new import's task: the job is not kept, nor are its files."""
+
+
 @admin.register(ImportJob)
 class ImportJobAdmin(JobAdmin):
     list_display = ["__str__", "state", "progress", "summary", "created_by", "created_at"]
@@ -94,9 +98,16 @@ class ImportJobAdmin(JobAdmin):
         super().save_model(request, obj, form, change)
         try:
             jobs.enqueue(obj)  # in the add view's transaction: the job and its task are saved together or not at all
-        except DatabaseError:
+        except DatabaseError as exc:
             obj.delete_files()
-            raise
+            raise NotQueued from exc  # out of the add view's transaction, which rolls the job back
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context=None) -> HttpResponse:
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except NotQueued:
+            messages.error(request, "The import could not be queued; nothing was kept. Try again.")
+            return HttpResponseRedirect(reverse("admin:catalog_importjob_changelist"))
 
     def response_add(self, request: HttpRequest, obj: ImportJob, post_url_continue=None) -> HttpResponseRedirect:
         """To the job's report, whose banner says its state as it is when shown (a message written now would

@@ -273,3 +273,15 @@ def test_a_rebuild_whose_task_cannot_be_queued_is_not_left_waiting(staff_client,
     with committed():
         staff_client.post(reverse("admin:catalog_staffjob_start", args=[StaffJob.Kind.DUPLICATES]))
     assert StaffJob.objects.get().state == JobState.QUEUED  # once the queue works again, a click starts one
+
+
+def test_an_admin_import_whose_task_cannot_be_queued_keeps_nothing_and_says_so(staff_client):
+    uploads = ImportJob._meta.get_field("archive").storage
+    before = set(uploads.listdir("imports")[1]) if uploads.exists("imports") else set()
+    archive = upload("batch.zip", zipped(pictures(2)), "application/zip")
+    with queue_refusing_tasks():
+        response = staff_client.post(reverse("admin:catalog_importjob_add"), {"archive": archive}, follow=True)
+    assert response.status_code == 200
+    assert "could not be queued; nothing was kept" in response.content.decode()
+    assert ImportJob.objects.count() == 0 and DBTaskResult.objects.count() == 0
+    assert (set(uploads.listdir("imports")[1]) if uploads.exists("imports") else set()) == before

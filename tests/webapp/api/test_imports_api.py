@@ -131,12 +131,17 @@ def test_a_writer_sees_its_own_imports_and_staff_see_every_one(users, committed)
     assert client_for(users["other"]).get("/api/v1/imports/").json()["results"] == []
 
 
-def test_an_import_that_cannot_be_queued_answers_503_and_keeps_nothing(users, settings, tmp_path):
+def test_an_import_that_cannot_be_queued_answers_503_and_keeps_nothing(users):
     """The queue refusing the job's task: no job row, no uploaded zip left in storage, and a reason."""
-    settings.MEDIA_ROOT = str(tmp_path)
+    uploads = ImportJob._meta.get_field("archive").storage
+    before = stored_uploads(uploads)
     with queue_refusing_tasks():
         response = client_for(users["writer"]).post("/api/v1/imports/", {"archive": two_pictures()}, format="multipart")
     assert response.status_code == 503
     assert "could not be queued; nothing was kept" in response.json()["detail"]
     assert ImportJob.objects.count() == 0
-    assert [path for path in tmp_path.rglob("*") if path.is_file()] == []
+    assert stored_uploads(uploads) == before
+
+
+def stored_uploads(storage) -> set[str]:
+    return set(storage.listdir("imports")[1]) if storage.exists("imports") else set()
