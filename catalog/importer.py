@@ -200,6 +200,7 @@ class NewItem:
 
 BATCH_SIZE = 16  # new items saved per transaction, in a few bulk inserts
 BATCH_BYTES = 64 * 2**20  # or fewer, when their files are large: files wait in memory until their batch is saved
+GROUP_BYTES = BATCH_BYTES // 4  # files read ahead of the workers, at most (a group of large files is short)
 WORKER_FILES = 4  # files a worker process prepares together: the look-alike model runs once for them
 
 
@@ -250,7 +251,8 @@ class Importer:
         seen: dict[str, str] = {}
         for group in self._read_groups(names, read, settle):
             digests = [digest for _, _, digest in group]
-            present = dict(CatalogImage.objects.filter(sha256__in=digests).values_list("sha256", "pk"))
+            same_file = CatalogImage.objects.filter(sha256__in=digests).order_by("-pk").values_list("sha256", "pk")
+            present = dict(same_file)  # the first item with that file, when several have it
             group_names = [name for name, _, _ in group]
             self.taken |= set(
                 CatalogImage.objects.filter(identifier__in=group_names).values_list("identifier", flat=True)
@@ -268,7 +270,7 @@ class Importer:
     @staticmethod
     def _read_groups(names, read, settle) -> Iterator[list[tuple[str, bytes, str]]]:
         """The readable files with their content hash (the only time it is computed: the decode is given it),
-        BATCH_SIZE files or BATCH_BYTES at a time."""
+        BATCH_SIZE files or GROUP_BYTES at a time."""
         group: list[tuple[str, bytes, str]] = []
         for name in names:
             try:
@@ -277,7 +279,7 @@ class Importer:
                 settle(Outcome(name, FAILED, reason=f"cannot be read: {exc}"))
                 continue
             group.append((name, data, hashlib.sha256(data).hexdigest()))
-            if len(group) >= BATCH_SIZE or sum(len(data) for _, data, _ in group) >= BATCH_BYTES:
+            if len(group) >= BATCH_SIZE or sum(len(data) for _, data, _ in group) >= GROUP_BYTES:
                 yield group
                 group = []
         if group:

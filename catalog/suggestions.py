@@ -96,7 +96,8 @@ def _count(change: dict[str, float]) -> None:
         f"ON CONFLICT (term) DO UPDATE SET total = {table}.total + excluded.total"
     )
     with connection.cursor() as cursor:
-        cursor.executemany(upsert, [(term, delta, model_terms.prior(term)) for term, delta in change.items()])
+        # In word order: two imports updating the same words lock their rows in one order, never crosswise.
+        cursor.executemany(upsert, [(term, change[term], model_terms.prior(term)) for term in sorted(change)])
 
 
 def forget(items: Iterable[CatalogImage]) -> None:

@@ -54,7 +54,7 @@ def load(
 
     Plain strings are always URLs, never file paths, so user input cannot name a local file.
     With `draft_size`, the decoded picture is kept only as large as needed for a short side of at
-    least `draft_size` pixels (and a long side of at least `draft_long`, when given): JPEGs are decoded at
+    least `draft_size` pixels (and, with it, a long side of at least `draft_long`): JPEGs are decoded at
     that scale (several times cheaper than a full decode), other formats are reduced right after
     decoding, so a large decode is not kept.
     `max_pixels` lowers the pixel limit (what is left of a request's budget). `max_whole_pixels`
