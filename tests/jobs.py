@@ -10,6 +10,8 @@ from django.db import connection
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
+from catalog.models import ImportJob
+
 
 def queue_jobs(settings) -> None:
     """Staff jobs wait in the database queue for a worker, as by default (whatever the suite's settings say)."""
@@ -49,3 +51,9 @@ def queue_refusing_tasks():
             cursor.execute(f"DROP TRIGGER refuse_tasks ON {table}" if postgres else "DROP TRIGGER refuse_tasks")
             if postgres:
                 cursor.execute("DROP FUNCTION refuse_tasks()")
+
+
+def stored_uploads() -> set[str]:
+    """The import uploads (zips, metadata files) in storage now."""
+    storage = ImportJob._meta.get_field("archive").storage
+    return set(storage.listdir("imports")[1]) if storage.exists("imports") else set()

@@ -25,7 +25,7 @@ from catalog import importer, jobs
 from catalog.models import CatalogImage, ImportJob, JobState, StaffJob
 from tests.conftest import upload
 from tests.images import encode, image_bytes
-from tests.jobs import jobs_queued, queue_refusing_tasks, run_queued_jobs  # noqa: F401 (the fixture)
+from tests.jobs import jobs_queued, queue_refusing_tasks, run_queued_jobs, stored_uploads  # noqa: F401 (the fixture)
 
 # The worker loop commits, as a real one does; staff jobs wait in the database queue, as by default.
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("jobs_queued")]
@@ -276,12 +276,11 @@ def test_a_rebuild_whose_task_cannot_be_queued_is_not_left_waiting(staff_client,
 
 
 def test_an_admin_import_whose_task_cannot_be_queued_keeps_nothing_and_says_so(staff_client):
-    uploads = ImportJob._meta.get_field("archive").storage
-    before = set(uploads.listdir("imports")[1]) if uploads.exists("imports") else set()
+    before = stored_uploads()
     archive = upload("batch.zip", zipped(pictures(2)), "application/zip")
     with queue_refusing_tasks():
         response = staff_client.post(reverse("admin:catalog_importjob_add"), {"archive": archive}, follow=True)
     assert response.status_code == 200
     assert "could not be queued; nothing was kept" in response.content.decode()
     assert ImportJob.objects.count() == 0 and DBTaskResult.objects.count() == 0
-    assert (set(uploads.listdir("imports")[1]) if uploads.exists("imports") else set()) == before
+    assert stored_uploads() == before

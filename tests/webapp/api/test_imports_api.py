@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 from catalog.models import CatalogImage, ImportJob, JobState
 from tests.conftest import upload
 from tests.images import image_bytes
-from tests.jobs import jobs_queued, queue_refusing_tasks, run_queued_jobs  # noqa: F401 (the fixture)
+from tests.jobs import jobs_queued, queue_refusing_tasks, run_queued_jobs, stored_uploads  # noqa: F401 (the fixture)
 
 # The worker loop commits, as a real one does; staff jobs wait in the database queue, as by default.
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("jobs_queued")]
@@ -133,15 +133,10 @@ def test_a_writer_sees_its_own_imports_and_staff_see_every_one(users, committed)
 
 def test_an_import_that_cannot_be_queued_answers_503_and_keeps_nothing(users):
     """The queue refusing the job's task: no job row, no uploaded zip left in storage, and a reason."""
-    uploads = ImportJob._meta.get_field("archive").storage
-    before = stored_uploads(uploads)
+    before = stored_uploads()
     with queue_refusing_tasks():
         response = client_for(users["writer"]).post("/api/v1/imports/", {"archive": two_pictures()}, format="multipart")
     assert response.status_code == 503
     assert "could not be queued; nothing was kept" in response.json()["detail"]
     assert ImportJob.objects.count() == 0
-    assert stored_uploads(uploads) == before
-
-
-def stored_uploads(storage) -> set[str]:
-    return set(storage.listdir("imports")[1]) if storage.exists("imports") else set()
+    assert stored_uploads() == before
